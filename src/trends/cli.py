@@ -1,0 +1,107 @@
+"""The `trends` console script. Each subcommand parses its arguments here and hands off to its module.
+
+Exit status: 0 success; 1 the command ran but rejected some input (details on screen and in the
+``rejects`` table); 2 usage or an unusable database / input path (a one-line message, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from trends.paths import resolve_db_path
+from trends.store import StoreError
+
+EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", help="DuckDB file (default: $TRENDS_DB, else data/trends.duckdb)", default=None
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trends",
+        description="commentary-trends: ingest commentary pages into DuckDB, tag them, chart the trends.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    # --- parse -------------------------------------------------------------------------------------
+    p = sub.add_parser("parse", help="parse inputs and print the records (does not touch the database)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs")
+    p.add_argument("--json", action="store_true", help="print a JSON array of records")
+    p.add_argument("--format", default=None, help="force a format: seed, html, csv, jsonl, parquet")
+    p.add_argument("--map", default=None, help="column mapping for tables, e.g. title=headline,published=date")
+
+    # --- ingest ------------------------------------------------------------------------------------
+    p = sub.add_parser("ingest", help="parse, tag and store inputs (idempotent, incremental)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders (recursive) or globs")
+    _add_db(p)
+    p.add_argument("--format", default=None, help="force a format: seed, html, csv, jsonl, parquet")
+    p.add_argument("--map", default=None, help="column mapping for tables, e.g. title=headline,published=date")
+    p.add_argument("--no-tag", action="store_true", help="store without tagging (retag later)")
+    p.add_argument("--batch-size", type=int, default=2000, help="records per transaction")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    # --- stats -------------------------------------------------------------------------------------
+    p = sub.add_parser("stats", help="counts, date range, sources, tags by kind, rejects")
+    _add_db(p)
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    # --- demo --------------------------------------------------------------------------------------
+    p = sub.add_parser("demo", help="generate and ingest the deterministic synthetic demo corpus")
+    _add_db(p)
+    p.add_argument("--articles", type=int, default=3000, help="how many synthetic articles (default 3000)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same corpus)")
+    p.add_argument("--pages-dir", default=None, help="where to write the generated pages (default: a temp dir)")
+    p.add_argument("--bulk", action="store_true", help="skip page files and insert directly (for 100k-1M benchmarks)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    # --- retag -------------------------------------------------------------------------------------
+    p = sub.add_parser("retag", help="recompute every article's tags without re-ingesting")
+    _add_db(p)
+    p.add_argument("--taxonomy", default=None, help="a topic taxonomy YAML file (default: the bundled one)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    # --- eval --------------------------------------------------------------------------------------
+    p = sub.add_parser("eval", help="measure tagging accuracy against a gold file")
+    p.add_argument("what", choices=["countries"], help="what to evaluate")
+    p.add_argument("--gold", required=True, help="JSONL file with gold labels")
+    p.add_argument("--text-fields", default="title,body", help="fields joined as the text to tag")
+    p.add_argument("--labels", default="countries_iso3", help="field holding the gold keys")
+    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N records")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if hasattr(args, "db"):
+        args.db = resolve_db_path(args.db)
+    try:
+        if args.command == "parse":
+            from trends.ingest import cmd_parse as handler
+        elif args.command == "ingest":
+            from trends.ingest import cmd_ingest as handler
+        elif args.command == "stats":
+            from trends.ingest import cmd_stats as handler
+        elif args.command == "demo":
+            from trends.demo import cmd_demo as handler
+        elif args.command == "retag":
+            from trends.tagging.retag import cmd_retag as handler
+        else:
+            from trends.tagging.evaluate import cmd_eval as handler
+        return int(handler(args) or 0)
+    except (StoreError, FileNotFoundError, PermissionError, ValueError) as exc:
+        print(f"trends {args.command}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"trends {args.command}: interrupted; committed batches are kept, rerun to finish", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""The filter object and the one codec between it (plus page view state) and URL query parameters.
+
+Every dashboard view is a link: ``?v=1&from=2023-01-01&to=2023-06-30&grain=month&topic=ukraine-war&country=RUS,CHN``.
+The form is stable and readable, lists are comma separated (a literal comma inside a value is written
+``\\,``), and ``v`` names the codec version. Links from the pre-release form (``v`` absent, with
+``start``/``end``/``topics``/``countries``/... names) still decode. Decoding never raises: a bad value
+is dropped and reported as a notice the page can show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+CODEC_VERSION = 1
+GRAINS = ("day", "week", "month", "quarter", "year")
+DIMENSIONS = ("topic", "theme", "country", "person", "org", "source", "author")
+MEASURES = ("count", "share")
+SORTS = ("views", "date", "growth", "relevance")
+
+# Filter list field -> URL parameter name (singular, as a person would type it).
+_LIST_PARAMS = {
+    "sources": "source",
+    "authors": "author",
+    "topics": "topic",
+    "themes": "theme",
+    "countries": "country",
+    "people": "person",
+    "orgs": "org",
+}
+# Parameter names of the pre-release (version 0) links.
+_LEGACY_NAMES = {
+    "start": "from",
+    "end": "to",
+    "sources": "source",
+    "authors": "author",
+    "topics": "topic",
+    "themes": "theme",
+    "countries": "country",
+    "people": "person",
+    "orgs": "org",
+    "organisations": "org",
+    "query": "q",
+    "minviews": "min_views",
+}
+_MAX_TEXT = 200
+_MAX_ITEMS = 50
+_KEY_RE = re.compile(r"^[\w .&'()/+:-]{1,120}$", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What the user is looking at. Immutable and hashable, so it can key caches directly."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    grain: str = "month"
+    sources: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    text: str = ""
+    min_views: int | None = None
+    synthetic: bool = True  # include synthetic demo articles
+
+    def replace(self, **changes) -> "Filter":
+        return dataclasses.replace(self, **changes)
+
+    def tag_filters(self) -> dict[str, tuple[str, ...]]:
+        """Tag kind -> keys the article must carry (any of), for the kinds that are tags."""
+        pairs = {
+            "topic": self.topics,
+            "theme": self.themes,
+            "country": self.countries,
+            "person": self.people,
+            "org": self.orgs,
+        }
+        return {kind: keys for kind, keys in pairs.items() if keys}
+
+    def is_default(self) -> bool:
+        return self == Filter()
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Page state that is not a filter but must survive a reload or a shared link."""
+
+    dimension: str | None = None  # which dimension a chart shows
+    measure: str | None = None  # count | share
+    compare: tuple[str, ...] = ()  # up to 6 keys side by side
+    drill_dimension: str | None = None  # the chart point the user clicked: dimension, key, period
+    drill_key: str | None = None
+    drill_period: dt.date | None = None
+    article: int | None = None  # the article opened in full
+    sort: str | None = None
+    page: int = 0
+
+
+def _split(value: str) -> list[str]:
+    parts = re.split(r"(?<!\\),", value)
+    return [p.replace("\\,", ",").strip() for p in parts if p.strip()]
+
+
+def _join(values: Iterable[str]) -> str:
+    return ",".join(v.replace(",", "\\,") for v in values)
+
+
+def _first(params: Mapping[str, object], name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value) if value else None
+    return str(value)
+
+
+def _parse_date(raw: str) -> dt.date:
+    return dt.date.fromisoformat(raw.strip()[:10])
+
+
+def _clean_keys(raw: str, name: str, notices: list[str]) -> tuple[str, ...]:
+    keys: list[str] = []
+    for item in _split(raw):
+        if not _KEY_RE.match(item):
+            notices.append(f"ignored {name}={item[:40]!r}: not a valid value")
+            continue
+        if item not in keys:
+            keys.append(item)
+    if len(keys) > _MAX_ITEMS:
+        notices.append(f"kept the first {_MAX_ITEMS} values of {name}")
+        keys = keys[:_MAX_ITEMS]
+    return tuple(keys)
+
+
+def normalise_params(params: Mapping[str, object]) -> dict[str, str]:
+    """Flatten a query-parameter mapping and translate pre-release names to current ones."""
+    flat: dict[str, str] = {}
+    legacy = _first(params, "v") is None
+    for name in params:
+        value = _first(params, name)
+        if value is None:
+            continue
+        target = _LEGACY_NAMES.get(name, name) if legacy else name
+        flat.setdefault(target, value)
+    return flat
+
+
+def decode(params: Mapping[str, object]) -> tuple[Filter, list[str]]:
+    """Query parameters -> (Filter, notices). Unknown parameters are left for the page; bad values dropped."""
+    notices: list[str] = []
+    p = normalise_params(params)
+    version = p.get("v")
+    if version is not None and version not in {str(v) for v in range(0, CODEC_VERSION + 1)}:
+        notices.append(f"link version v={version[:10]!r} is unknown; read it as version {CODEC_VERSION}")
+    values: dict[str, object] = {}
+    for name, attr in (("from", "date_from"), ("to", "date_to")):
+        if name in p:
+            try:
+                values[attr] = _parse_date(p[name])
+            except ValueError:
+                notices.append(f"ignored {name}={p[name][:40]!r}: not a date (use YYYY-MM-DD)")
+    if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
+        notices.append("ignored to=: it is before from=")
+        values.pop("date_to")
+    if "grain" in p:
+        if p["grain"] in GRAINS:
+            values["grain"] = p["grain"]
+        else:
+            notices.append(f"ignored grain={p['grain'][:20]!r}: use one of {', '.join(GRAINS)}")
+    for attr, name in _LIST_PARAMS.items():
+        if name in p:
+            values[attr] = _clean_keys(p[name], name, notices)
+    if "q" in p:
+        text = p["q"].strip()
+        if len(text) > _MAX_TEXT:
+            notices.append(f"shortened q= to {_MAX_TEXT} characters")
+            text = text[:_MAX_TEXT]
+        values["text"] = text
+    if "min_views" in p:
+        raw = p["min_views"].strip()
+        if raw.isdigit() and len(raw) < 16:
+            values["min_views"] = int(raw)
+        else:
+            notices.append(f"ignored min_views={raw[:20]!r}: not a whole number >= 0")
+    if "synthetic" in p:
+        raw = p["synthetic"].strip().lower()
+        if raw in {"0", "1", "true", "false", "on", "off", "yes", "no"}:
+            values["synthetic"] = raw in {"1", "true", "on", "yes"}
+        else:
+            notices.append(f"ignored synthetic={raw[:20]!r}: use 0 or 1")
+    return Filter(**values), notices
+
+
+def encode(flt: Filter) -> dict[str, str]:
+    """Filter -> query parameters, only those that differ from the default, in a stable order."""
+    out: dict[str, str] = {"v": str(CODEC_VERSION)}
+    if flt.date_from:
+        out["from"] = flt.date_from.isoformat()
+    if flt.date_to:
+        out["to"] = flt.date_to.isoformat()
+    if flt.grain != "month":
+        out["grain"] = flt.grain
+    for attr, name in _LIST_PARAMS.items():
+        values = getattr(flt, attr)
+        if values:
+            out[name] = _join(values)
+    if flt.text:
+        out["q"] = flt.text
+    if flt.min_views is not None:
+        out["min_views"] = str(flt.min_views)
+    if not flt.synthetic:
+        out["synthetic"] = "0"
+    return out
+
+
+def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
+    """Query parameters -> (ViewState, notices), with the same never-raise rule as `decode`."""
+    notices: list[str] = []
+    p = normalise_params(params)
+    values: dict[str, object] = {}
+    for name in ("dimension", "drill_dimension"):
+        url_name = "dim" if name == "dimension" else "drill_dim"
+        if url_name in p:
+            if p[url_name] in DIMENSIONS:
+                values[name] = p[url_name]
+            else:
+                notices.append(f"ignored {url_name}={p[url_name][:20]!r}: unknown dimension")
+    if "measure" in p:
+        if p["measure"] in MEASURES:
+            values["measure"] = p["measure"]
+        else:
+            notices.append(f"ignored measure={p['measure'][:20]!r}: use count or share")
+    if "compare" in p:
+        keys = _clean_keys(p["compare"], "compare", notices)
+        if len(keys) > 6:
+            notices.append("compare shows at most 6 keys; kept the first 6")
+        values["compare"] = keys[:6]
+    if "drill_key" in p:
+        keys = _clean_keys(p["drill_key"].replace(",", "\\,"), "drill_key", notices)
+        if keys:
+            values["drill_key"] = keys[0]
+    if "drill_period" in p:
+        try:
+            values["drill_period"] = _parse_date(p["drill_period"])
+        except ValueError:
+            notices.append(f"ignored drill_period={p['drill_period'][:20]!r}: not a date")
+    if "article" in p:
+        raw = p["article"].strip()
+        if raw.isdigit() and len(raw) <= 19:
+            values["article"] = int(raw)
+        else:
+            notices.append(f"ignored article={raw[:20]!r}: not an article id")
+    if "sort" in p:
+        if p["sort"] in SORTS:
+            values["sort"] = p["sort"]
+        else:
+            notices.append(f"ignored sort={p['sort'][:20]!r}: use one of {', '.join(SORTS)}")
+    if "page" in p:
+        raw = p["page"].strip()
+        if raw.isdigit() and len(raw) < 7:
+            values["page"] = int(raw)
+        else:
+            notices.append(f"ignored page={raw[:20]!r}: not a page number")
+    return ViewState(**values), notices
+
+
+def encode_view(view: ViewState) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if view.dimension:
+        out["dim"] = view.dimension
+    if view.measure:
+        out["measure"] = view.measure
+    if view.compare:
+        out["compare"] = _join(view.compare)
+    if view.drill_dimension:
+        out["drill_dim"] = view.drill_dimension
+    if view.drill_key:
+        out["drill_key"] = view.drill_key
+    if view.drill_period:
+        out["drill_period"] = view.drill_period.isoformat()
+    if view.article is not None:
+        out["article"] = str(view.article)
+    if view.sort:
+        out["sort"] = view.sort
+    if view.page:
+        out["page"] = str(view.page)
+    return out
+
+
+FILTER_PARAM_NAMES = frozenset({"v", "from", "to", "grain", "q", "min_views", "synthetic", *_LIST_PARAMS.values()})
+VIEW_PARAM_NAMES = frozenset({"dim", "measure", "compare", "drill_dim", "drill_key", "drill_period", "article", "sort", "page"})
