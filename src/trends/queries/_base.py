@@ -1,0 +1,239 @@
+"""Shared pieces of the read side: the filter -> WHERE translation, whitelists, and query execution.
+
+Every value reaches DuckDB as a named bound parameter (``$p0``, ``$p1``...). The only things spliced
+into SQL text are identifiers and interval words taken from the fixed dictionaries below, never from
+the caller's strings directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from trends.filters import DIMENSIONS, GRAINS, Filter
+from trends.store import generation, read_cursor
+
+TAG_KINDS = ("topic", "theme", "country", "person", "org")
+
+# grain -> (date_trunc unit, interval literal). Identifiers come from here only.
+GRAIN_SQL = {
+    "day": ("day", "INTERVAL 1 DAY"),
+    "week": ("week", "INTERVAL 7 DAY"),
+    "month": ("month", "INTERVAL 1 MONTH"),
+    "quarter": ("quarter", "INTERVAL 3 MONTH"),
+    "year": ("year", "INTERVAL 1 YEAR"),
+}
+assert set(GRAIN_SQL) == set(GRAINS)
+
+_PANDAS_FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}
+
+
+class QueryError(ValueError):
+    """A caller asked for something the contract does not offer (bad dimension, grain, sort...)."""
+
+
+@dataclass
+class Params:
+    """Collects bound values and hands back their placeholders, so composed SQL never miscounts ``?``."""
+
+    values: dict[str, object] = field(default_factory=dict)
+
+    def __call__(self, value: object) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+def grain_sql(grain: str) -> tuple[str, str]:
+    try:
+        return GRAIN_SQL[grain]
+    except KeyError:
+        raise QueryError(f"unknown grain {grain!r}; use one of {', '.join(GRAINS)}") from None
+
+
+def check_dimension(dimension: str) -> str:
+    if dimension not in DIMENSIONS:
+        raise QueryError(f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}")
+    return dimension
+
+
+def period_expr(grain: str, column: str = "published") -> str:
+    unit, _ = grain_sql(grain)
+    return f"CAST(date_trunc('{unit}', {column}) AS DATE)"
+
+
+def period_start(day: dt.date, grain: str) -> dt.date:
+    """The first day of the grain period that contains ``day`` (same rule as DuckDB's date_trunc)."""
+    grain_sql(grain)
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(month=1, day=1)
+
+
+def period_range(first: dt.date | None, last: dt.date | None, grain: str) -> pd.DatetimeIndex:
+    """Every period start from the period holding ``first`` to the one holding ``last``."""
+    if first is None or last is None or first > last:
+        return pd.DatetimeIndex([], name="period")
+    start, end = period_start(first, grain), period_start(last, grain)
+    return pd.date_range(start, end, freq=_PANDAS_FREQ[grain], name="period")
+
+
+def where_clause(flt: Filter, p: Params, alias: str = "a", *, skip: frozenset[str] = frozenset()) -> str:
+    """The filter as a boolean SQL expression over the articles table aliased ``alias``.
+
+    ``skip`` names filter parts to leave out (facets ignore their own dimension's selection).
+    """
+    a = alias
+    parts: list[str] = []
+    if flt.date_from and "date" not in skip:
+        parts.append(f"{a}.published >= {p(flt.date_from)}")
+    if flt.date_to and "date" not in skip:
+        parts.append(f"{a}.published <= {p(flt.date_to)}")
+    if flt.sources and "source" not in skip:
+        parts.append(f"{a}.source IN (SELECT unnest({p(list(flt.sources))}::VARCHAR[]))")
+    if flt.authors and "author" not in skip:
+        parts.append(f"list_has_any({a}.authors, {p(list(flt.authors))}::VARCHAR[])")
+    for kind, keys in flt.tag_filters().items():
+        if kind in skip:
+            continue
+        parts.append(
+            f"{a}.article_id IN (SELECT article_id FROM tags WHERE kind = {p(kind)}"
+            f" AND key IN (SELECT unnest({p(list(keys))}::VARCHAR[])))"
+        )
+    if flt.min_views is not None and "min_views" not in skip:
+        parts.append(f"{a}.views >= {p(int(flt.min_views))}")
+    if not flt.synthetic and "synthetic" not in skip:
+        parts.append(f"NOT {a}.synthetic")
+    if flt.text.strip() and "text" not in skip:
+        parts.append(f"{a}.article_id IN ({text_match_ids(flt.text, p)})")
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def has_search_index(cur: duckdb.DuckDBPyConnection) -> bool:
+    row = cur.execute(
+        "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database()"
+        " AND schema_name = 'fts_main_articles'"
+    ).fetchone()
+    return bool(row[0])
+
+
+def text_match_ids(text: str, p: Params, *, indexed: bool | None = None) -> str:
+    """SQL selecting the ids of articles matching free text: BM25 when indexed, else ILIKE on every word."""
+    if indexed is None:
+        indexed = _current_indexed()
+    if indexed:
+        return (
+            "SELECT article_id FROM (SELECT article_id, "
+            f"fts_main_articles.match_bm25(article_id, {p(text)}) AS score FROM articles) WHERE score IS NOT NULL"
+        )
+    words = [w for w in text.split() if w][:10] or [text]
+    conds = " AND ".join(
+        f"(title ILIKE {p('%' + _escape_like(w) + '%')} ESCAPE '\\' OR body ILIKE {p('%' + _escape_like(w) + '%')} ESCAPE '\\')"
+        for w in words
+    )
+    return f"SELECT article_id FROM articles WHERE {conds}"
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_local = threading.local()
+
+
+def _current_indexed() -> bool:
+    return bool(getattr(_local, "indexed", False))
+
+
+def cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """This thread's read cursor on the newest generation, remembering whether a BM25 index exists."""
+    cur = read_cursor(db_path)
+    key = generation(db_path)
+    cache = getattr(_local, "index_cache", None)
+    if cache is None:
+        cache = _local.index_cache = {}
+    if key not in cache:
+        cache[key] = has_search_index(cur)
+    _local.indexed = cache[key]
+    return cur
+
+
+def fetch_df(cur: duckdb.DuckDBPyConnection, sql: str, p: Params) -> pd.DataFrame:
+    return cur.execute(sql, p.values).df()
+
+
+def fetch_one(cur: duckdb.DuckDBPyConnection, sql: str, p: Params):
+    return cur.execute(sql, p.values).fetchone()
+
+
+def dimension_rows(dimension: str, p: Params, article_filter: str, *, keys: tuple[str, ...] | None = None) -> str:
+    """SQL yielding (article_id, published, key, label) for a dimension over the filtered articles.
+
+    ``article_filter`` is a boolean expression over ``a`` (the articles table). Tag dimensions read the
+    tags table (which carries ``published``) and only join articles when the filter needs them.
+    """
+    check_dimension(dimension)
+    key_filter = ""
+    if dimension in TAG_KINDS:
+        if keys is not None:
+            key_filter = f" AND t.key IN (SELECT unnest({p(list(keys))}::VARCHAR[]))"
+        if article_filter == "TRUE":
+            return (
+                f"SELECT t.article_id, t.published, t.key, t.label FROM tags t "
+                f"WHERE t.kind = {p(dimension)}{key_filter}"
+            )
+        return (
+            f"SELECT t.article_id, t.published, t.key, t.label FROM tags t "
+            f"WHERE t.kind = {p(dimension)}{key_filter} AND t.article_id IN "
+            f"(SELECT a.article_id FROM articles a WHERE {article_filter})"
+        )
+    if dimension == "source":
+        if keys is not None:
+            key_filter = f" AND a.source IN (SELECT unnest({p(list(keys))}::VARCHAR[]))"
+        return (
+            f"SELECT a.article_id, a.published, a.source AS key, a.source AS label FROM articles a "
+            f"WHERE a.source IS NOT NULL AND {article_filter}{key_filter}"
+        )
+    # author: one row per distinct author of each article
+    if keys is not None:
+        key_filter = f" WHERE key IN (SELECT unnest({p(list(keys))}::VARCHAR[]))"
+    return (
+        f"SELECT article_id, published, key, key AS label FROM ("
+        f"SELECT a.article_id, a.published, unnest(list_distinct(a.authors)) AS key FROM articles a "
+        f"WHERE {article_filter}){key_filter}"
+    )
+
+
+def date_bounds(cur, flt: Filter) -> tuple[dt.date | None, dt.date | None]:
+    """The filter's date range, with open ends closed by the data (first / last matching article)."""
+    if flt.date_from and flt.date_to:
+        return flt.date_from, flt.date_to
+    p = Params()
+    row = fetch_one(cur, f"SELECT min(a.published), max(a.published) FROM articles a WHERE {where_clause(flt, p)}", p)
+    lo, hi = row if row else (None, None)
+    return flt.date_from or _as_date(lo), flt.date_to or _as_date(hi)
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def to_period_column(df: pd.DataFrame, column: str = "period") -> pd.DataFrame:
+    if column in df:
+        df[column] = pd.to_datetime(df[column])
+    return df

@@ -1,0 +1,242 @@
+"""Articles themselves: the list behind a chart point, one article in full, full-text search, what is new."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+
+import pandas as pd
+
+from trends.filters import SORTS, Filter
+from trends.queries._base import (
+    TAG_KINDS,
+    Params,
+    QueryError,
+    _current_indexed,
+    check_dimension,
+    cursor,
+    fetch_df,
+    fetch_one,
+    grain_sql,
+    period_start,
+    text_match_ids,
+    where_clause,
+)
+
+LIST_COLUMNS = ["article_id", "title", "source", "published", "views", "authors"]
+MAX_PAGE_SIZE = 500
+
+
+def _page(page: int, page_size: int) -> tuple[int, int]:
+    size = min(max(1, int(page_size)), MAX_PAGE_SIZE)
+    return size, max(0, int(page)) * size
+
+
+def _period_end(start: dt.date, grain: str) -> dt.date:
+    """The day after the grain period that starts at ``start``."""
+    offset = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+              "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}[grain]
+    return (pd.Timestamp(start) + offset).date()
+
+
+def _key_condition(dimension: str, key: str, p: Params) -> str:
+    check_dimension(dimension)
+    if dimension in TAG_KINDS:
+        return f"a.article_id IN (SELECT article_id FROM tags WHERE kind = {p(dimension)} AND key = {p(key)})"
+    if dimension == "source":
+        return f"a.source = {p(key)}"
+    return f"list_contains(a.authors, {p(key)})"
+
+
+def _order_sql(sort: str, ascending: bool, p: Params) -> tuple[str, str]:
+    """(extra join, ORDER BY) for a list sort; `relevance` needs a search and falls back to views."""
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    direction = "ASC" if ascending else "DESC"
+    if sort == "date":
+        return "", f"a.published {direction} NULLS LAST, a.article_id"
+    if sort == "growth":
+        join = (
+            "LEFT JOIN (SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth "
+            "FROM view_snapshots GROUP BY article_id) g ON g.article_id = a.article_id"
+        )
+        return join, f"coalesce(g.growth, 0) {direction}, a.article_id"
+    return "", f"a.views {direction} NULLS LAST, a.article_id"
+
+
+def drilldown(
+    db_path: str | os.PathLike,
+    flt: Filter,
+    dimension: str | None = None,
+    key: str | None = None,
+    period: dt.date | pd.Timestamp | str | None = None,
+    sort: str = "views",
+    page: int = 0,
+    page_size: int = 25,
+    ascending: bool = False,
+) -> tuple[pd.DataFrame, int]:
+    """The articles behind one chart point (a key of a dimension, a period at the filter's grain, the
+    filters), one page of them, plus how many there are in all."""
+    grain_sql(flt.grain)
+    cur = cursor(db_path)
+    p = Params()
+    conds = [where_clause(flt, p)]
+    if dimension is not None and key is not None:
+        conds.append(_key_condition(dimension, str(key), p))
+    if period is not None:
+        start = period_start(pd.Timestamp(period).date(), flt.grain)
+        conds.append(f"a.published >= {p(start)} AND a.published < {p(_period_end(start, flt.grain))}")
+    where = " AND ".join(conds)
+    total = int(fetch_one(cur, f"SELECT count(*) FROM articles a WHERE {where}", p)[0])
+    join, order = _order_sql(sort, ascending, p)
+    size, offset = _page(page, page_size)
+    df = fetch_df(
+        cur,
+        f"SELECT a.article_id, a.title, a.source, a.published, a.views, array_to_string(a.authors, ', ') AS authors "
+        f"FROM articles a {join} WHERE {where} ORDER BY {order} LIMIT {p(size)} OFFSET {p(offset)}",
+        p,
+    )
+    df["published"] = pd.to_datetime(df["published"])
+    return df[LIST_COLUMNS], total
+
+
+def article(db_path: str | os.PathLike, article_id: int) -> dict | None:
+    """One article in full: metadata, the text tag spans index into, tags, view history, related links."""
+    try:
+        article_id = int(article_id)
+    except (TypeError, ValueError):
+        return None
+    if not -(2**63) <= article_id < 2**63:
+        return None
+    cur = cursor(db_path)
+    p = Params()
+    aid = p(article_id)
+    meta = fetch_df(
+        cur,
+        f"SELECT article_id, url, source, title, headline, published, authors, word_count, language, views, "
+        f"views_observed_at, first_seen, last_seen, input, format, synthetic, tagged_at, body "
+        f"FROM articles WHERE article_id = {aid}",
+        p,
+    )
+    if meta.empty:
+        return None
+    record = meta.iloc[0].to_dict()
+    body = record.pop("body")
+    record["authors"] = list(record["authors"]) if record["authors"] is not None else []
+    tags = fetch_df(
+        cur,
+        f"SELECT kind, key, label, mentions, score, method, spans FROM tags WHERE article_id = {aid} "
+        f"ORDER BY kind, score DESC, key",
+        p,
+    )
+    tags["spans"] = tags["spans"].map(lambda s: [] if s is None else [list(map(int, x)) for x in s])
+    views = fetch_df(
+        cur, f"SELECT observed_at, views FROM view_snapshots WHERE article_id = {aid} ORDER BY observed_at", p
+    )
+    related = fetch_df(
+        cur, f"SELECT position, title, target_id FROM related WHERE article_id = {aid} ORDER BY position", p
+    )
+    return {
+        "meta": record,
+        "body_text": f"{record['title']}\n\n{body}",
+        "tags": tags,
+        "views": views,
+        "related": related,
+    }
+
+
+SEARCH_COLUMNS = ["article_id", "title", "source", "published", "views", "score", "snippet"]
+_SNIPPET_CHARS = 220
+
+
+def search(
+    db_path: str | os.PathLike, flt: Filter, query: str, page: int = 0, page_size: int = 25
+) -> tuple[pd.DataFrame, int]:
+    """Ranked full-text search over title and body within the filter: BM25 through DuckDB's fts index.
+
+    Without an index (a database no writer has indexed yet) it falls back to matching every word with
+    ILIKE, ranked by views; the frame's ``attrs["notice"]`` then says so.
+    """
+    query = (query or "").strip()[:200]
+    size, offset = _page(page, page_size)
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in SEARCH_COLUMNS})
+    if not query:
+        return empty, 0
+    cur = cursor(db_path)
+    indexed = _current_indexed()
+    p = Params()
+    body = _search_body(flt, query, indexed, p)
+    df = fetch_df(
+        cur,
+        f"SELECT *, count(*) OVER () AS total FROM ({body}) "
+        f"ORDER BY score DESC, views DESC NULLS LAST, article_id LIMIT {p(size)} OFFSET {p(offset)}",
+        p,
+    )
+    if df.empty:
+        total = 0
+        if offset:  # past the last page: still report the real total
+            p2 = Params()
+            total = int(fetch_one(cur, f"SELECT count(*) FROM ({_search_body(flt, query, indexed, p2)})", p2)[0])
+        out = empty
+    else:
+        total = int(df["total"].iloc[0])
+        df["snippet"] = [snippet(text, query) for text in df["body"]]
+        df["published"] = pd.to_datetime(df["published"])
+        out = df[SEARCH_COLUMNS].reset_index(drop=True)
+    if not indexed:
+        out.attrs["notice"] = "no search index yet: showing plain word matches (rebuild it with `trends ingest` or `trends retag`)"
+    return out, total
+
+
+def _search_body(flt: Filter, query: str, indexed: bool, p: Params) -> str:
+    where = where_clause(flt, p, skip=frozenset({"text"}))
+    if indexed:
+        hits = (
+            f"SELECT article_id, score FROM (SELECT article_id, "
+            f"fts_main_articles.match_bm25(article_id, {p(query)}) AS score FROM articles) WHERE score IS NOT NULL"
+        )
+    else:
+        hits = f"SELECT article_id, 0.0 AS score FROM ({text_match_ids(query, p, indexed=False)})"
+    return (
+        f"SELECT a.article_id, a.title, a.source, a.published, a.views, h.score, a.body "
+        f"FROM ({hits}) h JOIN articles a ON a.article_id = h.article_id WHERE {where}"
+    )
+
+
+def snippet(body: str, query: str, width: int = _SNIPPET_CHARS) -> str:
+    """A window of the body around the first query word it contains (stems matched by prefix)."""
+    text = " ".join((body or "").split())
+    words = [w for w in re.findall(r"\w+", query.lower()) if len(w) > 1]
+    lowered = text.lower()
+    pos = -1
+    for w in words:
+        for probe in (w, w[: max(4, len(w) - 3)]):
+            pos = lowered.find(probe)
+            if pos >= 0:
+                break
+        if pos >= 0:
+            break
+    if pos < 0:
+        return text[:width] + ("…" if len(text) > width else "")
+    start = max(0, pos - width // 3)
+    end = min(len(text), start + width)
+    return ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def new_since_last_ingest(db_path: str | os.PathLike, flt: Filter, limit: int = 20) -> pd.DataFrame:
+    """Matching articles first seen by the most recent run that added articles (newest first)."""
+    cur = cursor(db_path)
+    p = Params()
+    df = fetch_df(
+        cur,
+        f"""WITH since AS (SELECT coalesce(
+                 (SELECT max(started_at) FROM ingest_runs WHERE new_articles > 0),
+                 (SELECT max(first_seen) FROM articles)) AS t)
+            SELECT a.article_id, a.title, a.source, a.published, a.views, a.first_seen
+            FROM articles a, since WHERE a.first_seen >= since.t AND {where_clause(flt, p)}
+            ORDER BY a.first_seen DESC, a.views DESC NULLS LAST, a.article_id LIMIT {p(int(limit))}""",
+        p,
+    )
+    df["published"] = pd.to_datetime(df["published"])
+    return df[["article_id", "title", "source", "published", "views", "first_seen"]]

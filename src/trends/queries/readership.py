@@ -1,0 +1,148 @@
+"""Readership for editors: views per period, top articles, views by dimension, distribution, age."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pandas as pd
+
+from trends.filters import Filter
+from trends.queries._base import (
+    Params,
+    QueryError,
+    check_dimension,
+    cursor,
+    date_bounds,
+    dimension_rows,
+    fetch_df,
+    grain_sql,
+    period_expr,
+    period_range,
+    where_clause,
+)
+
+TOP_BY = ("views", "growth")
+
+
+def views_over_time(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
+    """Per period: matching articles, their summed views and median views (zeros for empty periods)."""
+    grain_sql(flt.grain)
+    cur = cursor(db_path)
+    p = Params()
+    df = fetch_df(
+        cur,
+        f"SELECT {period_expr(flt.grain, 'a.published')} AS period, count(*) AS articles, "
+        f"coalesce(sum(a.views), 0) AS views_sum, coalesce(median(a.views), 0) AS views_median "
+        f"FROM articles a WHERE a.published IS NOT NULL AND {where_clause(flt, p)} GROUP BY ALL",
+        p,
+    )
+    df["period"] = pd.to_datetime(df["period"])
+    first, last = date_bounds(cur, flt)
+    periods = period_range(first, last, flt.grain)
+    out = df.set_index("period").reindex(periods, fill_value=0).reset_index()
+    out["articles"] = out["articles"].astype("int64")
+    out["views_sum"] = out["views_sum"].astype("int64")
+    out["views_median"] = out["views_median"].astype("float64")
+    return out[["period", "articles", "views_sum", "views_median"]]
+
+
+def top_articles(db_path: str | os.PathLike, flt: Filter, by: str = "views", limit: int = 20) -> pd.DataFrame:
+    """The most-read matching articles, or those whose views grew most between their first and last snapshot."""
+    if by not in TOP_BY:
+        raise QueryError(f"unknown ordering {by!r}; use views or growth")
+    cur = cursor(db_path)
+    p = Params()
+    where = where_clause(flt, p)
+    growth = (
+        "SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth "
+        "FROM view_snapshots GROUP BY article_id HAVING count(*) > 1"
+    )
+    if by == "views":
+        sql = f"""
+            WITH top AS (
+                SELECT a.article_id, a.title, a.source, a.published, a.views FROM articles a
+                WHERE a.views IS NOT NULL AND {where}
+                ORDER BY a.views DESC, a.article_id LIMIT {p(int(limit))})
+            SELECT top.*, coalesce(g.growth, 0) AS growth FROM top
+            LEFT JOIN (
+                SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth
+                FROM view_snapshots WHERE article_id IN (SELECT article_id FROM top) GROUP BY article_id) g
+              USING (article_id)
+            ORDER BY views DESC, article_id"""
+    else:
+        sql = f"""
+            SELECT a.article_id, a.title, a.source, a.published, a.views, g.growth
+            FROM ({growth}) g JOIN articles a USING (article_id)
+            WHERE g.growth > 0 AND {where}
+            ORDER BY g.growth DESC, a.article_id LIMIT {p(int(limit))}"""
+    df = fetch_df(cur, sql, p)
+    df["published"] = pd.to_datetime(df["published"])
+    df["growth"] = df["growth"].astype("int64")
+    return df[["article_id", "title", "source", "published", "views", "growth"]]
+
+
+def views_by(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int = 20) -> pd.DataFrame:
+    """Views summed (and median) per key of a dimension, most-viewed keys first."""
+    check_dimension(dimension)
+    cur = cursor(db_path)
+    p = Params()
+    rows = dimension_rows(dimension, p, where_clause(flt, p))
+    sql = f"""
+        SELECT r.key, min(r.label) AS label, count(DISTINCT r.article_id) AS articles,
+               coalesce(sum(v.views), 0) AS views_sum, coalesce(median(v.views), 0) AS views_median
+        FROM (SELECT DISTINCT article_id, key, label FROM ({rows})) r
+        JOIN articles v ON v.article_id = r.article_id
+        GROUP BY r.key ORDER BY views_sum DESC, r.key LIMIT {p(int(limit))}"""
+    df = fetch_df(cur, sql, p)
+    df["views_sum"] = df["views_sum"].astype("int64")
+    df["views_median"] = df["views_median"].astype("float64")
+    return df[["key", "label", "articles", "views_sum", "views_median"]]
+
+
+def views_distribution(db_path: str | os.PathLike, flt: Filter, bins: int = 40) -> pd.DataFrame:
+    """How many articles fall in each of ``bins`` log-spaced view-count bins (log1p spacing keeps 0 views).
+
+    Bin i covers [expm1(lo + i*w), expm1(lo + (i+1)*w)) with lo = log1p(min views), w the bin width; the
+    last bin includes the maximum.
+    """
+    bins = max(1, int(bins))
+    cur = cursor(db_path)
+    p = Params()
+    where = where_clause(flt, p)
+    stats = cur.execute(
+        f"SELECT min(a.views), max(a.views) FROM articles a WHERE a.views IS NOT NULL AND {where}", p.values
+    ).fetchone()
+    if stats is None or stats[0] is None:
+        return pd.DataFrame({"bin_start": pd.Series(dtype="float64"), "bin_end": pd.Series(dtype="float64"), "articles": pd.Series(dtype="int64")})
+    lo, hi = math.log1p(stats[0]), math.log1p(stats[1])
+    width = (hi - lo) / bins if hi > lo else 1.0
+    p2 = Params()
+    counts = fetch_df(
+        cur,
+        f"SELECT least(CAST(floor((ln(1 + a.views) - {p2(lo)}) / {p2(width)}) AS INTEGER), {p2(bins - 1)}) AS bin,"
+        f" count(*) AS articles FROM articles a WHERE a.views IS NOT NULL AND {where_clause(flt, p2)} GROUP BY ALL",
+        p2,
+    )
+    hist = counts.set_index("bin")["articles"].reindex(range(bins), fill_value=0)
+    edges = np.expm1(lo + width * np.arange(bins + 1))
+    return pd.DataFrame(
+        {"bin_start": edges[:-1], "bin_end": edges[1:], "articles": hist.to_numpy().astype("int64")}
+    )
+
+
+def views_vs_age(db_path: str | os.PathLike, flt: Filter, sample: int = 2000) -> pd.DataFrame:
+    """A deterministic sample of articles with their age (days from publication to the view count) and views."""
+    cur = cursor(db_path)
+    p = Params()
+    df = fetch_df(
+        cur,
+        f"""SELECT a.article_id, a.title,
+                   date_diff('day', a.published, CAST(coalesce(a.views_observed_at, a.last_seen) AS DATE)) AS age_days,
+                   a.views
+            FROM articles a WHERE a.views IS NOT NULL AND a.published IS NOT NULL AND {where_clause(flt, p)}
+            ORDER BY hash(a.article_id) LIMIT {p(int(sample))}""",
+        p,
+    )
+    return df[["article_id", "title", "age_days", "views"]]

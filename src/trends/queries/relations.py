@@ -1,0 +1,75 @@
+"""Which keys are mentioned together: pair counts with lift and PMI, as an edge list or a matrix."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from trends.filters import Filter
+from trends.queries._base import TAG_KINDS, Params, QueryError, cursor, fetch_df, fetch_one, where_clause
+
+PAIR_ORDERS = ("together", "lift", "pmi")
+_COLUMNS = ["a", "b", "label_a", "label_b", "together", "count_a", "count_b", "lift", "pmi"]
+
+
+def co_mentions(
+    db_path: str | os.PathLike,
+    flt: Filter,
+    kind: str = "country",
+    min_count: int = 3,
+    limit: int = 50,
+    order: str = "together",
+) -> pd.DataFrame:
+    """Pairs of keys of one tag kind carried by the same matching article.
+
+    ``together`` articles carry both; ``count_a``/``count_b`` carry each; with N matching articles,
+    ``lift = together * N / (count_a * count_b)`` (1 = as often as chance) and ``pmi = log2(lift)``, so
+    big countries that appear everywhere do not swamp the picture. Pairs with fewer than ``min_count``
+    shared articles are dropped. ``a < b`` alphabetically.
+    """
+    if kind not in TAG_KINDS:
+        raise QueryError(f"unknown tag kind {kind!r}; use one of {', '.join(TAG_KINDS)}")
+    if order not in PAIR_ORDERS:
+        raise QueryError(f"unknown order {order!r}; use one of {', '.join(PAIR_ORDERS)}")
+    cur = cursor(db_path)
+    p0 = Params()
+    total = fetch_one(cur, f"SELECT count(*) FROM articles a WHERE {where_clause(flt, p0)}", p0)[0]
+    p = Params()
+    where = where_clause(flt, p)
+    scope = "" if where == "TRUE" else f" AND article_id IN (SELECT a.article_id FROM articles a WHERE {where})"
+    date_scope = ""
+    if flt.date_from:
+        date_scope += f" AND published >= {p(flt.date_from)}"
+    if flt.date_to:
+        date_scope += f" AND published <= {p(flt.date_to)}"
+    order_sql = {"together": "together DESC", "lift": "lift DESC", "pmi": "lift DESC"}[order]
+    sql = f"""
+        WITH t AS (SELECT DISTINCT article_id, key, label FROM tags
+                   WHERE kind = {p(kind)}{date_scope}{scope}),
+             singles AS (SELECT key, min(label) AS label, count(*) AS n FROM t GROUP BY key),
+             pairs AS (SELECT x.key AS a, y.key AS b, count(*) AS together
+                       FROM t x JOIN t y ON x.article_id = y.article_id AND x.key < y.key
+                       GROUP BY ALL HAVING count(*) >= {p(int(min_count))})
+        SELECT pairs.a, pairs.b, sa.label AS label_a, sb.label AS label_b, together,
+               sa.n AS count_a, sb.n AS count_b,
+               together * {p(int(total))}::DOUBLE / (sa.n * sb.n) AS lift
+        FROM pairs JOIN singles sa ON sa.key = pairs.a JOIN singles sb ON sb.key = pairs.b
+        ORDER BY {order_sql}, a, b LIMIT {p(int(limit))}"""
+    df = fetch_df(cur, sql, p)
+    df["pmi"] = np.log2(df["lift"].astype("float64")) if len(df) else pd.Series(dtype="float64")
+    for col in ("together", "count_a", "count_b"):
+        df[col] = df[col].astype("int64")
+    return df[_COLUMNS]
+
+
+def co_mention_matrix(pairs: pd.DataFrame, value: str = "together") -> pd.DataFrame:
+    """A symmetric key x key matrix of one measure from a `co_mentions` edge list (0 where no pair)."""
+    if pairs.empty:
+        return pd.DataFrame()
+    keys = sorted(set(pairs["a"]) | set(pairs["b"]))
+    matrix = pd.DataFrame(0.0, index=keys, columns=keys)
+    for a, b, v in pairs[["a", "b", value]].itertuples(index=False):
+        matrix.loc[a, b] = matrix.loc[b, a] = float(v)
+    return matrix
