@@ -1,0 +1,107 @@
+"""Parse + store throughput without tagging: N seed-sized pages in a temp dir -> a fresh DuckDB file.
+
+    nice python bench/ingest_bench.py --pages 20000 --runs 3
+
+Prints JSON with the median pages/s of the runs (each run ingests into a new database). The pages are
+written once by a small deterministic writer here (seed format, ~600 words each, like the seed page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SOURCES = ["CFR", "Chatham House", "Brookings", "RAND", "Carnegie Endowment", "IISS", "CSIS", "ECFR"]
+WORDS = (
+    "summit sanctions alliance trade energy security strategy election policy market diplomacy region "
+    "conflict pressure government partner economy military crisis reform budget growth inflation climate "
+    "leaders talks ministers agreement treaty border defence coalition rates currency exports imports"
+).split()
+
+
+def page_text(i: int, rng: random.Random) -> str:
+    source = SOURCES[i % len(SOURCES)]
+    headline = f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} and {rng.choice(WORDS)} in focus, part {i}"
+    day = dt.date(2021, 1, 1) + dt.timedelta(days=i % 1000)
+    paragraphs = []
+    for _ in range(6):
+        sentences = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 22))).capitalize() + "." for _ in range(5)]
+        paragraphs.append(" ".join(sentences))
+    paragraphs.insert(3, "What does it mean for the region?")
+    related = [f"Related piece number {rng.randint(0, 10**6)}", f"Another view on {rng.choice(WORDS)}"]
+    return (
+        f"Main » News and comments » {day.year} » {source}: {headline}\n\n{source}: {headline}\n\n"
+        f"{day:%d.%m.%Y}\n{rng.randint(10, 250000):,}\n\nAccording to A.Author{i % 50}\n\n"
+        + "\n\n".join(paragraphs) + "\n\n\u00a0\n\nRead also:\n\n" + "\n\n".join(related) + "\n"
+    )
+
+
+def write_pages(folder: Path, count: int, seed: int = 1) -> int:
+    rng = random.Random(seed)
+    total = 0
+    for i in range(count):
+        sub = folder / f"{i // 1000:04d}"
+        sub.mkdir(exist_ok=True)
+        data = page_text(i, rng).encode("utf-8")
+        (sub / f"page-{i:06d}.txt").write_bytes(data)
+        total += len(data)
+    return total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=20000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=2000)
+    args = parser.parse_args()
+
+    from trends.ingest import ingest_paths
+
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
+        pages = Path(tmp) / "pages"
+        pages.mkdir()
+        t0 = time.perf_counter()
+        size = write_pages(pages, args.pages)
+        write_s = time.perf_counter() - t0
+        rates, seconds = [], []
+        for run in range(args.runs):
+            db = Path(tmp) / f"bench-{run}.duckdb"
+            t0 = time.perf_counter()
+            summary = ingest_paths(db, [str(pages)], tag=False, batch_size=args.batch_size, progress=False)
+            elapsed = time.perf_counter() - t0
+            assert summary.new == args.pages and summary.rejected == 0, summary
+            rates.append(args.pages / elapsed)
+            seconds.append(elapsed)
+            db.unlink()
+        # the same pages again: everything unchanged (the idempotent re-scan path)
+        db = Path(tmp) / "rescan.duckdb"
+        ingest_paths(db, [str(pages)], tag=False, batch_size=args.batch_size, progress=False)
+        t0 = time.perf_counter()
+        again = ingest_paths(db, [str(pages)], tag=False, batch_size=args.batch_size, progress=False)
+        rescan_s = time.perf_counter() - t0
+        assert again.unchanged == args.pages and again.new == 0, again
+    result = {
+        "pages": args.pages,
+        "runs": args.runs,
+        "mean_page_bytes": round(size / args.pages),
+        "seconds": [round(s, 2) for s in seconds],
+        "pages_per_s_median": round(statistics.median(rates)),
+        "pages_per_s_all": [round(r) for r in rates],
+        "rescan_unchanged_pages_per_s": round(args.pages / rescan_s),
+        "write_pages_s": round(write_s, 2),
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Inputs -> Records: one `parse` entry that detects the format (seed text, HTML, CSV, JSONL, Parquet).
+
+`parse` yields `Record`s and `Reject`s (never raises for bad input), so one bad file or row never
+stops a run. `expand_paths` turns command-line paths (files, folders, globs) into files, with a
+Reject for each path that cannot be used.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import stat
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+from trends.parsing.html import parse_html_text
+from trends.parsing.model import Record, RecordError, Reject, excerpt_of
+from trends.parsing.seed import parse_seed_text, split_source
+from trends.parsing.tables import parse_csv, parse_jsonl, parse_mapping, parse_parquet
+from trends.parsing.text import MAX_PAGE_BYTES, decode_page
+
+__all__ = [
+    "FORMATS", "Record", "Reject", "RecordError", "detect_format", "expand_paths", "parse", "parse_mapping",
+    "parse_seed_text", "parse_html_text", "split_source",
+]
+
+FORMATS = ("seed", "html", "csv", "tsv", "jsonl", "parquet")
+_FORMAT_ALIASES = {"text": "seed", "txt": "seed", "htm": "html", "ndjson": "jsonl", "json": "jsonl", "pq": "parquet"}
+_EXTENSIONS = {
+    ".txt": "seed", ".text": "seed", ".page": "seed", "": "seed",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".csv": "csv", ".tsv": "tsv",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".parquet": "parquet", ".pq": "parquet",
+}
+
+
+def normalise_format(fmt: str | None) -> str | None:
+    """A --format value -> one of FORMATS; ValueError (a usage error) for anything else."""
+    if fmt is None:
+        return None
+    name = _FORMAT_ALIASES.get(fmt.lower().strip(), fmt.lower().strip())
+    if name not in FORMATS:
+        raise ValueError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return name
+
+
+def detect_format(name: str, head: bytes = b"") -> str | None:
+    """Format from the extension, then from the first bytes; None when it is none we read."""
+    suffix = Path(name).suffix.lower()
+    if suffix in _EXTENSIONS and suffix != "":
+        return _EXTENSIONS[suffix]
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "html"
+    if start.startswith(b"{"):
+        return "jsonl"
+    if suffix == "":
+        return "seed"
+    return None
+
+
+def parse(
+    source: str | os.PathLike | bytes,
+    fmt: str | None = None,
+    mapping: str | Mapping[str, str] | None = None,
+    input: str | None = None,
+) -> Iterator[Record | Reject]:
+    """Parse one file (path) or one input's bytes into Records, yielding a Reject for each bad part."""
+    fmt = normalise_format(fmt)
+    columns = parse_mapping(mapping)
+    if isinstance(source, bytes):
+        data: bytes | None = source
+        name = input or "<bytes>"
+        path = None
+    else:
+        path = Path(source)
+        name = input or str(source)
+        data = None
+        try:
+            st = path.stat()
+        except OSError as exc:
+            yield Reject(name, f"cannot read: {exc.strerror or exc}")
+            return
+        if not stat.S_ISREG(st.st_mode):
+            yield Reject(name, "not a regular file (a directory, pipe or device)")
+            return
+        if fmt in (None, "seed", "html") and st.st_size > MAX_PAGE_BYTES and _page_like(name, fmt):
+            yield Reject(name, f"file too large for one page ({st.st_size / 1e6:.1f} MB > {MAX_PAGE_BYTES / 1e6:.0f} MB limit)")
+            return
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            yield Reject(name, f"cannot read: {exc.strerror or exc}")
+            return
+    assert data is not None
+    kind = fmt or detect_format(name, data[:512])
+    if kind is None:
+        yield Reject(name, f"unsupported file type {Path(name).suffix!r} (use --format to force one of {', '.join(FORMATS)})", excerpt=excerpt_of(data[:200]))
+        return
+    if kind in ("seed", "html"):
+        try:
+            text = decode_page(data)
+            record = parse_seed_text(text, name) if kind == "seed" else parse_html_text(text, name)
+        except RecordError as exc:
+            yield Reject(name, str(exc), excerpt=excerpt_of(data[:400]))
+            return
+        yield record
+    elif kind in ("csv", "tsv"):
+        yield from parse_csv(data, name, columns, delimiter="\t" if kind == "tsv" else ",")
+    elif kind == "jsonl":
+        yield from parse_jsonl(data, name, columns)
+    else:
+        yield from parse_parquet(path if path is not None else data, name, columns)
+
+
+def _page_like(name: str, fmt: str | None) -> bool:
+    return fmt in ("seed", "html") or _EXTENSIONS.get(Path(name).suffix.lower(), "seed") in ("seed", "html")
+
+
+def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Reject]:
+    """Files as given, folders recursively (sorted, hidden files skipped), globs expanded.
+
+    A path that matches nothing, or cannot be listed, becomes a Reject.
+    """
+    for raw in paths:
+        text = str(raw)
+        if any(ch in text for ch in "*?[") and not os.path.lexists(text):
+            matches = sorted(glob.glob(os.path.expanduser(text), recursive=True))
+            if not matches:
+                yield Reject(text, "no files match this pattern")
+            for match in matches:
+                yield from _expand_one(Path(match))
+        else:
+            yield from _expand_one(Path(os.path.expanduser(text)))
+
+
+def _expand_one(path: Path) -> Iterator[Path | Reject]:
+    if path.is_dir():
+        found = False
+        try:
+            for folder, dirs, files in os.walk(path, onerror=_raise):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        found = True
+                        yield Path(folder) / name
+        except OSError as exc:
+            yield Reject(str(path), f"cannot list folder: {exc.strerror or exc}")
+            return
+        if not found:
+            yield Reject(str(path), "folder has no files")
+    elif os.path.lexists(path):
+        yield path
+    else:
+        yield Reject(str(path), "no such file or folder")
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
