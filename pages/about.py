@@ -1,0 +1,52 @@
+"""About the data: provenance, date range, counts, ingest runs, rejects, and the synthetic-data notice."""
+
+import streamlit as st
+
+from trends import ui
+from trends.paths import resolve_db_path
+
+st.title("About the data")
+info = ui.summary()
+db = resolve_db_path()
+st.markdown(f"**Database:** `{ui.escape_md(db)}`")
+if not info:
+    ui.empty_state("No database could be opened.", "Run `trends demo` or `trends ingest <files>`.")
+    st.stop()
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Articles", f"{int(info.get('articles') or 0):,}")
+c2.metric("Sources", f"{int(info.get('sources') or 0):,}")
+c3.metric("Authors", f"{int(info.get('authors') or 0):,}")
+c4.metric("Rejected inputs", f"{int(info.get('rejects') or 0):,}")
+synthetic = int(info.get("synthetic_articles") or 0)
+if info.get("articles"):
+    st.markdown(
+        f"Published from **{ui.escape_md(info.get('first_date'))}** to **{ui.escape_md(info.get('last_date'))}**; "
+        f"last ingest at **{ui.escape_md(info.get('last_ingest_at'))}**. "
+        f"{synthetic:,} synthetic demo articles, {int(info['articles']) - synthetic:,} ingested from real inputs."
+    )
+else:
+    ui.empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
+
+st.subheader("Provenance")
+st.markdown(
+    "Articles come from the files given to `trends ingest` (saved pages in the seed text format, HTML, "
+    "CSV, JSONL or Parquet), or from `trends demo`, which generates a synthetic corpus and flags every "
+    "article it makes as synthetic. Tags (countries, people, organisations, topics) are found by "
+    "`trends.tagging` in the title and body; every tag keeps the character spans of its mentions, shown "
+    "highlighted on the Articles page. View counts are kept per scrape, so growth between snapshots is visible."
+)
+tags = info.get("tags_by_kind")
+if tags is not None and len(tags):
+    st.subheader("Tags by kind")
+    st.dataframe(tags, hide_index=True)
+    ui.csv_button(tags, "tags-by-kind", "ab_tags")
+runs = info.get("runs")
+st.subheader("Ingest runs")
+if runs is not None and len(runs):
+    st.dataframe(runs, hide_index=True)
+    ui.csv_button(runs, "ingest-runs", "ab_runs")
+else:
+    st.caption("No ingest runs recorded.")
+st.subheader("Rejected inputs")
+st.markdown(f"{int(info.get('rejects') or 0):,} inputs were not stored; `trends rejects` lists them with the reason.")

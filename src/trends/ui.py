@@ -1,0 +1,570 @@
+"""Shared Streamlit pieces: URL-bound sidebar filters, share link, drill-down panel, article view, CSV.
+
+The URL is the single source of truth for what is shown. Every run decodes ``st.query_params`` with
+trends.filters, pushes the result into the sidebar widgets, and every widget change writes a new URL
+through trends.links (the same codec), so reload, back/forward and a pasted link restore the view.
+All article text goes through `escape_md` (markdown) or `html.escape` (the highlighted body) first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from trends import charts, links
+from trends.filters import GRAINS, Filter, ViewState, decode, decode_view
+from trends.paths import resolve_db_path
+from trends.store import StoreError, generation
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+TAG_COLORS = {
+    "topic": "#fde68a",
+    "country": "#bfdbfe",
+    "person": "#fbcfe8",
+    "org": "#bbf7d0",
+    "theme": "#e9d5ff",
+}
+DIMENSION_LABELS = {
+    "topic": "Topic",
+    "theme": "Theme",
+    "country": "Country",
+    "person": "Person",
+    "org": "Organisation",
+    "source": "Source",
+    "author": "Author",
+}
+
+
+# ------------------------------------------------------------------------------------------ text
+
+
+def escape_md(text: object) -> str:
+    """Text shown through Streamlit markdown renders literally: no markup, links, HTML or LaTeX."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def highlight_html(body_text: str, tags: pd.DataFrame) -> str:
+    """The article body as escaped HTML with each tag's spans wrapped in a labelled <mark>.
+
+    Overlapping spans keep the first (earliest, then longest); every piece of text is escaped before it
+    is wrapped, so nothing from the article can become markup.
+    """
+    spans: list[tuple[int, int, str, str]] = []
+    for row in tags.itertuples(index=False):
+        for span in _as_spans(getattr(row, "spans", None)):
+            start, end = span
+            if 0 <= start < end <= len(body_text):
+                spans.append((start, end, str(row.kind), str(row.label)))
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    out: list[str] = []
+    pos = 0
+    for start, end, kind, label in spans:
+        if start < pos:
+            continue
+        out.append(html.escape(body_text[pos:start]))
+        color = TAG_COLORS.get(kind, "#e5e7eb")
+        out.append(
+            f'<mark class="tag tag-{html.escape(kind)}" title="{html.escape(kind)}: {html.escape(label)}" '
+            f'style="background:{color};padding:0 2px;border-radius:3px">{html.escape(body_text[start:end])}</mark>'
+        )
+        pos = end
+    out.append(html.escape(body_text[pos:]))
+    return "".join(out)
+
+
+def _as_spans(raw: Any) -> list[tuple[int, int]]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return []
+    out = []
+    try:
+        for pair in raw:
+            if pair is not None and len(pair) >= 2:
+                out.append((int(pair[0]), int(pair[1])))
+    except (TypeError, ValueError):
+        return []
+    return out
+
+
+# ------------------------------------------------------------------------------------------ data
+
+
+def db_path() -> Path:
+    return resolve_db_path()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_query(name: str, gen: tuple, db: str, args: tuple, kwargs: tuple) -> Any:
+    from trends import queries
+
+    return getattr(queries, name)(db, *args, **dict(kwargs))
+
+
+def query(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Call trends.queries.<name>(db, ...) cached per database generation (new data shows on rerun)."""
+    db = db_path()
+    gen = generation(db)
+    return _cached_query(name, (gen.inode, gen.mtime_ns, gen.size), str(db), args, tuple(sorted(kwargs.items())))
+
+
+def summary() -> dict | None:
+    try:
+        return query("summary")
+    except StoreError:
+        return None
+
+
+# ------------------------------------------------------------------------------------------ URL state
+
+
+def current_state() -> tuple[Filter, ViewState]:
+    """Decode the URL; show the codec's notices (bad parameters are ignored) once per distinct URL."""
+    raw = {k: st.query_params.get_all(k) for k in st.query_params}
+    flt, notes = decode(raw)
+    view, view_notes = decode_view(raw)
+    notices = notes + view_notes
+    sig = json.dumps(raw, sort_keys=True)
+    if notices:
+        st.info("Some link parameters were ignored: " + "; ".join(escape_md(n) for n in notices), icon=":material/link_off:")
+    st.session_state["_url_sig"] = sig
+    st.session_state["_state"] = (flt, view)
+    if flt.is_default() is False:
+        st.session_state["_filter_params"] = links.params(flt)
+    return flt, view
+
+
+def state() -> tuple[Filter, ViewState]:
+    """The Filter and ViewState decoded by app.py for this run."""
+    return st.session_state.get("_state") or (Filter(), ViewState())
+
+
+def set_url(flt: Filter, view: ViewState | None = None) -> None:
+    """Replace the query parameters (embed flags are kept by Streamlit) with the codec's form."""
+    params = links.params(flt, view)
+    st.query_params.from_dict(params)
+    st.session_state["_filter_params"] = links.params(flt)
+
+
+def page_key() -> str:
+    return st.session_state.get("_page", "overview")
+
+
+def share_box(flt: Filter, view: ViewState) -> None:
+    """The 'share this view' control: the full link to exactly this view, and its presenter form."""
+    base = links.base_url(st.context.url)
+    page = page_key()
+    with st.sidebar.expander("Share this view", icon=":material/share:", expanded=False):
+        st.caption("Anyone opening this link sees this page with these filters and selections.")
+        st.code(links.page_url(page, flt, view, base=base), language=None, wrap_lines=True)
+        st.caption("Presenter / embed (no menus, large type, iframe-ready):")
+        st.code(links.page_url(page, flt, view, base=base, embed=True), language=None, wrap_lines=True)
+
+
+# ------------------------------------------------------------------------------------------ sidebar
+
+_W = {  # widget keys
+    "dates": "flt_dates",
+    "grain": "flt_grain",
+    "topics": "flt_topics",
+    "countries": "flt_countries",
+    "sources": "flt_sources",
+    "text": "flt_text",
+    "min_views": "flt_min_views",
+    "synthetic": "flt_synthetic",
+}
+
+
+def _options(dimension: str, current: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
+    try:
+        df = query("facets", Filter(), dimension, limit=300)
+    except (StoreError, duckdb.Error):
+        df = pd.DataFrame(columns=["key", "label", "articles"])
+    labels = {str(k): str(lbl) for k, lbl in zip(df["key"], df["label"])}
+    keys = list(labels)
+    for k in current:
+        if k not in labels:
+            keys.append(k)
+            labels[k] = k
+    return keys, labels
+
+
+def _on_filter_change(bounds: tuple[dt.date | None, dt.date | None]) -> None:
+    ss = st.session_state
+    raw = {k: st.query_params.get_all(k) for k in st.query_params}
+    flt, _ = decode(raw)
+    dates = ss.get(_W["dates"]) or ()
+    date_from, date_to = flt.date_from, flt.date_to
+    if isinstance(dates, (tuple, list)) and len(dates) == 2:
+        date_from, date_to = dates
+        if date_from == bounds[0]:
+            date_from = None
+        if date_to == bounds[1]:
+            date_to = None
+    min_views = ss.get(_W["min_views"])
+    flt = flt.replace(
+        date_from=date_from,
+        date_to=date_to,
+        grain=ss.get(_W["grain"], flt.grain),
+        topics=tuple(ss.get(_W["topics"], ())),
+        countries=tuple(ss.get(_W["countries"], ())),
+        sources=tuple(ss.get(_W["sources"], ())),
+        text=(ss.get(_W["text"]) or "").strip()[:200],
+        min_views=int(min_views) if min_views else None,
+        synthetic=bool(ss.get(_W["synthetic"], True)),
+    )
+    view, _ = decode_view(raw)
+    # A new filter invalidates the clicked point and paging, but keeps the page's own choices.
+    set_url(flt, ViewState(dimension=view.dimension, measure=view.measure, compare=view.compare, sort=view.sort))
+
+
+def sidebar_filters(flt: Filter, info: dict | None) -> None:
+    """Filter widgets whose values always mirror the URL; a change rewrites the URL."""
+    first = info.get("first_date") if info else None
+    last = info.get("last_date") if info else None
+    bounds = (_to_date(first), _to_date(last))
+    ss = st.session_state
+    # URL -> widgets (the URL wins on every run, so back/forward and pasted links take effect).
+    if bounds[0] and bounds[1]:
+        lo = flt.date_from or bounds[0]
+        hi = flt.date_to or bounds[1]
+        ss[_W["dates"]] = (min(lo, hi), max(lo, hi))
+    ss[_W["grain"]] = flt.grain
+    ss[_W["text"]] = flt.text
+    ss[_W["min_views"]] = flt.min_views or 0
+    ss[_W["synthetic"]] = flt.synthetic
+    topic_keys, topic_labels = _options("topic", flt.topics)
+    country_keys, country_labels = _options("country", flt.countries)
+    source_keys, source_labels = _options("source", flt.sources)
+    ss[_W["topics"]] = list(flt.topics)
+    ss[_W["countries"]] = list(flt.countries)
+    ss[_W["sources"]] = list(flt.sources)
+
+    sb = st.sidebar
+    sb.header("Filters")
+    kw = dict(on_change=_on_filter_change, args=(bounds,))
+    if bounds[0] and bounds[1]:
+        sb.date_input("Published between", key=_W["dates"], min_value=min(bounds[0], ss[_W["dates"]][0]),
+                      max_value=max(bounds[1], ss[_W["dates"]][1]), format="YYYY-MM-DD", **kw)
+    sb.selectbox("Time grain", GRAINS, key=_W["grain"], **kw)
+    sb.multiselect("Topics", topic_keys, key=_W["topics"], format_func=lambda k: topic_labels.get(k, k), **kw)
+    sb.multiselect("Countries", country_keys, key=_W["countries"], format_func=lambda k: country_labels.get(k, k), **kw)
+    sb.multiselect("Sources", source_keys, key=_W["sources"], format_func=lambda k: source_labels.get(k, k), **kw)
+    sb.text_input("Text contains", key=_W["text"], max_chars=200, **kw)
+    sb.number_input("Minimum views", min_value=0, step=100, key=_W["min_views"], **kw)
+    sb.checkbox("Include synthetic demo articles", key=_W["synthetic"], **kw)
+    if not flt.is_default():
+        if sb.button("Reset filters", icon=":material/restart_alt:"):
+            st.session_state.pop("_filter_params", None)
+            set_url(Filter())
+            st.rerun()
+
+
+def _to_date(value: Any) -> dt.date | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError):
+        return None
+
+
+# ------------------------------------------------------------------------------------------ chrome
+
+
+def presenter_css() -> None:
+    """Larger type and no padding when embedded (?embed=true): readable on a projector, fits an iframe."""
+    if st.context.is_embedded:
+        st.html(
+            "<style>html, body, [data-testid='stAppViewContainer'] {font-size: 20px !important;}"
+            " [data-testid='stMetricValue'] {font-size: 3rem !important;}"
+            " .block-container, [data-testid='stMainBlockContainer'] {padding-top: 1rem !important; max-width: 100% !important;}"
+            "</style>"
+        )
+
+
+def synthetic_banner(info: dict | None) -> None:
+    if info and int(info.get("synthetic_articles") or 0) > 0:
+        n = int(info["synthetic_articles"])
+        st.warning(
+            f"**Synthetic demo data.** {n:,} of the {int(info.get('articles') or 0):,} articles in this database "
+            "were generated by `trends demo`; the numbers shown illustrate the tool and describe no real "
+            "publication.",
+            icon=":material/science:",
+        )
+
+
+def empty_state(message: str = "Nothing matches these filters.", hint: str | None = None) -> None:
+    st.info(message + (f" {hint}" if hint else " Widen the date range or remove a filter in the sidebar."),
+            icon=":material/search_off:")
+
+
+def csv_button(df: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(
+        "CSV", df.to_csv(index=False).encode("utf-8"), file_name=f"{name}.csv", mime="text/csv",
+        key=f"csv_{key}", icon=":material/download:", on_click="ignore", help="Download the data behind this chart",
+    )
+
+
+def plotly_config() -> dict:
+    """Keep the modebar PNG export; load map topojson from this app, never from a CDN."""
+    base = links.base_url(st.context.url)
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "scale": 2},
+        "topojsonURL": links.static_url(base),
+    }
+
+
+# ------------------------------------------------------------------------------------------ charts + drill
+
+
+Pick = Callable[[list[str]], tuple[Filter, ViewState] | None]
+
+
+def chart(fig, key: str, data: pd.DataFrame, *, csv_name: str, on_pick: Pick | None = None) -> None:
+    """Render a figure with its CSV; when `on_pick` is given, a click on a point rewrites the URL.
+
+    `on_pick` receives the clicked point's customdata and returns the new (Filter, ViewState).
+    A selection is acted on once (Streamlit keeps it in widget state across reruns).
+    """
+    event = st.plotly_chart(
+        fig,
+        key=key,
+        on_select="rerun" if on_pick else "ignore",
+        selection_mode="points",
+        config=plotly_config(),
+        width="stretch",
+    )
+    csv_button(data, csv_name, key)
+    if on_pick is None:
+        return
+    ids = charts.selection_ids(event)
+    sig = json.dumps(ids)
+    seen_key = f"_seen_{key}"
+    if sig == st.session_state.get(seen_key, "[]"):
+        return
+    st.session_state[seen_key] = sig
+    if not ids:
+        return
+    target = on_pick(ids[0])
+    if target is None:
+        return
+    st.session_state["_anchor"] = key
+    set_url(*target)
+    st.rerun()
+
+
+def drill_to(flt: Filter, view: ViewState, dimension: str | None) -> Pick:
+    """A picker for charts whose points carry [key, period]: show the articles behind that point."""
+
+    def pick(ids: list[str]) -> tuple[Filter, ViewState]:
+        key = ids[0] if ids and ids[0] else None
+        period = _to_date(ids[1]) if len(ids) > 1 and ids[1] else None
+        return flt, replace(view, drill_dimension=dimension if key else None, drill_key=key,
+                            drill_period=period, article=None, page=0)
+
+    return pick
+
+
+def open_article(flt: Filter, view: ViewState) -> Pick:
+    """A picker for charts whose points carry [article_id]: open that article in full."""
+
+    def pick(ids: list[str]) -> tuple[Filter, ViewState] | None:
+        raw = ids[0] if ids else ""
+        if not raw.isdigit():
+            return None
+        return flt, replace(view, article=int(raw))
+
+    return pick
+
+
+def anchor_here(key: str, flt: Filter, view: ViewState, *, dimension: str | None = None) -> bool:
+    """Draw the drill/article panel right below the chart the user clicked (or the first chart of the
+    drilled dimension when the view came from a link). Returns True if it was drawn here."""
+    if st.session_state.get("_panel_drawn"):
+        return False
+    anchor = st.session_state.get("_anchor")
+    if anchor == key or (anchor is None and dimension and dimension == view.drill_dimension):
+        return panel(flt, view)
+    return False
+
+
+def begin_page(page: str) -> None:
+    st.session_state["_page"] = page
+    st.session_state["_panel_drawn"] = False
+
+
+def end_page(flt: Filter, view: ViewState) -> None:
+    """Draw the drill/article panel at the end when no chart claimed it."""
+    if not st.session_state.get("_panel_drawn"):
+        panel(flt, view)
+
+
+def panel(flt: Filter, view: ViewState) -> bool:
+    drawn = False
+    if view.drill_key or view.drill_period:
+        drill_list(flt, view)
+        drawn = True
+    if view.article is not None:
+        article_view(flt, view)
+        drawn = True
+    if drawn:
+        st.session_state["_panel_drawn"] = True
+    return drawn
+
+
+def _drill_title(view: ViewState) -> str:
+    parts = []
+    if view.drill_key:
+        dim = DIMENSION_LABELS.get(view.drill_dimension or "", "Key")
+        parts.append(f"{dim}: {view.drill_key}")
+    if view.drill_period:
+        parts.append(f"period starting {view.drill_period.isoformat()}")
+    return ", ".join(parts)
+
+
+def drill_list(flt: Filter, view: ViewState) -> None:
+    """The articles behind the clicked point, with an Open button per row (the second click)."""
+    with st.container(border=True, key="drill_panel"):
+        head, clear = st.columns([5, 1])
+        head.subheader("Articles behind " + escape_md(_drill_title(view)))
+        if clear.button("Clear", key="drill_clear", icon=":material/close:"):
+            set_url(flt, replace(view, drill_dimension=None, drill_key=None, drill_period=None, page=0, article=None))
+            st.session_state["_anchor"] = None
+            st.rerun()
+        sort = view.sort if view.sort in ("views", "date", "growth") else "views"
+        try:
+            df, total = query("drilldown", flt, dimension=view.drill_dimension, key=view.drill_key,
+                              period=view.drill_period, sort=sort, page=view.page, page_size=15)
+        except (StoreError, duckdb.Error) as exc:
+            st.error(f"Could not list the articles: {escape_md(str(exc).splitlines()[0])}")
+            return
+        if total == 0 or df.empty:
+            empty_state("No articles behind this point with the current filters.")
+            return
+        st.caption(f"{total:,} articles, sorted by {sort}; page {view.page + 1} of {max(1, -(-total // 15))}")
+        article_rows(df, flt, view, key_prefix="drill")
+        prev, _, nxt = st.columns([1, 4, 1])
+        if view.page > 0 and prev.button("Previous", key="drill_prev"):
+            set_url(flt, replace(view, page=view.page - 1))
+            st.rerun()
+        if (view.page + 1) * 15 < total and nxt.button("Next", key="drill_next"):
+            set_url(flt, replace(view, page=view.page + 1))
+            st.rerun()
+
+
+def article_rows(df: pd.DataFrame, flt: Filter, view: ViewState, *, key_prefix: str, snippet: bool = False) -> None:
+    """One row per article: escaped title, meta line, optional snippet, and an Open button."""
+    for row in df.itertuples(index=False):
+        aid = int(row.article_id)
+        text, button = st.columns([6, 1], vertical_alignment="center")
+        published = _to_date(getattr(row, "published", None))
+        views = getattr(row, "views", None)
+        meta = " · ".join(
+            p for p in (
+                str(getattr(row, "source", "") or ""),
+                published.isoformat() if published else "",
+                f"{int(views):,} views" if views is not None and not pd.isna(views) else "",
+            ) if p
+        )
+        text.markdown(f"**{escape_md(row.title)}**  \n{escape_md(meta)}")
+        if snippet and getattr(row, "snippet", None):
+            text.caption(escape_md(row.snippet))
+        if button.button("Open", key=f"{key_prefix}_open_{aid}", icon=":material/open_in_full:"):
+            st.session_state["_anchor"] = st.session_state.get("_anchor") or f"{key_prefix}_list"
+            set_url(flt, replace(view, article=aid))
+            st.rerun()
+
+
+def article_view(flt: Filter, view: ViewState) -> None:
+    """One article in full: metadata, the text with each tag's mentions highlighted, views, related."""
+    try:
+        art = query("article", view.article)
+    except (StoreError, duckdb.Error) as exc:
+        st.error(f"Could not open the article: {escape_md(str(exc).splitlines()[0])}")
+        return
+    with st.container(border=True, key="article_panel"):
+        head, close = st.columns([5, 1])
+        if close.button("Close", key="article_close", icon=":material/close:"):
+            set_url(flt, replace(view, article=None))
+            st.rerun()
+        if not art:
+            head.warning(f"No article with id {view.article} in this database.")
+            return
+        meta = art["meta"]
+        head.subheader(escape_md(meta.get("title") or meta.get("headline") or "(untitled)"))
+        authors = meta.get("authors")
+        if authors is not None and not isinstance(authors, str):
+            authors = ", ".join(str(a) for a in authors)
+        published = _to_date(meta.get("published"))
+        facts = [
+            ("Source", meta.get("source")),
+            ("Published", published.isoformat() if published else None),
+            ("Authors", authors),
+            ("Views", f"{int(meta['views']):,}" if meta.get("views") is not None and not pd.isna(meta.get("views")) else None),
+            ("Words", meta.get("word_count")),
+            ("URL", meta.get("url")),
+            ("Article id", meta.get("article_id", view.article)),
+        ]
+        st.markdown("  \n".join(f"**{k}:** {escape_md(v)}" for k, v in facts if v not in (None, "")))
+        if meta.get("synthetic"):
+            st.caption("This article is synthetic demo text.")
+        tags = art.get("tags")
+        if tags is None:
+            tags = pd.DataFrame(columns=["kind", "key", "label", "mentions", "score", "method", "spans"])
+        text_col, side = st.columns([3, 2])
+        with text_col:
+            st.markdown("**Text** (each tag's mentions highlighted; hover for the tag)")
+            st.html(
+                '<div class="article-body" style="white-space:pre-wrap;line-height:1.55;'
+                'max-height:32rem;overflow-y:auto;border:1px solid #ddd;padding:0.8rem;border-radius:6px">'
+                + highlight_html(str(art.get("body_text") or ""), tags)
+                + "</div>"
+            )
+        with side:
+            st.markdown("**Tags** (why: mentions and method)")
+            if len(tags):
+                st.dataframe(tags[[c for c in ("kind", "label", "mentions", "score", "method") if c in tags]],
+                             hide_index=True, width="stretch")
+            else:
+                st.caption("No tags.")
+            hist = art.get("views")
+            if hist is not None and len(hist):
+                st.plotly_chart(charts.view_history(hist, "Views at each snapshot"), key="article_views",
+                                config=plotly_config(), width="stretch")
+            related = art.get("related")
+            if related is not None and len(related):
+                st.markdown("**Related (Read also)**")
+                for r in related.itertuples(index=False):
+                    target = getattr(r, "target_id", None)
+                    if target is not None and not pd.isna(target):
+                        if st.button(escape_md(r.title), key=f"related_{int(target)}_{r.position}", type="tertiary"):
+                            set_url(flt, replace(view, article=int(target)))
+                            st.rerun()
+                    else:
+                        st.caption(escape_md(r.title) + " (not in this database)")
+    st.session_state["_panel_drawn"] = True
+
+
+def metric_delta(current: float | int | None, previous: float | int | None) -> str | None:
+    """'+12.5%' style change vs the previous period, or None when there is nothing to compare."""
+    if current is None or previous is None or pd.isna(current) or pd.isna(previous) or previous == 0:
+        return None
+    return f"{(current - previous) / previous:+.1%}"
