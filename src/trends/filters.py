@@ -48,7 +48,7 @@ _LEGACY_NAMES = {
 }
 _MAX_TEXT = 200
 _MAX_ITEMS = 50
-_KEY_RE = re.compile(r"^[\w .&'()/+:-]{1,120}$", re.UNICODE)
+_KEY_RE = re.compile(r"^[\w .,&'()/+:-]{1,120}$", re.UNICODE)  # a comma arrives unescaped from _split
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,11 @@ def _first(params: Mapping[str, object], name: str) -> str | None:
     return str(value)
 
 
+def _is_ascii_digits(raw: str) -> bool:
+    """str.isdigit() accepts digits int() cannot read (superscripts); links only carry 0-9."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _parse_date(raw: str) -> dt.date:
     return dt.date.fromisoformat(raw.strip()[:10])
 
@@ -184,7 +189,7 @@ def decode(params: Mapping[str, object]) -> tuple[Filter, list[str]]:
         values["text"] = text
     if "min_views" in p:
         raw = p["min_views"].strip()
-        if raw.isdigit() and len(raw) < 16:
+        if _is_ascii_digits(raw) and len(raw) < 16:
             values["min_views"] = int(raw)
         else:
             notices.append(f"ignored min_views={raw[:20]!r}: not a whole number >= 0")
@@ -252,7 +257,7 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
             notices.append(f"ignored drill_period={p['drill_period'][:20]!r}: not a date")
     if "article" in p:
         raw = p["article"].strip()
-        if raw.isdigit() and len(raw) <= 19:
+        if _is_ascii_digits(raw) and len(raw) <= 19:
             values["article"] = int(raw)
         else:
             notices.append(f"ignored article={raw[:20]!r}: not an article id")
@@ -263,7 +268,7 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
             notices.append(f"ignored sort={p['sort'][:20]!r}: use one of {', '.join(SORTS)}")
     if "page" in p:
         raw = p["page"].strip()
-        if raw.isdigit() and len(raw) < 7:
+        if _is_ascii_digits(raw) and len(raw) < 7:
             values["page"] = int(raw)
         else:
             notices.append(f"ignored page={raw[:20]!r}: not a page number")
