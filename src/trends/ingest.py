@@ -225,7 +225,7 @@ class _Run:
         self.echo_rejects = echo_rejects
         self.bar = bar
         self.summary = IngestSummary()
-        self.seen: dict[int, str] = {}
+        self.seen: dict[int, tuple] = {}
         self.shown_rejects = 0
         self.now = dt.datetime.now().replace(microsecond=0)
         con.execute("BEGIN TRANSACTION")
@@ -266,9 +266,14 @@ class _Run:
             aid = stable_id(identity)
             first = self.seen.get(aid)
             if first is not None:
-                rejects.append(Reject(rec.input, f"duplicate of {first} (same identity {identity[:80]!r}) in this run"))
+                same = "an exact duplicate" if first[1] == chash and first[2] == rec.views else "a conflicting duplicate"
+                where, _, locator = rec.input.partition("#")
+                rejects.append(Reject(
+                    where, f"{same} of {first[0]} (same identity {identity[:80]!r}) in this run",
+                    locator or None, rec.title[:200],
+                ))
                 continue
-            self.seen[aid] = rec.input
+            self.seen[aid] = (rec.input, chash, rec.views)
             prepared.append((rec, identity, aid, chash))
 
         con.execute("BEGIN TRANSACTION")
@@ -585,16 +590,20 @@ def cmd_parse(args: argparse.Namespace) -> int:
             print(item.line(), file=sys.stderr)
         else:
             records.append(item)
-    if args.json:
-        json.dump([r.to_json() for r in records], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        for r in records:
-            views = f"{r.views:,} views" if r.views is not None else "no views"
-            print(
-                f"{r.input}: {r.title} | {r.source or '-'} | {r.published or '-'} | {views} | "
-                f"{', '.join(r.authors) or '-'} | {len(r.body.split())} words | {len(r.related)} related"
-            )
+    try:
+        if args.json:
+            json.dump([r.to_json() for r in records], sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            for r in records:
+                views = f"{r.views:,} views" if r.views is not None else "no views"
+                print(
+                    f"{r.input}: {r.title} | {r.source or '-'} | {r.published or '-'} | {views} | "
+                    f"{', '.join(r.authors) or '-'} | {len(r.body.split())} words | {len(r.related)} related"
+                )
+        sys.stdout.flush()
+    except BrokenPipeError:  # `trends parse ... | head`: the reader has gone, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_REJECTS if rejected else EXIT_OK
 
 

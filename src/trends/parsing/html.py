@@ -40,6 +40,11 @@ def parse_html_text(html: str, input: str = "<html>") -> Record:
     if source is None and data.get("sitename"):
         source = str(data["sitename"]).strip() or None
     paragraphs = [" ".join(p.split()) for p in text.split("\n")]
+    paragraphs = [p for p in paragraphs if p]
+    if paragraphs and paragraphs[0] in (title, headline):  # the <h1> repeated as the first line
+        paragraphs = paragraphs[1:]
+    if not paragraphs:
+        raise RecordError("HTML page has no main text")
     return Record(
         title=title,
         headline=headline,
@@ -47,7 +52,7 @@ def parse_html_text(html: str, input: str = "<html>") -> Record:
         published=published,
         views=None,
         authors=authors,
-        body="\n\n".join(p for p in paragraphs if p),
+        body="\n\n".join(paragraphs),
         related=[],
         url=data.get("url") or None,
         language=data.get("language") or None,

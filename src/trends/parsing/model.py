@@ -60,7 +60,7 @@ class RecordError(ValueError):
 
 def excerpt_of(text: str | bytes | None, limit: int = 200) -> str | None:
     """A short printable excerpt of a bad input, for the rejects table."""
-    if text is None:
+    if not text:
         return None
     if isinstance(text, bytes):
         text = text[:limit * 2].decode("utf-8", errors="replace")

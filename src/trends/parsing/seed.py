@@ -25,20 +25,21 @@ _NEGATIVE_RE = re.compile(r"^[-−]\s*\d")
 _AUTHORS_RE = re.compile(r"^(?:according to|by)\s+(.+)$", re.I)
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.I)
 _RELATED_RE = re.compile(r"^(?:read also|see also|related)\s*:?$", re.I)
-# A source prefix: up to five words, each capitalised (or a short joiner), then ": ".
-_SOURCE_RE = re.compile(
-    r"^((?:[A-Z0-9][\w&.'’\-]*)(?:\s+(?:[A-Z0-9][\w&.'’\-]*|of|for|on|and|the|de|du|für|&)){0,4}):\s+(\S.*)$"
-)
+# A source prefix: up to five words before ": ", each capitalised (or a short joiner like "on").
+_SOURCE_JOINERS = {"of", "for", "on", "and", "the", "de", "du", "für", "&", "и"}
 _HTML_RE = re.compile(r"^\s*<(?:!doctype\s+html|html|head|body|div|p|article)\b", re.I)
 _WHITESPACE = "\ufeff\u00a0\u202f\u2007\u200b \t"
 
 
 def split_source(title: str) -> tuple[str | None, str]:
     """'Chatham House: Headline' -> ('Chatham House', 'Headline'); no prefix -> (None, title)."""
-    match = _SOURCE_RE.match(title)
-    if not match:
+    prefix, sep, rest = title.partition(": ")
+    words = prefix.split()
+    if not sep or not rest.strip() or not 1 <= len(words) <= 5 or len(prefix) > 60:
         return None, title
-    return match.group(1), match.group(2).strip()
+    if not all(w[0].isupper() or w[0].isdigit() or w in _SOURCE_JOINERS for w in words):
+        return None, title
+    return prefix.strip(), rest.strip()
 
 
 def parse_date(raw: str) -> dt.date:

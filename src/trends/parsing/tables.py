@@ -2,7 +2,8 @@
 
 A mapping says which column feeds which record field: ``title=headline,published=date,body=text``.
 A value with braces is a template over the row, for fields no single column holds:
-``title={country} at the UN General Debate {year}``, ``published={year}-09-25``, ``id=reuters-{id}``.
+``title={iso3} at the UN General Debate {year}``, ``published={year}-09-25``, ``id=reuters:{id}``;
+a value in double quotes is a literal: ``source="UN General Assembly"``.
 Fields not mapped fall back to a column of the same name, then to common aliases (date, text, link).
 Columns the mapping does not use are ignored.
 """
@@ -44,7 +45,7 @@ def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
         pairs = list(spec.items())
     else:
         pairs = []
-        for part in re.split(r",(?![^{]*\})", spec):
+        for part in re.split(r",\s*(?=[A-Za-z_]+\s*=)", spec):  # commas inside templates stay
             if not part.strip():
                 continue
             if "=" not in part:
@@ -57,7 +58,7 @@ def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
             raise ValueError(f"--map: unknown field {field!r}; use one of {', '.join(FIELDS)}")
         if not column:
             raise ValueError(f"--map: field {field!r} has no column")
-        if "{" in column:
+        if "{" in column and not _is_literal(column):
             try:
                 list(string.Formatter().parse(column))
             except ValueError as exc:
@@ -66,7 +67,13 @@ def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
     return mapping
 
 
+def _is_literal(value: str) -> bool:
+    return len(value) >= 2 and value[0] == value[-1] == '"'
+
+
 def _template_columns(value: str) -> list[str]:
+    if _is_literal(value):
+        return []
     if "{" not in value:
         return [value]
     return [name for _, name, _, _ in string.Formatter().parse(value) if name]
@@ -96,6 +103,8 @@ def missing_columns(mapping: Mapping[str, str], columns: Iterable[str]) -> list[
 
 
 def _get(row: Mapping[str, Any], field: str, value: str) -> Any:
+    if _is_literal(value):
+        return value[1:-1]
     if "{" in value:
         values = {}
         for col in _template_columns(value):
@@ -302,7 +311,7 @@ def parse_jsonl(data: bytes, name: str, mapping: Mapping[str, str]) -> Iterator[
         lines: Iterable[tuple[int, Any]] = ((i + 1, item) for i, item in enumerate(items))
         unit = "item"
     else:
-        lines = ((i + 1, line) for i, line in enumerate(text.splitlines()))
+        lines = ((i + 1, line) for i, line in enumerate(text.split("\n")))  # not splitlines(): U+2028 is text
         unit = "line"
     state: dict[str, Any] = {"mapping": None}
 
