@@ -120,7 +120,7 @@ def _volume_frame(cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None
         .reindex(grid, fill_value=0)
         .reset_index()
     )
-    out["label"] = out["key"].map(labels).fillna(out["key"])
+    out["label"] = [labels.get(k, k) for k in out["key"]]
     out["total"] = out["period"].map(totals).fillna(0).astype("int64")
     out["articles"] = out["articles"].astype("int64")
     out["share"] = np.where(out["total"] > 0, out["articles"] / out["total"].where(out["total"] > 0, 1), 0.0)
