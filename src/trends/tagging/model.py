@@ -1,0 +1,29 @@
+"""The Tag record every part of the tagger returns, and the one "about" threshold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# A tag whose score reaches this is one the article is *about* (not a passing mention). Country, person
+# and org scores are salience in [0, 1]; topic scores are scaled so that meeting the topic's own
+# threshold gives exactly ABOUT_THRESHOLD. Dashboards and the country eval use this same number.
+ABOUT_THRESHOLD = 0.5
+
+KINDS = ("country", "person", "org", "topic", "theme")
+
+
+@dataclass
+class Tag:
+    """What an article is about: ``spans`` index into ``title + "\\n\\n" + body``."""
+
+    kind: str
+    key: str
+    label: str
+    mentions: int
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    score: float = 0.0
+    method: str = "alias"  # alias | gazetteer | discovered | taxonomy | nmf
+
+    @property
+    def about(self) -> bool:
+        return self.score >= ABOUT_THRESHOLD

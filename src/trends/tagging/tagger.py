@@ -1,0 +1,199 @@
+"""The tagger: one automaton pass, then the trap rules, salience scores, topics and name discovery."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from trends.tagging.discovery import discover, slugify
+from trends.tagging.lexicon import build_lexicon, fold
+from trends.tagging.model import ABOUT_THRESHOLD, Tag
+from trends.tagging.salience import Layout, scores
+from trends.tagging.scan import Hit, build_automaton, scan
+from trends.tagging.topics import Taxonomy, load_taxonomy
+
+TOPIC_TITLE_WEIGHT = 3.0
+TOPIC_LEAD_WEIGHT = 1.5
+
+# Words that may stand next to a person-like place name without making it a person's name.
+_NOT_NAMES = frozenset(
+    """a an the in of to and or but nor for from with by on at as if so than that this these those both between about
+    against into over under via like unlike including across toward towards within without near said says say told
+    when while after before since why how what where who which whose during per neighbouring neighboring north south
+    east west northern southern eastern western central king queen president prime minister government republic
+    kingdom state states visit visiting visited is was are were has have had will would could should may might
+    new old all most many some each every its his her their our my your amid among across upon
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+
+
+class Tagger:
+    """Holds the automaton and taxonomy; build once per process (see ``default_tagger``)."""
+
+    def __init__(self, taxonomy: str | Path | Taxonomy | None = None):
+        self.taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+        self.lexicon = build_lexicon(self.taxonomy.phrases())
+        self.automaton = build_automaton(self.lexicon)
+
+    # ------------------------------------------------------------------------------------------ public
+
+    def extract(self, text: str) -> list[Tag]:
+        if not text:
+            return []
+        layout = Layout.of(text)
+        entity_hits, topic_hits, cue_hits = scan(self.automaton, text)
+        headline_lines: dict[int, bool] = {}
+        spans: dict[str, dict[str, list[tuple[int, int]]]] = {"country": defaultdict(list), "person": defaultdict(list), "org": defaultdict(list)}
+        ambiguous: list[Hit] = []
+        for hit in entity_hits:
+            entry = hit.entry
+            if entry.kind == "blocker":
+                continue
+            if entry.kind in ("country", "ambiguous") and fold(entry.surface) in self.lexicon.person_like:
+                if _reads_as_personal_name(text, hit.start, hit.end, headline_lines):
+                    continue
+            if entry.kind == "ambiguous":
+                ambiguous.append(hit)
+                continue
+            spans[entry.kind][entry.key].append((hit.start, hit.end))
+        if ambiguous:
+            self._resolve_ambiguous(ambiguous, cue_hits, spans["country"])
+
+        tags: list[Tag] = []
+        countries = self._scored("country", spans["country"], layout, self.lexicon.country_labels, "gazetteer")
+        tags.extend(countries)
+        taken = [s for kind in ("person", "org", "country") for spl in spans[kind].values() for s in spl]
+        discovered = self._discover(text, taken, spans)
+        for kind, curated in (("person", self.lexicon.person_labels), ("org", self.lexicon.org_labels)):
+            found = self._scored(kind, spans[kind], layout, {**discovered[kind], **curated}, "alias")
+            for tag in found:
+                if tag.key not in curated:
+                    tag.method = "discovered"
+            tags.extend(found)
+        tags.extend(self._topics(topic_hits, layout, {t.key: t.score for t in countries}))
+        return tags
+
+    # ----------------------------------------------------------------------------------------- helpers
+
+    def _resolve_ambiguous(self, hits: list[Hit], cue_hits: list[Hit], country_spans: dict[str, list[tuple[int, int]]]) -> None:
+        """Pick the candidate country with the most cue words, then the most other mentions; else the default."""
+        cues = Counter(h.entry.key for h in cue_hits)
+        for hit in hits:
+            surface = hit.entry.key
+            candidates = list(self.lexicon.ambiguous[surface])
+            best = max(
+                candidates,
+                key=lambda iso: (2 * cues[f"{surface}|{iso}"] + len(country_spans.get(iso, ())), -candidates.index(iso)),
+            )
+            country_spans[best].append((hit.start, hit.end))
+
+    def _discover(self, text, taken, spans) -> dict[str, dict[str, str]]:
+        labels: dict[str, dict[str, str]] = {"person": {}, "org": {}}
+        for kind, label, start, end, acronym in discover(text, taken):
+            key = slugify(label)
+            if key in spans[kind] and key not in labels[kind]:
+                spans[kind][key].append((start, end))
+                continue
+            labels[kind].setdefault(key, label)
+            spans[kind][key].append((start, end))
+            if acronym:
+                spans[kind][key].extend(_exact_occurrences(text, acronym, exclude=(start, end + len(acronym) + 3)))
+        for kind in labels:
+            for key in labels[kind]:
+                spans[kind][key] = sorted(set(spans[kind][key]))
+        return labels
+
+    @staticmethod
+    def _scored(kind, by_key, layout: Layout, labels, method) -> list[Tag]:
+        by_key = {key: sorted(set(spl)) for key, spl in by_key.items() if spl}
+        evidence = {key: sum(layout.weight(s) for s, _ in spl) for key, spl in by_key.items()}
+        salience = scores(evidence)
+        tags = [
+            Tag(kind, key, labels.get(key, key), len(by_key[key]), sorted(by_key[key]), salience[key], method)
+            for key in evidence
+        ]
+        tags.sort(key=lambda t: (-t.score, t.key))
+        return tags
+
+    def _topics(self, hits: list[Hit], layout: Layout, country_scores: dict[str, float]) -> list[Tag]:
+        evidence: dict[str, float] = defaultdict(float)
+        topic_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        excluded: set[str] = set()
+        for hit in hits:
+            key = hit.entry.key
+            if key.endswith("!"):
+                excluded.add(key[:-1])
+                continue
+            if hit.start < layout.title_end:
+                weight = TOPIC_TITLE_WEIGHT
+            elif hit.start < layout.lead_end:
+                weight = TOPIC_LEAD_WEIGHT
+            else:
+                weight = 1.0
+            evidence[key] += weight
+            topic_spans[key].append((hit.start, hit.end))
+        tags = []
+        for key, total in evidence.items():
+            topic = self.taxonomy.topics.get(key)
+            if topic is None or key in excluded or total < topic.threshold:
+                continue
+            present = {iso for iso, score in country_scores.items() if score >= topic.min_country_score}
+            if topic.countries_all and not all(c in present for c in topic.countries_all):
+                continue
+            if topic.countries_any and not any(c in present for c in topic.countries_any):
+                continue
+            score = round(min(1.0, ABOUT_THRESHOLD * total / topic.threshold), 4)
+            spl = sorted(set(topic_spans[key]))
+            tags.append(Tag("topic", key, topic.label, len(spl), spl, score, "taxonomy"))
+        tags.sort(key=lambda t: (-t.score, t.key))
+        return tags
+
+
+def _exact_occurrences(text: str, word: str, exclude: tuple[int, int]) -> list[tuple[int, int]]:
+    out = []
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not before.isalnum() and not after.isalnum() and not (exclude[0] <= start < exclude[1]):
+            out.append((start, end))
+        start = text.find(word, end)
+    return out
+
+
+def _line_is_headline(text: str, pos: int, cache: dict[int, bool]) -> bool:
+    """ALL CAPS or Title Case lines give no case clues about personal names."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    hit = cache.get(line_start)
+    if hit is None:
+        line_end = text.find("\n", pos)
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        letters = [c for c in line if c.isalpha()]
+        words = [w for w in line.split() if w[:1].isalpha()]
+        caps = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+        title = sum(w[0].isupper() for w in words) / len(words) if len(words) >= 3 else 0.0
+        hit = cache[line_start] = caps >= 0.7 or title >= 0.7
+    return hit
+
+
+def _reads_as_personal_name(text: str, start: int, end: int, cache: dict[int, bool]) -> bool:
+    """'Michael Jordan', 'Chad Smith', 'Denzel Washington': a capitalised name word right next to it."""
+    if _line_is_headline(text, start, cache):
+        return False
+    n = len(text)
+    if end + 1 < n and text[end] == " " and text[end + 1].isupper():
+        j = end + 1
+        while j < n and (text[j].isalpha() or text[j] in "'-"):
+            j += 1
+        if text[end + 1 : j].lower() not in _NOT_NAMES:
+            return True
+    if start >= 2 and text[start - 1] == " " and text[start - 2].isalpha():
+        i = start - 2
+        while i > 0 and (text[i - 1].isalpha() or text[i - 1] in "'-"):
+            i -= 1
+        word = text[i : start - 1]
+        if word[:1].isupper() and word.lower() not in _NOT_NAMES:
+            return True
+    return False
