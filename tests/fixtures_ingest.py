@@ -35,3 +35,37 @@ def seed_page(
         for item in related:
             lines += [item, ""]
     return newline.join(lines)
+
+
+def db_state(db_path) -> dict:
+    """Everything an ingest may write about articles, in a comparable form (``last_seen`` aside: it moves)."""
+    import duckdb
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+        return {
+            "articles": q(
+                "SELECT article_id, identity, url, source, title, headline, published, authors, body, word_count, "
+                "content_hash, views, views_observed_at, first_seen, input, format, synthetic FROM articles ORDER BY article_id"
+            ),
+            "view_snapshots": q("SELECT article_id, observed_at, views FROM view_snapshots ORDER BY ALL"),
+            "related": q("SELECT article_id, position, title, title_key, target_id FROM related ORDER BY ALL"),
+            "tags": q("SELECT article_id, kind, key, label, mentions, score, method, published FROM tags ORDER BY ALL"),
+        }
+    finally:
+        con.close()
+
+
+def counts(db_path) -> dict:
+    return {name: len(rows) for name, rows in db_state(db_path).items()}
+
+
+def query(db_path, sql: str, params=None) -> list:
+    import duckdb
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

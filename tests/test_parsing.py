@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from fixtures_ingest import seed_page
+from fixtures_ingest import seed_page as page_text
 from trends.cli import main
 from trends.parsing import Record, Reject, detect_format, parse
 
@@ -53,11 +53,11 @@ def test_parse_without_json_prints_one_line_per_record(seed_page, capsys):
      ("642", 642), ("0", 0), ("1.234", 1234)],
 )
 def test_views_with_thousands_separators(raw, expected):
-    assert parse_one(seed_page(views=raw)).views == expected
+    assert parse_one(page_text(views=raw)).views == expected
 
 
 def test_missing_views_author_and_related():
-    rec = parse_one(seed_page(views=None, authors=None, related=None))
+    rec = parse_one(page_text(views=None, authors=None, related=None))
     assert rec.views is None and rec.authors == [] and rec.related == []
     assert rec.published == dt.date(2024, 2, 14)
     assert rec.body.startswith("Ministers from both countries")
@@ -73,7 +73,7 @@ def test_missing_views_author_and_related():
     ],
 )
 def test_several_authors(line, expected):
-    assert parse_one(seed_page(authors=line)).authors == expected
+    assert parse_one(page_text(authors=line)).authors == expected
 
 
 @pytest.mark.parametrize(
@@ -86,12 +86,12 @@ def test_several_authors(line, expected):
     ],
 )
 def test_titles_with_and_without_source_prefix(title, source, headline):
-    rec = parse_one(seed_page(title=title))
+    rec = parse_one(page_text(title=title))
     assert (rec.title, rec.source, rec.headline) == (title, source, headline)
 
 
 def test_sub_headings_are_their_own_paragraphs():
-    rec = parse_one(seed_page())
+    rec = parse_one(page_text())
     assert rec.body.split("\n\n") == [
         "Ministers from both countries met in Vienna to discuss the gas transit contract that expires next year.",
         "What happens to the pipeline?",
@@ -100,7 +100,7 @@ def test_sub_headings_are_their_own_paragraphs():
 
 
 def test_bom_crlf_and_no_breadcrumb():
-    text = seed_page(breadcrumb=False, newline="\r\n")
+    text = page_text(breadcrumb=False, newline="\r\n")
     rec = parse_one(b"\xef\xbb\xbf" + text.encode("utf-8"))
     assert rec.title == "IISS: Gas Transit Talks Resume in Vienna"
     assert rec.source == "IISS" and rec.views == 1234 and rec.authors == ["A.Smith"]
@@ -108,7 +108,7 @@ def test_bom_crlf_and_no_breadcrumb():
 
 
 def test_cp1251_page():
-    text = seed_page(
+    text = page_text(
         title="Валдай: Переговоры о транзите газа возобновились",
         views="3 500",
         authors="According to И.Петров",
@@ -124,7 +124,7 @@ def test_cp1251_page():
 
 
 def test_iso_date_and_views_label():
-    rec = parse_one(seed_page(date="2024-02-14", views="Views: 2 048"))
+    rec = parse_one(page_text(date="2024-02-14", views="Views: 2 048"))
     assert rec.published == dt.date(2024, 2, 14) and rec.views == 2048
 
 
@@ -159,9 +159,9 @@ def test_detect_format(name, head, expected):
 
 def test_parse_folder_and_glob(tmp_path, capsys):
     (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "one.txt").write_text(seed_page(title="One Page Title"), encoding="utf-8")
+    (tmp_path / "a" / "one.txt").write_text(page_text(title="One Page Title"), encoding="utf-8")
     (tmp_path / "a" / "deeper").mkdir()
-    (tmp_path / "a" / "deeper" / "two.txt").write_text(seed_page(title="Two Page Title"), encoding="utf-8")
+    (tmp_path / "a" / "deeper" / "two.txt").write_text(page_text(title="Two Page Title"), encoding="utf-8")
     (tmp_path / "a" / ".hidden.txt").write_text("not read", encoding="utf-8")
     assert main(["parse", str(tmp_path / "a"), "--json"]) == 0
     assert sorted(r["title"] for r in json.loads(capsys.readouterr().out)) == ["One Page Title", "Two Page Title"]

@@ -227,7 +227,7 @@ class _Run:
         self.summary = IngestSummary()
         self.seen: dict[int, tuple] = {}
         self.shown_rejects = 0
-        self.now = dt.datetime.now().replace(microsecond=0)
+        self.now = dt.datetime.now()
         con.execute("BEGIN TRANSACTION")
         con.execute("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running'")
         self.run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()[0]
