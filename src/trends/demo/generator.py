@@ -247,16 +247,17 @@ class Generator:
         if n < 2:
             return
         counts = rng.integers(2, 4, size=n).tolist()
-        picks = rng.integers(0, 2**31 - 1, size=(n, 3)).tolist()
+        picks = rng.integers(0, 2**31 - 1, size=(n, 12)).tolist()
         for i, article in enumerate(chunk):
             same = by_topic[topics[i]]
+            pool = same if len(same) > 4 else range(n)
             chosen: list[str] = []
-            for k in range(counts[i]):
-                pool = same if len(same) > 3 else range(n)
-                j = pool[picks[i][k] % len(pool)]
-                headline = chunk[j].headline
-                if j != i and headline not in chosen and headline != article.headline:
+            for pick in picks[i]:  # a few spare draws in case one hits itself or a repeat
+                headline = chunk[pool[pick % len(pool)]].headline
+                if headline != article.headline and headline not in chosen:
                     chosen.append(headline)
+                    if len(chosen) == counts[i]:
+                        break
             article.related = chosen
 
 
