@@ -5,8 +5,7 @@ import streamlit as st
 from trends import ui
 from trends.paths import resolve_db_path
 
-st.title("About the data")
-info = ui.summary()
+flt, view, info = ui.page_setup("about")
 db = resolve_db_path()
 st.markdown(f"**Database:** `{ui.escape_md(db)}`")
 if not info:

@@ -6,9 +6,7 @@ import streamlit as st
 
 from trends import ui
 
-flt, view = ui.state()
-st.title("Articles")
-info = ui.summary()
+flt, view, info = ui.page_setup("articles")
 if not info or not info.get("articles"):
     ui.empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
     st.stop()

@@ -7,9 +7,7 @@ import streamlit as st
 
 from trends import charts, ui
 
-flt, view = ui.state()
-st.title("Countries")
-info = ui.summary()
+flt, view, info = ui.page_setup("countries")
 if not info or not info.get("articles"):
     ui.empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
     st.stop()

@@ -7,9 +7,7 @@ import streamlit as st
 from trends import charts, ui
 from trends.filters import DIMENSIONS
 
-flt, view = ui.state()
-st.title("Readership")
-info = ui.summary()
+flt, view, info = ui.page_setup("readership")
 if not info or not info.get("articles"):
     ui.empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
     st.stop()

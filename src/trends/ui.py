@@ -140,15 +140,11 @@ def current_state() -> tuple[Filter, ViewState]:
     if notices:
         st.info("Some link parameters were ignored: " + "; ".join(escape_md(n) for n in notices), icon=":material/link_off:")
     st.session_state["_url_sig"] = sig
-    st.session_state["_state"] = (flt, view)
     if flt.is_default() is False:
         st.session_state["_filter_params"] = links.params(flt)
     return flt, view
 
 
-def state() -> tuple[Filter, ViewState]:
-    """The Filter and ViewState decoded by app.py for this run."""
-    return st.session_state.get("_state") or (Filter(), ViewState())
 
 
 def set_url(flt: Filter, view: ViewState | None = None) -> None:
@@ -406,9 +402,30 @@ def anchor_here(key: str, flt: Filter, view: ViewState, *, dimension: str | None
     return False
 
 
-def begin_page(page: str) -> None:
+def page_setup(page: str) -> tuple[Filter, ViewState, dict | None]:
+    """What every page does first: decode the URL, draw the shared sidebar, share link and banner."""
+    _keep_filters_across_pages(page)
     st.session_state["_page"] = page
     st.session_state["_panel_drawn"] = False
+    presenter_css()
+    st.title(links.PAGES[page][1])
+    flt, view = current_state()
+    info = summary()
+    sidebar_filters(flt, info)
+    share_box(flt, view)
+    synthetic_banner(info)
+    return flt, view, info
+
+
+def _keep_filters_across_pages(page: str) -> None:
+    """Streamlit drops query parameters when the user switches page in the menu; carry the filter over."""
+    from trends.filters import VIEW_PARAM_NAMES
+
+    previous = st.session_state.get("_page")
+    saved = st.session_state.get("_filter_params")
+    has_params = any(k != "v" and k not in VIEW_PARAM_NAMES for k in st.query_params)
+    if previous and previous != page and saved and len(saved) > 1 and not has_params:
+        st.query_params.from_dict(saved)
 
 
 def end_page(flt: Filter, view: ViewState) -> None:

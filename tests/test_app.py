@@ -1,0 +1,181 @@
+"""The dashboard run headless by Streamlit's AppTest on the hand-made fixture DB (tests/fixtures_app.py).
+
+Expected numbers come from the fixture's construction rules (see its docstring), not from the queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fixtures_app import N_PLAIN, article_id, build_app_db
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = ["overview", "topics", "countries", "readership", "articles", "about"]
+TITLES = {"overview": "Overview", "topics": "Topics & themes", "countries": "Countries",
+          "readership": "Readership", "articles": "Articles", "about": "About the data"}
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory) -> Path:
+    return build_app_db(tmp_path_factory.mktemp("app") / "app.duckdb")
+
+
+@pytest.fixture(scope="module")
+def empty_db(tmp_path_factory) -> Path:
+    return build_app_db(tmp_path_factory.mktemp("empty") / "empty.duckdb", with_articles=False)
+
+
+def run_page(monkeypatch, db: Path, page: str = "overview", params: dict | None = None) -> AppTest:
+    monkeypatch.setenv("TRENDS_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    if params:
+        at.query_params.update(params)
+    at.run()  # AppTest resolves st.navigation's registered pages only after a first run
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """All markdown-ish text on the page, joined (for 'is this shown' checks)."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
+    return "\n".join(parts)
+
+
+def html_bodies(at: AppTest) -> list[str]:
+    return [el.proto.body for el in at.get("html")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_fixture(monkeypatch, fixture_db, page):
+    at = run_page(monkeypatch, fixture_db, page)
+    assert [t.value for t in at.title] == [TITLES[page]]
+    assert not at.error, [e.value for e in at.error]
+    # Articles 0, 10 and 20 are synthetic: the banner is on every page.
+    assert any("Synthetic demo data" in w.value and "3 of the 31" in w.value for w in at.warning)
+    charts = at.get("plotly_chart")
+    minimum = {"overview": 2, "topics": 2, "countries": 5, "readership": 5}.get(page, 0)
+    assert len(charts) >= minimum
+    if minimum:
+        assert len(at.get("download_button")) >= len(charts) - 1  # every chart but the heatmap has its CSV
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_empty_db(monkeypatch, empty_db, page):
+    at = run_page(monkeypatch, empty_db, page)
+    assert not at.error
+    assert not at.warning  # no synthetic banner without synthetic articles
+    if page != "about":
+        assert any("no articles yet" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_headline_numbers_follow_the_url_filter(monkeypatch, fixture_db):
+    # Energy articles are the odd ones; between Feb 1 and Apr 30 that is i = 5,7,9,11,13,15,17,19.
+    params = {"v": "1", "from": "2024-02-01", "to": "2024-04-30", "topic": "energy", "grain": "week"}
+    at = run_page(monkeypatch, fixture_db, "overview", params)
+    assert at.sidebar.multiselect(key="flt_topics").value == ["energy"]
+    assert at.sidebar.selectbox(key="flt_grain").value == "week"
+    assert at.sidebar.date_input(key="flt_dates").value == (dt.date(2024, 2, 1), dt.date(2024, 4, 30))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Articles"] == "8"
+    # views = 100 * (i + 1): 600 + 800 + 1000 + 1200 + 1400 + 1600 + 1800 + 2000
+    assert metrics["Views"] == "10,400"
+
+
+def test_legacy_link_names_still_work(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "overview", {"start": "2024-03-01", "end": "2024-03-31", "topics": "ukraine-war"})
+    assert at.sidebar.multiselect(key="flt_topics").value == ["ukraine-war"]
+    # March, even articles: i = 10, 12, 14.
+    assert {m.label: m.value for m in at.metric}["Articles"] == "3"
+
+
+def test_bad_parameters_are_ignored_with_a_notice(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "topics", {"v": "1", "from": "yesterday", "grain": "fortnight", "article": "x1"})
+    notice = " ".join(i.value for i in at.info)
+    assert "ignored" in notice and "from" in notice and "grain" in notice and "article" in notice
+    assert at.sidebar.selectbox(key="flt_grain").value == "month"
+    assert not at.error
+
+
+def test_changing_a_filter_widget_rewrites_the_url(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "overview")
+    at.sidebar.multiselect(key="flt_topics").set_value(["energy"]).run()
+    assert at.query_params.get("topic") in ("energy", ["energy"])
+    assert at.query_params.get("v") in ("1", ["1"])
+    at.sidebar.selectbox(key="flt_grain").set_value("quarter").run()
+    assert at.query_params.get("grain") in ("quarter", ["quarter"])
+    assert at.query_params.get("topic") in ("energy", ["energy"])  # the earlier choice is kept
+
+
+def _select(at: AppTest, key: str, *custom) -> AppTest:
+    at.session_state[key] = {"selection": {"points": [{"customdata": list(custom)}], "point_indices": [0],
+                                           "box": [], "lasso": []}}
+    return at.run()
+
+
+def test_chart_selection_lists_the_articles_behind_the_point(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "topics")
+    _select(at, "tp_volume", "ukraine-war", "2024-03-01")
+    assert not at.exception
+    assert at.query_params.get("drill_key") in ("ukraine-war", ["ukraine-war"])
+    assert at.query_params.get("drill_period") in ("2024-03-01", ["2024-03-01"])
+    shown = texts(at)
+    # Ukraine-war articles in March 2024: i = 10, 12, 14 (and nothing else).
+    for i in (10, 12, 14):
+        assert f"Note {i} on the war in Ukraine" in shown
+    for i in (8, 11, 16):
+        assert f"Note {i} on" not in shown
+    assert "3 articles" in shown
+    # The second click opens the article in full, with the tagged words highlighted.
+    opens = [b for b in at.button if b.key == f"drill_open_{article_id(12)}"]
+    assert opens
+    opens[0].click().run()
+    assert at.query_params.get("article") in (str(article_id(12)), [str(article_id(12))])
+    body = "\n".join(html_bodies(at))
+    assert '<mark class="tag tag-country" title="country: Ukraine"' in body
+    assert '<mark class="tag tag-topic" title="topic: Ukraine war"' in body
+
+
+def test_a_map_selection_drills_by_country(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "countries")
+    _select(at, "ct_bars", "CHN", "")
+    assert at.query_params.get("drill_dim") in ("country", ["country"])
+    # China is mentioned by every third article (i = 0, 3, ..., 27): 10 articles.
+    assert "10 articles" in texts(at)
+
+
+def test_a_shared_drill_link_restores_the_list(monkeypatch, fixture_db):
+    params = {"v": "1", "dim": "topic", "drill_dim": "topic", "drill_key": "energy", "drill_period": "2024-01-01"}
+    at = run_page(monkeypatch, fixture_db, "topics", params)
+    shown = texts(at)
+    # Energy articles in January: i = 1, 3.
+    assert "Note 1 on gas and energy" in shown and "Note 3 on gas and energy" in shown
+    assert "2 articles" in shown
+
+
+def test_hostile_article_is_rendered_as_text(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "articles", {"v": "1", "article": str(article_id(N_PLAIN))})
+    body = "\n".join(html_bodies(at))
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in body
+    assert "<script" not in body and "<img" not in body
+    titles = [s.value for s in at.subheader]
+    assert any("\\<script\\>" in t for t in titles)  # markdown-escaped, so shown literally
+
+
+def test_search_ranks_and_snippets(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "articles", {"v": "1", "q": "China"})
+    shown = texts(at)
+    assert "10 articles match" in shown  # i = 0, 3, ..., 27
+
+
+def test_share_box_shows_the_full_link_and_presenter_form(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "countries", {"v": "1", "country": "RUS,UKR", "grain": "quarter"})
+    codes = [c.value for c in at.sidebar.code]
+    assert any(c.endswith("/countries?v=1&grain=quarter&country=RUS,UKR") for c in codes), codes
+    assert any(c.endswith("/countries?v=1&grain=quarter&country=RUS,UKR&embed=true") for c in codes), codes
