@@ -265,7 +265,7 @@ def test_article_in_full(db):
 def test_search_bm25_with_snippets_and_filters(db):
     hits, total = q.search(db, Filter(), "grain")
     assert total == 2 and hits["article_id"].tolist() == [7, 1]  # article 7 says grain four times
-    assert "notice" not in hits.attrs
+    assert "notice" not in hits.attrs and (hits["notice"] == "").all()
     assert all("grain" in s.lower() for s in hits["snippet"])
     assert hits["score"].iloc[0] > hits["score"].iloc[1] > 0
     only_cfr, total = q.search(db, Filter(sources=("CFR",)), "grain")
@@ -284,6 +284,7 @@ def test_search_falls_back_without_index(db_unindexed):
     hits, total = q.search(db_unindexed, Filter(), "grain corridor")
     assert total == 2 and set(hits["article_id"]) == {1, 7}
     assert "no search index" in hits.attrs["notice"]
+    assert hits["notice"].str.contains("no search index").all()
 
 
 def test_facets_ignore_their_own_selection(db):

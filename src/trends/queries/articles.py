@@ -146,7 +146,8 @@ def article(db_path: str | os.PathLike, article_id: int) -> dict | None:
     }
 
 
-SEARCH_COLUMNS = ["article_id", "title", "source", "published", "views", "score", "snippet"]
+SEARCH_COLUMNS = ["article_id", "title", "source", "published", "views", "score", "snippet", "notice"]
+NO_INDEX_NOTICE = "no search index yet: showing plain word matches (rebuild it with `trends ingest` or `trends retag`)"
 _SNIPPET_CHARS = 220
 
 
@@ -156,7 +157,7 @@ def search(
     """Ranked full-text search over title and body within the filter: BM25 through DuckDB's fts index.
 
     Without an index (a database no writer has indexed yet) it falls back to matching every word with
-    ILIKE, ranked by views; the frame's ``attrs["notice"]`` then says so.
+    ILIKE, ranked by views; the ``notice`` column (empty otherwise) and ``attrs["notice"]`` then say so.
     """
     query = (query or "").strip()[:200]
     size, offset = _page(page, page_size)
@@ -183,9 +184,10 @@ def search(
         total = int(df["total"].iloc[0])
         df["snippet"] = [snippet(text, query) for text in df["body"]]
         df["published"] = pd.to_datetime(df["published"])
+        df["notice"] = "" if indexed else NO_INDEX_NOTICE
         out = df[SEARCH_COLUMNS].reset_index(drop=True)
     if not indexed:
-        out.attrs["notice"] = "no search index yet: showing plain word matches (rebuild it with `trends ingest` or `trends retag`)"
+        out.attrs["notice"] = NO_INDEX_NOTICE
     return out, total
 
 

@@ -1,0 +1,54 @@
+"""The queries the dashboard's pages issue on first load (and a few filtered variants), by name.
+
+Shared by bench/run.py's latency loop and its separate serving process (peak RSS).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from trends import queries as q
+from trends.filters import Filter
+
+
+def page_queries(db) -> dict[str, Callable[[], object]]:
+    everything = Filter()
+    last = q.summary(db)["last_date"]
+    year = Filter(date_from=last - dt.timedelta(days=364), date_to=last)
+    topic = q.facets(db, everything, "topic", limit=1)["key"].iloc[0]
+    source = q.facets(db, everything, "source", limit=1)["key"].iloc[0]
+    narrowed = Filter(date_from=year.date_from, date_to=last, sources=(source,), topics=(topic,))
+    month = q.volume(db, year, "topic", keys=[topic])["period"].iloc[-1]
+    return {
+        # Overview
+        "headline": lambda: q.headline(db, everything),
+        "volume_topic_share": lambda: q.volume(db, everything, "topic", measure="share"),
+        "rising_falling_topic": lambda: q.rising_falling(db, everything, "topic"),
+        "top_articles_views": lambda: q.top_articles(db, everything),
+        "new_since_last_ingest": lambda: q.new_since_last_ingest(db, everything),
+        # Topics
+        "volume_topic_week_year": lambda: q.volume(db, year.replace(grain="week"), "topic"),
+        "volume_topic_filtered": lambda: q.volume(db, narrowed, "country"),
+        "volume_compare_6_orgs": lambda: q.volume(db, everything, "org", keys=list(q.facets(db, everything, "org", limit=6)["key"])),
+        "views_by_source": lambda: q.views_by(db, everything, "source"),
+        # Countries
+        "country_map": lambda: q.country_map(db, everything),
+        "co_mentions": lambda: q.co_mentions(db, everything),
+        "volume_country": lambda: q.volume(db, everything, "country"),
+        # Readership
+        "views_over_time": lambda: q.views_over_time(db, everything),
+        "top_articles_growth": lambda: q.top_articles(db, everything, by="growth"),
+        "views_by_topic": lambda: q.views_by(db, everything, "topic"),
+        "views_distribution": lambda: q.views_distribution(db, everything),
+        "views_vs_age": lambda: q.views_vs_age(db, everything),
+        # Articles
+        "drilldown_point": lambda: q.drilldown(db, year, "topic", topic, month),
+        "article": lambda: q.article(db, int(q.top_articles(db, everything, limit=1)["article_id"].iloc[0])),
+        "search": lambda: q.search(db, everything, "sanctions energy"),
+        "search_filtered": lambda: q.search(db, narrowed, "security"),
+        # Filter widgets and About
+        "facets_topic": lambda: q.facets(db, everything, "topic"),
+        "facets_author": lambda: q.facets(db, everything, "author"),
+        "summary": lambda: q.summary(db),
+    }
