@@ -302,7 +302,7 @@ def parse_jsonl(data: bytes, name: str, mapping: Mapping[str, str]) -> Iterator[
     if not text.strip():
         yield Reject(name, "empty file")
         return
-    if text.lstrip().startswith("["):  # a plain JSON array of objects
+    if name.lower().endswith(".json") and text.lstrip().startswith("["):  # a plain JSON array of objects
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
