@@ -219,11 +219,17 @@ ARTICLE_COLUMNS = "article_id, identity, source, title, headline, published, aut
 
 def test_build_demo_flags_synthetic_and_keeps_view_growth(tmp_path):
     db = tmp_path / "demo.duckdb"
-    summary = build_demo(db, articles=120, seed=3, progress=False, tag=False)
+    calls = []
+    summary = build_demo(db, articles=120, seed=3, progress=lambda *args: calls.append(args), tag=False)
     assert summary.rejected == 0
     generator = Generator(120, 3)
     expected = list(generator)
-    grew = [a for a in expected if a.views_later is not None and a.views_later != a.views]
+    rescraped = [a for a in expected if a.views_later is not None]
+    grew = [a for a in rescraped if a.views_later != a.views]
+    # The progress callback (the dashboard's first start) counts one bar: pages, first scrape, second scrape.
+    assert calls[-1] == (120 + 120 + len(rescraped), 120 + 120 + len(rescraped), "scrape of 2025-02-14")
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+    assert {c[2] for c in calls} == {"writing pages", "scrape of 2025-01-10", "scrape of 2025-02-14"}
     assert _rows(db, "SELECT count(*), count(*) FILTER (WHERE synthetic) FROM articles") == [(121, 120)]
     (real,) = _rows(db, "SELECT source, headline, views, synthetic FROM articles WHERE NOT synthetic")
     assert real == ("CFR", "Putin-Xi Summit Strengthens Anti-American Partnership", 642, False)

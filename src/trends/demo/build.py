@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Iterator
 
 from trends.demo.generator import DemoArticle, Generator, render_page
 
-ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
+ProgressCallback = Callable[[int, int, str], None]  # (done, total, stage): one bar over the whole build
 
 SEED_PAGE_NAME = "seed-page-example.txt"
 
@@ -89,8 +89,10 @@ def write_pages(generator: Generator, pages_dir: Path, progress: ProgressCallbac
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render_page(article, views), encoding="utf-8", newline="\n")
             written += 1
-        if progress and (article.index + 1) % 500 == 0:
-            progress("writing pages", article.index + 1, generator.articles)
+        if progress and (article.index + 1) % 250 == 0:
+            progress(article.index + 1, generator.articles, "writing pages")
+    if progress:
+        progress(generator.articles, generator.articles, "writing pages")
     return written
 
 
@@ -121,15 +123,33 @@ def bulk_records(generator: Generator, scrape: int) -> Iterator:
         yield _record(article, views, when, f"demo:{scrape_name(when)}/{article.relative_path}", "demo-bulk")
 
 
-def _counting(items: Iterable, stage: str, total: int, progress: ProgressCallback | None) -> Iterator:
-    done = 0
-    for item in items:
-        yield item
-        done += 1
-        if progress and done % 250 == 0:
-            progress(stage, done, total)
-    if progress:
-        progress(stage, done, done)
+class _Progress:
+    """Turns the build's stages (write pages, first scrape, second scrape) into one monotonic count."""
+
+    def __init__(self, callback: ProgressCallback | None, generator: Generator, pages: bool):
+        self.callback, self.generator, self.pages = callback, generator, pages
+        self.offset = 0
+
+    @property
+    def total(self) -> int:
+        n = self.generator.articles
+        rescraped = self.generator.rescraped or int(0.3 * n)  # known after the first full pass
+        return (n if self.pages else 0) + n + rescraped
+
+    def __call__(self, done: int, _total: int, stage: str) -> None:
+        if self.callback:
+            total = self.total
+            self.callback(min(self.offset + done, total), total, stage)
+
+    def stream(self, items: Iterable, stage: str) -> Iterator:
+        done = 0
+        for item in items:
+            yield item
+            done += 1
+            if done % 250 == 0:
+                self(done, 0, stage)
+        self(done, 0, stage)
+        self.offset += done
 
 
 def build_demo(
@@ -138,25 +158,27 @@ def build_demo(
     seed: int = 7,
     bulk: bool = False,
     pages_dir=None,
-    progress: bool = True,
-    on_progress: ProgressCallback | None = None,
+    progress: bool | ProgressCallback = True,
     tag: bool = True,
 ) -> DemoSummary:
     """Generate the demo corpus and ingest it (plus the real seed page) into ``db_path``.
 
-    ``progress`` shows the ingest's progress bar; ``on_progress(stage, done, total)`` is called as
-    records stream in (for a dashboard progress widget). Same ``(articles, seed)``, same database.
+    ``progress``: True shows the ingest's progress bar on a terminal; a callable is called as
+    ``progress(done, total, stage)`` over the whole build instead (the dashboard's first start).
+    Same ``(articles, seed)``, same database.
     """
     from trends.ingest import ingest_paths, ingest_records
 
     started = time.perf_counter()
     generator = Generator(articles, seed)
     summary = DemoSummary(str(db_path), generator.articles, generator.seed, bulk, None)
+    callback = progress if callable(progress) else None
+    bar = bool(progress) and callback is None
+    tracker = _Progress(callback, generator, pages=not bulk)
     tmp = None
     try:
         if bulk:
-            sources = [bulk_records(generator, 0), bulk_records(generator, 1)]
-            totals = [generator.articles, None]
+            streams = [bulk_records(generator, 0), bulk_records(generator, 1)]
         else:
             if pages_dir is None:
                 tmp = tempfile.mkdtemp(prefix="trends-demo-")
@@ -164,20 +186,19 @@ def build_demo(
             else:
                 folder = Path(pages_dir)
                 summary.pages_dir = str(folder)
-            write_pages(generator, folder, on_progress)
-            sources = [parsed_pages(generator, folder, 0), parsed_pages(generator, folder, 1)]
-            totals = [generator.articles, None]
+            write_pages(generator, folder, tracker)
+            tracker.offset = generator.articles
+            streams = [parsed_pages(generator, folder, 0), parsed_pages(generator, folder, 1)]
         summary.runs.append(
             ("seed page", ingest_paths(db_path, [seed_page_path()], tag=tag, progress=False, command="demo"))
         )
-        for scrape, (records, total) in enumerate(zip(sources, totals)):
+        for scrape, records in enumerate(streams):
             when = generator.world.scrapes[scrape]
-            if total is None:
-                total = generator.rescraped  # counted while the first scrape streamed
+            total = generator.articles if scrape == 0 else generator.rescraped  # counted in the first pass
             stage = f"scrape of {when:%Y-%m-%d}"
             result = ingest_records(
-                db_path, _counting(records, stage, total, on_progress), tag=tag, progress=progress,
-                total=total, command="demo", inputs=f"demo --articles {generator.articles} --seed {generator.seed} ({stage})",
+                db_path, tracker.stream(records, stage), tag=tag, progress=bar, total=total, command="demo",
+                inputs=f"demo --articles {generator.articles} --seed {generator.seed} ({stage})",
             )
             summary.runs.append((stage, result))
     finally:
