@@ -94,6 +94,16 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
+def _spellings(name: str) -> list[str]:
+    """'St. Louis' is also written 'St Louis' and 'Saint Louis'."""
+    if name.startswith("St. "):
+        rest = name[4:]
+        return [name, "St " + rest, "Saint " + rest]
+    if name.startswith("Saint "):
+        return [name, "St. " + name[6:], "St " + name[6:]]
+    return [name]
+
+
 def _clean_iso_name(name: str) -> str:
     """'Bolivia, Plurinational State of' -> 'Bolivia'; 'Bolivia (Plurinational State of)' -> 'Bolivia'."""
     name = re.sub(r"\s*\(.*?\)", "", name)
@@ -153,14 +163,12 @@ def country_lexicon() -> tuple[dict[str, set[str]], dict[str, str], dict]:
     for info in gc.get_countries().values():
         capital = (info.get("capital") or "").strip()
         place(capital, info.get("iso3"), floor)  # a capital counts whatever its size
-    for city in gc.get_cities().values():
+    cities = list(gc.get_cities().values())
+    for city in cities:
         iso3 = iso2_to_3.get(city.get("countrycode"))
         population = float(city.get("population") or 0)
-        place(city["name"], iso3, population)
-        if population >= 1_000_000:
-            for alt in city.get("alternatenames") or []:
-                if alt.isascii() and len(alt) >= 4 and alt[:1].isupper() and not alt.isupper() and " " not in alt.strip()[:1]:
-                    place(alt, iso3, population * 0.5)
+        for name in _spellings(city["name"]):
+            place(name, iso3, population)
     for state in gc.get_us_states().values():
         place(state["name"], "USA", float("inf"))
 

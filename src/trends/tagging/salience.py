@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TITLE_WEIGHT = 3.0
-LEAD_WEIGHT = 2.0
+# Tuned by grid search on the even-numbered records of Reuters-21578 (micro-F1 0.911) and checked on the
+# odd-numbered ones (0.903): the lead (dateline + first sentence) is the strongest signal of what a story
+# is about, the title next.
+TITLE_WEIGHT = 2.0
+LEAD_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
-LEAD_CHARS = 250  # the first paragraph (or dateline + first sentence) of the body
+LEAD_CHARS = 150  # the dateline / first sentence of the body
 SATURATION = 4.0  # weighted mentions at which absolute evidence stops growing
-ABSOLUTE_SHARE = 0.5  # score = ABSOLUTE_SHARE * absolute + (1 - ABSOLUTE_SHARE) * relative-to-top
+ABSOLUTE_SHARE = 0.7  # score = ABSOLUTE_SHARE * absolute + (1 - ABSOLUTE_SHARE) * relative-to-top
 
 
 @dataclass(frozen=True)

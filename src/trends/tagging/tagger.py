@@ -59,6 +59,7 @@ class Tagger:
             spans[entry.kind][entry.key].append((hit.start, hit.end))
         if ambiguous:
             self._resolve_ambiguous(ambiguous, cue_hits, spans["country"])
+        _drop_qualified_places(text, entity_hits, spans["country"])
 
         tags: list[Tag] = []
         countries = self._scored("country", spans["country"], layout, self.lexicon.country_labels, "gazetteer")
@@ -148,6 +149,21 @@ class Tagger:
             tags.append(Tag("topic", key, topic.label, len(spl), spl, score, "taxonomy"))
         tags.sort(key=lambda t: (-t.score, t.key))
         return tags
+
+
+def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, list[tuple[int, int]]]) -> None:
+    """'Birmingham, Alabama', 'London, Ontario', 'Paris, Texas': the qualifier names the country, so the
+    city's own (most populous namesake) country is dropped for that mention."""
+    for a, b in zip(hits, hits[1:]):
+        if a.entry.kind != "country" or a.entry.source != "place" or b.entry.kind != "country":
+            continue
+        if a.entry.key == b.entry.key or text[a.end : b.start] not in (", ", ","):
+            continue
+        spl = country_spans.get(a.entry.key)
+        if spl and (a.start, a.end) in spl:
+            spl.remove((a.start, a.end))
+            if not spl:
+                del country_spans[a.entry.key]
 
 
 def _exact_occurrences(text: str, word: str, exclude: tuple[int, int]) -> list[tuple[int, int]]:
