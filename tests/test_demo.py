@@ -281,3 +281,9 @@ def test_cli_demo_builds_and_rejects_bad_counts(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err == "trends demo: --articles must be at least 1 (got 0)"
     assert not (tmp_path / "none.duckdb").exists()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert cli_main(["demo", "--articles", "5", "--db", str(tmp_path / "x.duckdb"), "--pages-dir", str(blocker)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"trends demo: cannot write the demo pages to {blocker}: ") and "\n" not in err
+    assert not (tmp_path / "x.duckdb").exists()

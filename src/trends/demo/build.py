@@ -186,7 +186,10 @@ def build_demo(
             else:
                 folder = Path(pages_dir)
                 summary.pages_dir = str(folder)
-            write_pages(generator, folder, tracker)
+            try:
+                write_pages(generator, folder, tracker)
+            except OSError as exc:
+                raise ValueError(f"cannot write the demo pages to {folder}: {exc.strerror or exc}") from exc
             tracker.offset = generator.articles
             streams = [parsed_pages(generator, folder, 0), parsed_pages(generator, folder, 1)]
         summary.runs.append(
