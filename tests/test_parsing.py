@@ -192,3 +192,10 @@ def test_forced_format_and_usage_errors(tmp_path, capsys, seed_page):
 def test_reject_is_not_a_record():
     items = list(parse(b"", input="empty.txt"))
     assert items == [Reject("empty.txt", "empty file", None, None)]
+
+
+@pytest.mark.parametrize("first_paragraph", ["Part 2", "Round 3 of talks", "In 2023."])
+def test_short_first_paragraph_with_a_number_is_body_not_views(first_paragraph):
+    rec = parse_one(page_text(views=None, authors=None, body=[first_paragraph, "More text follows here."]))
+    assert rec.views is None
+    assert rec.body == f"{first_paragraph}\n\nMore text follows here."

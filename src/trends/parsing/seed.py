@@ -79,8 +79,10 @@ def parse_views(raw: str) -> int | None:
 
 
 def _looks_like_views(line: str) -> bool:
-    """A short line with digits (or a minus sign) right after the date is meant as the view count."""
-    return len(line) <= 24 and not _AUTHORS_RE.match(line) and bool(re.search(r"\d|^[-−]", line)) and not line.endswith(".")
+    """The line after the date is meant as a view count when it is short and mostly digits ("12k" counts)."""
+    bare = re.sub(r"(?i)\bviews?\b:?", "", line)
+    letters = sum(ch.isalpha() for ch in bare)
+    return len(line) <= 24 and letters <= 3 and bool(re.search(r"\d", bare)) and not line.endswith((".", "?", "!"))
 
 
 def split_authors(raw: str) -> list[str]:
