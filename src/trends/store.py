@@ -25,6 +25,8 @@ Tables (schema version ``SCHEMA_VERSION``):
   ``title + "\\n\\n" + body``; ``published`` is copied from the article so time series need no join.
 - ``ingest_runs``: one row per ingest/retag/demo run with its counts and status.
 - ``rejects(run_id, input, record, reason, excerpt, rejected_at)``: every input that was not stored, and why.
+- ``themes(key, label, top_terms, weight, articles, fitted_at)``: the NMF theme model fitted on the corpus
+  (``trends.tagging.themes``); its assignments are ``tags`` of kind ``theme``.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from typing import Iterator
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -116,6 +118,17 @@ _MIGRATIONS: dict[int, list[str]] = {
             reason VARCHAR NOT NULL,
             excerpt VARCHAR,
             rejected_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )""",
+    ],
+    # 2: the fitted theme model (trends.tagging.themes): one row per theme, labelled by its top terms.
+    2: [
+        """CREATE TABLE IF NOT EXISTS themes (
+            key VARCHAR PRIMARY KEY,
+            label VARCHAR NOT NULL,
+            top_terms VARCHAR[] NOT NULL,
+            weight DOUBLE,
+            articles INTEGER NOT NULL DEFAULT 0,
+            fitted_at TIMESTAMP NOT NULL
         )""",
     ],
 }
