@@ -10,9 +10,12 @@ recomputes every tag in a database.
 from __future__ import annotations
 
 from trends.tagging.model import ABOUT_THRESHOLD, KINDS, Tag
-from trends.tagging.parallel import default_tagger, extract, extract_many
+from trends.tagging.parallel import TaggingPool, default_tagger, extract, extract_many, tag_records
 
-__all__ = ["ABOUT_THRESHOLD", "KINDS", "Tag", "default_tagger", "extract", "extract_many", "fit_themes", "retag_database"]
+__all__ = [
+    "ABOUT_THRESHOLD", "KINDS", "Tag", "TaggingPool", "default_tagger", "extract", "extract_many", "fit_themes",
+    "retag_database", "tag_records",
+]
 
 
 def fit_themes(con, **kwargs):

@@ -1,10 +1,11 @@
-"""One warm tagger per process, and a process pool for batches."""
+"""One warm tagger per process, and process pools for batches (one-shot or kept across batches)."""
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing
 import os
 from functools import lru_cache
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -13,6 +14,7 @@ from trends.tagging.tagger import Tagger
 
 # Below this many texts a pool costs more (start-up + building the automaton in each worker) than it saves.
 MIN_TEXTS_FOR_POOL = 400
+CHUNK_SIZE = 100
 
 _worker_tagger: Tagger | None = None
 
@@ -38,26 +40,70 @@ def _extract_chunk(texts: list[str]) -> list[list[Tag]]:
     return [_worker_tagger.extract(t) for t in texts]
 
 
-def extract_many(
-    texts: Iterable[str], processes: int | None = None, taxonomy: str | Path | None = None, chunk_size: int = 200
-) -> list[list[Tag]]:
-    """Tags for many texts, in order: a process pool (one warm tagger each) for big batches."""
-    texts = list(texts) if not isinstance(texts, Sequence) else texts
-    taxonomy = str(taxonomy) if taxonomy else None
-    processes = processes or os.cpu_count() or 1
-    if processes <= 1 or len(texts) < MIN_TEXTS_FOR_POOL:
-        tagger = default_tagger(taxonomy)
-        return [tagger.extract(t) for t in texts]
-    chunks = [list(texts[i : i + chunk_size]) for i in range(0, len(texts), chunk_size)]
-    ctx = get_context("fork") if "fork" in _start_methods() else get_context()
-    with ctx.Pool(processes, initializer=_init_worker, initargs=(taxonomy,)) as pool:
+def _context():
+    # forkserver: workers never inherit a parent's DuckDB threads or locks (fork would).
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else methods[0])
+
+
+class TaggingPool:
+    """Worker processes with a warm tagger each, reused across batches (ingest, retag)."""
+
+    def __init__(self, processes: int | None = None, taxonomy: str | Path | None = None):
+        self.processes = max(1, processes or os.cpu_count() or 1)
+        self.taxonomy = str(taxonomy) if taxonomy else None
+        self._pool = None
+
+    def extract_many(self, texts: Sequence[str]) -> list[list[Tag]]:
+        if self.processes <= 1 or len(texts) < MIN_TEXTS_FOR_POOL:
+            tagger = default_tagger(self.taxonomy)
+            return [tagger.extract(t) for t in texts]
+        if self._pool is None:
+            self._pool = _context().Pool(self.processes, initializer=_init_worker, initargs=(self.taxonomy,))
+        size = max(10, min(CHUNK_SIZE, len(texts) // (self.processes * 4) or 1))
+        chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
         out: list[list[Tag]] = []
-        for part in pool.imap(_extract_chunk, chunks):
+        for part in self._pool.imap(_extract_chunk, chunks):
             out.extend(part)
-    return out
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> "TaggingPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-def _start_methods() -> list[str]:
-    import multiprocessing
+def extract_many(
+    texts: Iterable[str], processes: int | None = None, taxonomy: str | Path | None = None
+) -> list[list[Tag]]:
+    """Tags for many texts, in order: a process pool over ``processes`` (default: all cores) for big
+    batches, in this process for small ones."""
+    texts = texts if isinstance(texts, Sequence) else list(texts)
+    with TaggingPool(processes, taxonomy) as pool:
+        return pool.extract_many(texts)
 
-    return multiprocessing.get_all_start_methods()
+
+_shared_pools: dict[int, TaggingPool] = {}
+
+
+def tag_records(texts: Sequence[str], processes: int | None = None) -> list[list[Tag]]:
+    """Like ``extract_many`` but keeps its pool alive between calls (for batch-by-batch ingest)."""
+    key = processes or 0
+    pool = _shared_pools.get(key)
+    if pool is None:
+        pool = _shared_pools[key] = TaggingPool(processes)
+    return pool.extract_many(texts)
+
+
+@atexit.register
+def _close_shared_pools() -> None:
+    for pool in _shared_pools.values():
+        pool.close()
+    _shared_pools.clear()

@@ -8,17 +8,13 @@ beats "Guinea" and the blocker "Indian Ocean" swallows "Indian".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
-from trends.tagging.lexicon import Entry, Lexicon, fold
+from trends.tagging.lexicon import ANY, Entry, Lexicon, fold
 
-_ENTITY_KINDS = frozenset({"country", "person", "org", "blocker", "ambiguous"})
-
-
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     start: int
     end: int
     entry: Entry
@@ -41,23 +37,23 @@ def scan(automaton: ahocorasick.Automaton, text: str) -> tuple[list[Hit], list[H
     cues: list[Hit] = []
     for last, (length, entries) in automaton.iter(folded):
         start = last - length + 1
-        end = last + 1
-        if start > 0 and folded[start - 1].isalnum():
+        if start and folded[start - 1].isalnum():
             continue
+        end = last + 1
         right_ok = end >= n or not folded[end].isalnum() or not folded[last].isalnum()
         original = text[start:end]
         for entry in entries:
-            if not (right_ok or entry.prefix):
+            if not right_ok and not entry.prefix:
                 continue
-            if not entry.accepts(original):
+            if entry.case != ANY and not entry.accepts(original):
                 continue
-            hit = Hit(start, end, entry)
-            if entry.kind in _ENTITY_KINDS:
-                entity.append(hit)
-            elif entry.kind == "topic":
-                topics.append(hit)
+            kind = entry.kind
+            if kind == "topic":
+                topics.append(Hit(start, end, entry))
+            elif kind == "cue":
+                cues.append(Hit(start, end, entry))
             else:
-                cues.append(hit)
+                entity.append(Hit(start, end, entry))
     return _leftmost_longest(entity), topics, cues
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from trends.tagging.discovery import discover, slugify
-from trends.tagging.lexicon import build_lexicon, fold
+from trends.tagging.discovery import discover, line_is_headline, slugify
+from trends.tagging.lexicon import build_lexicon
 from trends.tagging.model import ABOUT_THRESHOLD, Tag
 from trends.tagging.salience import Layout, scores
 from trends.tagging.scan import Hit, build_automaton, scan
@@ -50,7 +50,7 @@ class Tagger:
             entry = hit.entry
             if entry.kind == "blocker":
                 continue
-            if entry.kind in ("country", "ambiguous") and fold(entry.surface) in self.lexicon.person_like:
+            if entry.kind in ("country", "ambiguous") and entry.surface in self.lexicon.person_like:
                 if _reads_as_personal_name(text, hit.start, hit.end, headline_lines):
                     continue
             if entry.kind == "ambiguous":
@@ -98,8 +98,10 @@ class Tagger:
                 continue
             labels[kind].setdefault(key, label)
             spans[kind][key].append((start, end))
-            if acronym:
+            if acronym:  # "Institute for the Study of War (ISW)": later "ISW" mentions count too
                 spans[kind][key].extend(_exact_occurrences(text, acronym, exclude=(start, end + len(acronym) + 3)))
+            elif kind == "person" and len(label.split()[-1]) >= 4:  # later "Baerbock" after "Annalena Baerbock"
+                spans[kind][key].extend(_exact_occurrences(text, label.split()[-1], exclude=(start, end)))
         for kind in labels:
             for key in labels[kind]:
                 spans[kind][key] = sorted(set(spans[kind][key]))
@@ -179,24 +181,9 @@ def _exact_occurrences(text: str, word: str, exclude: tuple[int, int]) -> list[t
     return out
 
 
-def _line_is_headline(text: str, pos: int, cache: dict[int, bool]) -> bool:
-    """ALL CAPS or Title Case lines give no case clues about personal names."""
-    line_start = text.rfind("\n", 0, pos) + 1
-    hit = cache.get(line_start)
-    if hit is None:
-        line_end = text.find("\n", pos)
-        line = text[line_start : line_end if line_end >= 0 else len(text)]
-        letters = [c for c in line if c.isalpha()]
-        words = [w for w in line.split() if w[:1].isalpha()]
-        caps = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
-        title = sum(w[0].isupper() for w in words) / len(words) if len(words) >= 3 else 0.0
-        hit = cache[line_start] = caps >= 0.7 or title >= 0.7
-    return hit
-
-
 def _reads_as_personal_name(text: str, start: int, end: int, cache: dict[int, bool]) -> bool:
     """'Michael Jordan', 'Chad Smith', 'Denzel Washington': a capitalised name word right next to it."""
-    if _line_is_headline(text, start, cache):
+    if line_is_headline(text, start, cache):
         return False
     n = len(text)
     if end + 1 < n and text[end] == " " and text[end + 1].isupper():

@@ -1,0 +1,145 @@
+"""The few writes tagging makes on an open writer connection: replace tags, themes, record a run.
+
+Rows go in through a registered Arrow table (no values in SQL text); table names are constants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Iterator, Sequence
+
+import pyarrow as pa
+
+from trends.tagging.model import Tag
+
+TAG_SCHEMA = pa.schema([
+    ("article_id", pa.int64()), ("kind", pa.string()), ("key", pa.string()), ("label", pa.string()),
+    ("mentions", pa.int32()), ("score", pa.float64()), ("method", pa.string()),
+    ("spans", pa.list_(pa.list_(pa.int32()))), ("published", pa.date32()),
+])
+THEME_SCHEMA = pa.schema([
+    ("key", pa.string()), ("label", pa.string()), ("top_terms", pa.list_(pa.string())),
+    ("weight", pa.float64()), ("articles", pa.int32()), ("fitted_at", pa.timestamp("us")),
+])
+
+
+def _arrow(schema: pa.Schema, rows: Sequence[tuple]) -> pa.Table:
+    columns = list(zip(*rows)) if rows else [[] for _ in schema]
+    return pa.Table.from_arrays([pa.array(list(c), type=f.type) for c, f in zip(columns, schema)], schema=schema)
+
+
+def _insert(con, table: str, schema: pa.Schema, rows: Sequence[tuple]) -> None:
+    if not rows:
+        return
+    view = f"_tagging_{table}"
+    con.register(view, _arrow(schema, rows))
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")  # table/view names are constants
+    finally:
+        con.unregister(view)
+
+
+def tag_rows(article_id: int, published, tags: Sequence[Tag]) -> list[tuple]:
+    return [
+        (article_id, t.kind, t.key, t.label, int(t.mentions), float(t.score), t.method,
+         [[int(s), int(e)] for s, e in t.spans], published)
+        for t in tags
+    ]
+
+
+def count_articles(con) -> int:
+    return int(con.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+
+def iter_article_batches(con, batch_size: int) -> Iterator[list[tuple]]:
+    """(article_id, title, body, published) in article_id order, one batch at a time (keyset paging)."""
+    last = None
+    while True:
+        if last is None:
+            rows = con.execute(
+                "SELECT article_id, title, body, published FROM articles ORDER BY article_id LIMIT ?", [batch_size]
+            ).fetchall()
+        else:
+            rows = con.execute(
+                "SELECT article_id, title, body, published FROM articles WHERE article_id > ? ORDER BY article_id LIMIT ?",
+                [last, batch_size],
+            ).fetchall()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def replace_entity_tags(con, article_ids: Sequence[int], rows: Sequence[tuple], tagged_at: dt.datetime) -> None:
+    """Delete every non-theme tag of these articles and insert the new rows (one transaction)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ids = pa.table({"article_id": pa.array(list(article_ids), type=pa.int64())})
+        con.register("_tagging_ids", ids)
+        try:
+            con.execute("DELETE FROM tags WHERE kind <> 'theme' AND article_id IN (SELECT article_id FROM _tagging_ids)")
+            con.execute(
+                "UPDATE articles SET tagged_at = ? WHERE article_id IN (SELECT article_id FROM _tagging_ids)", [tagged_at]
+            )
+        finally:
+            con.unregister("_tagging_ids")
+        _insert(con, "tags", TAG_SCHEMA, rows)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def sample_texts(con, limit: int) -> list[tuple[int, str]]:
+    """Up to ``limit`` (article_id, text) pairs; article ids are hashes, so id order is a fair sample."""
+    return con.execute(
+        "SELECT article_id, title || chr(10) || chr(10) || body FROM articles ORDER BY article_id LIMIT ?", [limit]
+    ).fetchall()
+
+
+def iter_texts(con, batch_size: int) -> Iterator[list[tuple]]:
+    for rows in iter_article_batches(con, batch_size):
+        yield [(aid, f"{title}\n\n{body}", published) for aid, title, body, published in rows]
+
+
+def replace_themes(con, themes: Sequence[tuple], model_facts: dict) -> None:
+    """Swap in a new theme model: its rows in ``themes``, its facts in ``meta``; old theme tags go."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM tags WHERE kind = 'theme'")
+        con.execute("DELETE FROM themes")
+        _insert(con, "themes", THEME_SCHEMA, themes)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('theme_model', ?)", [json.dumps(model_facts)])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def insert_theme_tags(con, rows: Sequence[tuple]) -> None:
+    _insert(con, "tags", TAG_SCHEMA, rows)
+
+
+def set_theme_counts(con) -> None:
+    con.execute(
+        "UPDATE themes SET articles = c.n FROM (SELECT key, count(*) AS n FROM tags WHERE kind = 'theme' GROUP BY key) c "
+        "WHERE themes.key = c.key"
+    )
+
+
+def start_run(con, command: str, inputs: str) -> int:
+    con.execute("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running'")
+    run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()[0]
+    con.execute(
+        "INSERT INTO ingest_runs (run_id, command, inputs, started_at, status) VALUES (?, ?, ?, ?, 'running')",
+        [run_id, command, inputs[:2000], dt.datetime.now()],
+    )
+    return int(run_id)
+
+
+def finish_run(con, run_id: int, updated: int, seconds: float, status: str = "ok") -> None:
+    con.execute(
+        "UPDATE ingest_runs SET finished_at = ?, status = ?, updated_articles = ?, seconds = ? WHERE run_id = ?",
+        [dt.datetime.now(), status, updated, seconds, run_id],
+    )
