@@ -36,6 +36,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,7 +266,12 @@ _read_lock = threading.Lock()
 _read_instances: dict[str, tuple[Generation, duckdb.DuckDBPyConnection]] = {}
 _thread_state = threading.local()
 
-READ_CONFIG = {"threads": 2, "memory_limit": "350MB"}
+# Readers spill (rarely) to the system temp folder, never to a `.tmp/` in whatever folder the app runs from.
+READ_CONFIG = {
+    "threads": 2,
+    "memory_limit": "350MB",
+    "temp_directory": os.path.join(tempfile.gettempdir(), "trends-duckdb-spill"),
+}
 
 
 def fts_extension_path() -> str | None:
