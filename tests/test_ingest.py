@@ -196,3 +196,18 @@ def test_corpus_style_tables_load_with_a_mapping_alone(db_path):
     s2 = ingest_paths(db_path, [FIXTURES / "wikinews-sample.jsonl"], tag=False, progress=False)
     assert (s1.new, s1.rejected, s2.new, s2.rejected) == (2, 0, 2, 0)
     assert query(db_path, "SELECT count(*), count(url), count(views) FROM articles") == [(4, 4, 1)]
+
+
+def test_many_pages_are_parsed_by_a_pool_with_the_same_result(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(ingest.PARALLEL_PARSE_MIN + 20):
+        write(folder / f"p{i:04d}.txt", page_text(title=f"Pool Page {i}", views=str(i)))
+    write(folder / "table.csv", "title,date,body\nA Table Row,2020-01-01,x\n")
+    write(folder / "broken.txt", "")
+    serial = list(ingest.iter_path_records([folder], workers=1))
+    pooled = list(ingest.iter_path_records([folder], workers=2))
+    key = lambda item: (type(item).__name__, item.input, getattr(item, "reason", None), getattr(item, "views", None))  # noqa: E731
+    assert sorted(map(key, pooled)) == sorted(map(key, serial))
+    assert len(serial) == ingest.PARALLEL_PARSE_MIN + 22
+    assert sum(isinstance(i, Record) for i in pooled) == ingest.PARALLEL_PARSE_MIN + 21

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyarrow as pa
 
-from trends.parsing import Record, Reject, expand_paths, normalise_format, parse, parse_mapping
+from trends.parsing import Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping
 from trends.store import stable_id, writer
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
@@ -483,15 +483,53 @@ def ingest_records(
         tagger.close()
 
 
-def iter_path_records(paths: Iterable[str], fmt: str | None = None, mapping=None) -> Iterator[Record | Reject]:
-    """Every Record and Reject from files, folders (recursive) and globs."""
+PARALLEL_PARSE_MIN = 500  # page files; below this a pool's start-up outweighs the parsing it saves
+
+
+def _parse_pages(task: tuple) -> list:
+    path, fmt = task
+    return list(parse(path, fmt))
+
+
+def iter_path_records(
+    paths: Iterable[str], fmt: str | None = None, mapping=None, workers: int | None = None
+) -> Iterator[Record | Reject]:
+    """Every Record and Reject from files, folders (recursive) and globs.
+
+    Many page files are read and parsed by a small process pool (started here, before any database
+    connection exists, and ended when the stream is exhausted or dropped); tables stream in-process.
+    """
     fmt = normalise_format(fmt)
     columns = parse_mapping(mapping) if isinstance(mapping, str) else (mapping or {})
-    for item in expand_paths(paths):
-        if isinstance(item, Reject):
-            yield item
+    items = list(expand_paths(paths))
+    pages = [i for i in items if not isinstance(i, Reject) and page_like(i, fmt)]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    pool = None
+    if workers > 1 and len(pages) >= PARALLEL_PARSE_MIN:
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        pool = multiprocessing.get_context("fork" if "fork" in methods else None).Pool(workers)
+    return _stream(items, pages, fmt, columns, pool)
+
+
+def _stream(items, pages, fmt, columns, pool) -> Iterator[Record | Reject]:
+    try:
+        if pool is not None:
+            yield from (i for i in items if isinstance(i, Reject))
+            for result in pool.imap(_parse_pages, [(p, fmt) for p in pages], chunksize=64):
+                yield from result
+            rest = [i for i in items if not isinstance(i, Reject) and not page_like(i, fmt)]
         else:
-            yield from parse(item, fmt, columns)
+            rest = items
+        for item in rest:
+            if isinstance(item, Reject):
+                yield item
+            else:
+                yield from parse(item, fmt, columns)
+    finally:
+        if pool is not None:
+            pool.terminate()
 
 
 def ingest_paths(

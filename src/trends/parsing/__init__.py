@@ -10,7 +10,6 @@ from __future__ import annotations
 import glob
 import os
 import stat
-from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 from trends.parsing.html import parse_html_text
@@ -47,7 +46,7 @@ def normalise_format(fmt: str | None) -> str | None:
 
 def detect_format(name: str, head: bytes = b"") -> str | None:
     """Format from the extension, then from the first bytes; None when it is none we read."""
-    suffix = Path(name).suffix.lower()
+    suffix = _suffix(name)
     if suffix in _EXTENSIONS and suffix != "":
         return _EXTENSIONS[suffix]
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
@@ -60,6 +59,19 @@ def detect_format(name: str, head: bytes = b"") -> str | None:
     if suffix == "":
         return "seed"
     return None
+
+
+def _suffix(name: str) -> str:
+    """'.txt' for 'dir/page.txt' (os.path, not pathlib: this runs once per file of big archives)."""
+    base = os.path.basename(name.split("#", 1)[0])
+    return os.path.splitext(base)[1].lower() if not base.startswith(".") or base.count(".") > 1 else ""
+
+
+def page_like(name: str, fmt: str | None = None) -> bool:
+    """Is this file one page (seed text / HTML) rather than a table of records?"""
+    if fmt:
+        return fmt in ("seed", "html")
+    return _EXTENSIONS.get(_suffix(name), "seed") in ("seed", "html")
 
 
 def parse(
@@ -76,18 +88,18 @@ def parse(
         name = input or "<bytes>"
         path = None
     else:
-        path = Path(source)
-        name = input or str(source)
+        path = os.fspath(source)
+        name = input or path
         data = None
         try:
-            st = path.stat()
+            st = os.stat(path)
         except OSError as exc:
             yield Reject(name, f"cannot read: {exc.strerror or exc}")
             return
         if not stat.S_ISREG(st.st_mode):
             yield Reject(name, "not a regular file (a directory, pipe or device)")
             return
-        if fmt in (None, "seed", "html") and st.st_size > MAX_PAGE_BYTES and _page_like(name, fmt):
+        if st.st_size > MAX_PAGE_BYTES and page_like(name, fmt):
             yield Reject(name, f"file too large for one page ({st.st_size / 1e6:.1f} MB > {MAX_PAGE_BYTES / 1e6:.0f} MB limit)")
             return
         try:
@@ -99,7 +111,7 @@ def parse(
     assert data is not None
     kind = fmt or detect_format(name, data[:512])
     if kind is None:
-        yield Reject(name, f"unsupported file type {Path(name).suffix!r} (use --format to force one of {', '.join(FORMATS)})", excerpt=excerpt_of(data[:200]))
+        yield Reject(name, f"unsupported file type {_suffix(name)!r} (use --format to force one of {', '.join(FORMATS)})", excerpt=excerpt_of(data[:200]))
         return
     if kind in ("seed", "html"):
         try:
@@ -117,11 +129,7 @@ def parse(
         yield from parse_parquet(path if path is not None else data, name, columns)
 
 
-def _page_like(name: str, fmt: str | None) -> bool:
-    return fmt in ("seed", "html") or _EXTENSIONS.get(Path(name).suffix.lower(), "seed") in ("seed", "html")
-
-
-def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Reject]:
+def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[str | Reject]:
     """Files as given, folders recursively (sorted, hidden files skipped), globs expanded.
 
     A path that matches nothing, or cannot be listed, becomes a Reject.
@@ -133,13 +141,13 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Reject]:
             if not matches:
                 yield Reject(text, "no files match this pattern")
             for match in matches:
-                yield from _expand_one(Path(match))
+                yield from _expand_one(match)
         else:
-            yield from _expand_one(Path(os.path.expanduser(text)))
+            yield from _expand_one(os.path.expanduser(text))
 
 
-def _expand_one(path: Path) -> Iterator[Path | Reject]:
-    if path.is_dir():
+def _expand_one(path: str) -> Iterator[str | Reject]:
+    if os.path.isdir(path):
         found = False
         try:
             for folder, dirs, files in os.walk(path, onerror=_raise):
@@ -147,7 +155,7 @@ def _expand_one(path: Path) -> Iterator[Path | Reject]:
                 for name in sorted(files):
                     if not name.startswith("."):
                         found = True
-                        yield Path(folder) / name
+                        yield os.path.join(folder, name)
         except OSError as exc:
             yield Reject(str(path), f"cannot list folder: {exc.strerror or exc}")
             return
