@@ -25,8 +25,8 @@ def fit_themes(con, **kwargs):
     return _fit(con, **kwargs)
 
 
-def retag_database(db_path, taxonomy=None, progress=True):
-    """Recompute every article's tags in ``db_path`` (see trends.tagging.retag)."""
+def retag_database(db_path, taxonomy=None, progress=True, **kwargs):
+    """Recompute every article's tags in ``db_path`` and refit the themes (see trends.tagging.retag)."""
     from trends.tagging.retag import retag_database as _retag
 
-    return _retag(db_path, taxonomy=taxonomy, progress=progress)
+    return _retag(db_path, taxonomy=taxonomy, progress=progress, **kwargs)

@@ -58,13 +58,19 @@ def slugify(label: str) -> str:
     return slug[:80] or "unnamed"
 
 
-def _initials_match(name: str, acronym: str) -> bool:
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'\u2019-]*", name) if w[0].isupper())
+def _name_for_acronym(name: str, start: int, acronym: str) -> tuple[str, int] | None:
+    """The longest tail of ``name`` whose capitalised initials spell ``acronym`` (connectors skipped)."""
     letters = acronym.replace("&", "")
     if len(letters) < 2:
-        return False
-    it = iter(initials)
-    return all(ch in it for ch in letters) and initials[0] == letters[0]
+        return None
+    words = [(m.start(), m.group(0)) for m in re.finditer(r"[A-Za-z][\w'\u2019-]*", name)]
+    for i, (offset, word) in enumerate(words):
+        if not word[0].isupper():
+            continue
+        initials = "".join(w[0] for _, w in words[i:] if w[0].isupper())
+        if initials == letters:
+            return name[offset:], start + offset
+    return None
 
 
 def _strip(label: str, start: int) -> tuple[str, int]:
@@ -92,8 +98,9 @@ def discover(text: str, taken: list[tuple[int, int]]) -> list[tuple[str, str, in
             m = _BEFORE_ACRONYM_RE.search(text, window_start, anchor.start())
             if not m:
                 continue
-            name, start = _strip(m.group(0).rstrip(), m.start())
-            if _initials_match(name, acronym) and free(start, anchor.end()):
+            named = _name_for_acronym(m.group(0).rstrip(), m.start(), acronym)
+            if named and free(named[1], anchor.end()):
+                name, start = named
                 found.append(("org", name, start, start + len(name), acronym))
         elif anchor.group("suffix"):
             window_start = max(0, anchor.start() - _LOOKBEHIND)

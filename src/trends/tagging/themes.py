@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import warnings
 
 import numpy as np
 
@@ -56,7 +57,10 @@ def fit_themes(con, n_themes: int | None = None, sample_size: int = SAMPLE_SIZE,
     k = n_themes or _n_themes(len(sample))
     k = max(1, min(k, matrix.shape[0] - 1, matrix.shape[1] - 1))
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
-    weights = model.fit_transform(matrix)
+    with warnings.catch_warnings():
+        # a near-perfect fit on a tiny corpus makes sklearn's error report take sqrt(-0.0); not our concern
+        warnings.simplefilter("ignore", RuntimeWarning)
+        weights = model.fit_transform(matrix)
     terms = np.array(vectorizer.get_feature_names_out())
     mass = weights.sum(axis=0)
     order = np.argsort(-mass)  # rank themes by how much of the sample they cover
