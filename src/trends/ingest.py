@@ -499,9 +499,12 @@ def iter_path_records(
     Many page files are read and parsed by a small process pool (started here, before any database
     connection exists, and ended when the stream is exhausted or dropped); tables stream in-process.
     """
+    return _records_from_items(list(expand_paths(paths)), fmt, mapping, workers)
+
+
+def _records_from_items(items: list, fmt: str | None, mapping, workers: int | None) -> Iterator[Record | Reject]:
     fmt = normalise_format(fmt)
     columns = parse_mapping(mapping) if isinstance(mapping, str) else (mapping or {})
-    items = list(expand_paths(paths))
     pages = [i for i in items if not isinstance(i, Reject) and page_like(i, fmt)]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     pool = None
@@ -548,9 +551,12 @@ def ingest_paths(
     normalise_format(fmt)  # fail fast on usage errors, before touching the database
     if isinstance(mapping, str):
         mapping = parse_mapping(mapping)
+    items = list(expand_paths(paths))
+    files = [i for i in items if not isinstance(i, Reject)]
+    total = len(files) if all(page_like(f, fmt) for f in files) else None  # tables: rows unknown up front
     return ingest_records(
-        db_path, iter_path_records(paths, fmt, mapping), tag=tag, batch_size=batch_size, progress=progress,
-        command=command, inputs=" ".join(paths), echo_rejects=echo_rejects,
+        db_path, _records_from_items(items, fmt, mapping, None), tag=tag, batch_size=batch_size, progress=progress,
+        total=total, command=command, inputs=" ".join(paths), echo_rejects=echo_rejects,
     )
 
 
