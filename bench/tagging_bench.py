@@ -1,0 +1,146 @@
+"""Tagging throughput: seed-sized articles per second in one process, and extract_many on 2 processes.
+
+    nice python bench/tagging_bench.py [--articles 2000] [--runs 5] [--retag-articles 3000]
+
+Texts are the seed page's body with variations (paragraphs reordered, countries, people and numbers
+swapped), so they are seed-sized (~2.9k characters) and not identical. Single-process figures are given
+both per wall-clock second and per CPU second of this process (the machine is shared; CPU time is the
+fair "per core" figure). With --retag-articles N a synthetic demo database of N articles is built in a
+temp dir and `retag_database` (tag + write + theme fit) is timed on 2 processes. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "tests" / "fixtures" / "page-example.txt"
+
+SWAPS = [
+    ("Russia", ["Russia", "Iran", "Turkey", "India", "Brazil"]),
+    ("China", ["China", "India", "Saudi Arabia", "Japan", "Germany"]),
+    ("Ukraine", ["Ukraine", "Taiwan", "Syria", "Georgia", "Moldova"]),
+    ("Putin", ["Putin", "Erdogan", "Modi", "Lula", "Macron"]),
+    ("Moscow", ["Moscow", "Ankara", "New Delhi", "Brasilia", "Paris"]),
+]
+
+
+def seed_like_texts(n: int, seed: int = 7) -> list[str]:
+    raw = SEED.read_text(encoding="utf-8")
+    title = "CFR: Putin-Xi Summit Strengthens Anti-American Partnership"
+    body = raw[raw.index("According to") : raw.index("Read also:")]
+    paragraphs = [p.strip() for p in body[body.index("\n") :].split("\n\n") if p.strip()]
+    rng = random.Random(seed)
+    texts = []
+    for i in range(n):
+        paras = paragraphs[:]
+        rng.shuffle(paras)
+        text = title + "\n\n" + "\n\n".join(paras)
+        for word, options in SWAPS:
+            text = text.replace(word, rng.choice(options))
+        texts.append(text.replace("12-point", f"{rng.randint(2, 40)}-point"))
+    return texts
+
+
+def time_single(texts: list[str], runs: int) -> dict:
+    from trends.tagging import default_tagger
+
+    tagger = default_tagger()
+    for t in texts[:50]:
+        tagger.extract(t)  # warm
+    wall, cpu = [], []
+    for _ in range(runs):
+        w0, c0 = time.perf_counter(), time.process_time()
+        for t in texts:
+            tagger.extract(t)
+        wall.append(len(texts) / (time.perf_counter() - w0))
+        cpu.append(len(texts) / (time.process_time() - c0))
+    return {"articles_per_s_wall_median": round(statistics.median(wall)), "articles_per_cpu_s_median": round(statistics.median(cpu)),
+            "runs_wall": [round(x) for x in wall]}
+
+
+def time_pool(texts: list[str], runs: int, processes: int = 2) -> dict:
+    from trends.tagging import TaggingPool, extract_many
+
+    before = os.times()
+    with TaggingPool(processes) as pool:
+        pool.extract_many(texts[:500])  # start the workers and build their automata
+        warm = []
+        for _ in range(runs):
+            w0 = time.perf_counter()
+            pool.extract_many(texts)
+            warm.append(len(texts) / (time.perf_counter() - w0))
+    after = os.times()  # the workers have been joined, so their CPU time is in children_*
+    worker_cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    w0 = time.perf_counter()
+    extract_many(texts, processes=processes)
+    cold = len(texts) / (time.perf_counter() - w0)
+    return {"processes": processes, "warm_pool_articles_per_s_median": round(statistics.median(warm)),
+            "runs_wall": [round(x) for x in warm], "extract_many_cold_articles_per_s": round(cold),
+            "worker_articles_per_cpu_s_incl_startup": round((500 + runs * len(texts)) / worker_cpu) if worker_cpu else None}
+
+
+def time_reuters(runs: int) -> dict | None:
+    path = ROOT.parent / "shared" / "corpora" / "reuters-21578-modapte-train.jsonl"
+    if not path.exists():
+        return None
+    from trends.tagging.evaluate import load_gold
+
+    texts = [r.text for r in load_gold(path, ["title", "dateline", "body"], "countries_iso3")]
+    out = time_single(texts, runs)
+    out["articles"] = len(texts)
+    out["mean_chars"] = round(sum(map(len, texts)) / len(texts))
+    return out
+
+
+def time_retag(n: int) -> dict:
+    from trends.demo import cmd_demo  # noqa: F401  (only to check the demo is there)
+    from trends.cli import main
+    from trends.tagging import retag_database
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.duckdb"
+        main(["demo", "--db", str(db), "--articles", str(n), "--quiet", "--bulk"])
+        t0 = time.perf_counter()
+        result = retag_database(db, progress=False, processes=2)
+        seconds = time.perf_counter() - t0
+    return {"articles": result["articles"], "tags": result["tags"], "themes": result["themes"], "seconds": round(seconds, 2),
+            "articles_per_s": round(result["articles"] / seconds)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--retag-articles", type=int, default=0, help="also time retag of a demo DB of N articles")
+    args = parser.parse_args()
+    texts = seed_like_texts(args.articles)
+    report = {
+        "texts": len(texts),
+        "mean_chars": round(sum(map(len, texts)) / len(texts)),
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "single_process": time_single(texts, args.runs),
+        "extract_many": time_pool(texts, max(3, args.runs // 2)),
+    }
+    reuters = time_reuters(max(1, args.runs // 2))
+    if reuters:
+        report["reuters_single_process"] = reuters
+    if args.retag_articles:
+        report["retag_2_processes"] = time_retag(args.retag_articles)
+    report["load_average_1m_after"] = round(os.getloadavg()[0], 2)
+    json.dump(report, sys.stdout, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
