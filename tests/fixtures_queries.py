@@ -69,8 +69,11 @@ RUN2 = dt.datetime(2023, 7, 1, 9, 0)
 OBSERVED = dt.datetime(2023, 7, 1, 9, 0)
 
 
-def build_fixture_db(path: str | Path, *, search_index: bool = True) -> Path:
-    """Write the twelve articles (tags, snapshots, related, runs, one reject) into a new database file."""
+def build_fixture_db(path: str | Path, *, search_index: bool = True, rollups: bool = False) -> Path:
+    """Write the twelve articles (tags, snapshots, related, runs, one reject) into a new database file.
+
+    ``rollups`` also builds the daily roll-ups, so the queries' fast path is exercised on the same facts.
+    """
     path = Path(path)
     with store.writer(path) as con:
         con.execute(
@@ -114,4 +117,8 @@ def build_fixture_db(path: str | Path, *, search_index: bool = True) -> Path:
             from trends.search_index import build_search_index
 
             assert build_search_index(con)
+        if rollups:
+            from trends.rollups import build_rollups
+
+            build_rollups(con)
     return path

@@ -20,9 +20,11 @@ APRIL = Filter(date_from=D(2023, 4, 1), date_to=D(2023, 4, 30))
 MONTHS = [pd.Timestamp(f"2023-{m:02d}-01") for m in range(1, 6)]
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    return build_fixture_db(tmp_path_factory.mktemp("queries") / "fixture.duckdb")
+@pytest.fixture(scope="module", params=["raw", "rollups"])
+def db(request, tmp_path_factory):
+    """Every test runs twice: answered from the raw tables and from the daily roll-ups."""
+    path = tmp_path_factory.mktemp(f"queries-{request.param}") / "fixture.duckdb"
+    return build_fixture_db(path, rollups=request.param == "rollups")
 
 
 @pytest.fixture(scope="module")
@@ -317,3 +319,23 @@ def test_missing_database_is_a_clear_error(tmp_path):
 
     with pytest.raises(StoreError, match="no database"):
         q.volume(tmp_path / "absent.duckdb", Filter(), "topic")
+
+
+def test_rollups_are_used_only_while_fresh(tmp_path):
+    from trends import store
+    from trends.queries import _base
+
+    path = build_fixture_db(tmp_path / "stale.duckdb", rollups=True)
+    q.volume(path, Filter(), "topic")
+    assert _base.use_rollups(Filter()) and not _base.use_rollups(Filter(sources=("CFR",)))
+    with store.writer(path) as con:  # a writer that changes views but does not rebuild the roll-ups
+        con.execute("UPDATE articles SET views = 5000 WHERE article_id = 3")
+    assert q.views_over_time(path, Filter())["views_sum"].tolist() == [160 - 10 + 5000, 0, 325, 1040, 470]
+    assert not _base.use_rollups(Filter())
+
+
+def test_each_fixture_variant_takes_its_path(db):
+    from trends.queries import _base
+
+    q.headline(db, Filter())
+    assert _base.use_rollups(Filter()) == ("queries-rollups" in str(db))

@@ -157,16 +157,113 @@ def _current_indexed() -> bool:
 
 
 def cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """This thread's read cursor on the newest generation, remembering whether a BM25 index exists."""
+    """This thread's read cursor on the newest generation, noting (once per generation) whether it has a
+    BM25 index and up-to-date roll-ups, which later calls on this thread then use."""
     cur = read_cursor(db_path)
     key = generation(db_path)
-    cache = getattr(_local, "index_cache", None)
+    cache = getattr(_local, "derived_cache", None)
     if cache is None:
-        cache = _local.index_cache = {}
+        cache = _local.derived_cache = {}
     if key not in cache:
-        cache[key] = has_search_index(cur)
-    _local.indexed = cache[key]
+        if len(cache) > 8:
+            cache.clear()
+        cache[key] = (has_search_index(cur), rollups_fresh(cur))
+    _local.indexed, _local.rollups = cache[key]
     return cur
+
+
+def rollups_fresh(cur: duckdb.DuckDBPyConnection) -> bool:
+    """True when the roll-up tables exist and were built from exactly the data now in the file."""
+    from trends.rollups import SIGNATURE_KEY, SIGNATURE_SQL
+
+    have = cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
+        " AND table_name IN ('rollup_articles', 'rollup_tags', 'rollup_authors', 'rollup_pairs')"
+    ).fetchone()[0]
+    if have < 4:
+        return False
+    row = cur.execute("SELECT value FROM meta WHERE key = ?", [SIGNATURE_KEY]).fetchone()
+    return bool(row) and row[0] == cur.execute(SIGNATURE_SQL).fetchone()[0]
+
+
+def simple_filter(flt: Filter, skip: frozenset[str] = frozenset()) -> bool:
+    """A filter of only dates and the synthetic switch (what the roll-ups can answer)."""
+    return not (
+        (flt.sources and "source" not in skip)
+        or (flt.authors and "author" not in skip)
+        or any(kind not in skip for kind in flt.tag_filters())
+        or flt.min_views is not None
+        or flt.text.strip()
+    )
+
+
+def use_rollups(flt: Filter, skip: frozenset[str] = frozenset()) -> bool:
+    return bool(getattr(_local, "rollups", False)) and simple_filter(flt, skip)
+
+
+def _synthetic_sql(flt: Filter, column: str = "synthetic") -> str:
+    return "" if flt.synthetic else f" AND NOT {column}"
+
+
+def counted_rows(
+    flt: Filter,
+    dimension: str,
+    p: Params,
+    *,
+    keys: tuple[str, ...] | None = None,
+    skip: frozenset[str] = frozenset(),
+    dated: bool = True,
+) -> str:
+    """SQL with columns ``published, key, label, n``: sum ``n`` per group to count matching articles.
+
+    From the daily roll-ups when the filter allows (one row per day and key), else one row per
+    (article, key) from the raw tables. ``dated=False`` leaves the filter's date range to the caller.
+    """
+    check_dimension(dimension)
+    f = flt if dated else flt.replace(date_from=None, date_to=None)
+    if use_rollups(flt, skip):
+        conds = _synthetic_sql(f)
+        if f.date_from:
+            conds += f" AND day >= {p(f.date_from)}"
+        if f.date_to:
+            conds += f" AND day <= {p(f.date_to)}"
+        if dimension in TAG_KINDS:
+            if keys is not None:
+                conds += f" AND key IN (SELECT unnest({p(list(keys))}::VARCHAR[]))"
+            return f"SELECT day AS published, key, label, articles AS n FROM rollup_tags WHERE kind = {p(dimension)}{conds}"
+        column = "source" if dimension == "source" else "author"
+        table = "rollup_articles" if dimension == "source" else "rollup_authors"
+        if keys is not None:
+            conds += f" AND {column} IN (SELECT unnest({p(list(keys))}::VARCHAR[]))"
+        return (
+            f"SELECT day AS published, {column} AS key, {column} AS label, articles AS n FROM {table} "
+            f"WHERE {column} IS NOT NULL{conds}"
+        )
+    # tag rows carry `published`, so the date range needs no join with articles
+    undated = f.replace(date_from=None, date_to=None)
+    rows = dimension_rows(dimension, p, where_clause(undated, p, skip=skip), keys=keys)
+    bounds = ""
+    if f.date_from:
+        bounds += f" AND published >= {p(f.date_from)}"
+    if f.date_to:
+        bounds += f" AND published <= {p(f.date_to)}"
+    return f"SELECT published, key, label, 1 AS n FROM ({rows}) WHERE published IS NOT NULL{bounds}"
+
+
+def total_rows(flt: Filter, p: Params, *, dated: bool = True) -> str:
+    """SQL with columns ``published, n, views, source``: every matching article (or day of them)."""
+    f = flt if dated else flt.replace(date_from=None, date_to=None)
+    if use_rollups(flt):
+        conds = _synthetic_sql(f)
+        if f.date_from:
+            conds += f" AND day >= {p(f.date_from)}"
+        if f.date_to:
+            conds += f" AND day <= {p(f.date_to)}"
+        return f"SELECT day AS published, articles AS n, views_sum AS views, source FROM rollup_articles WHERE TRUE{conds}"
+    return (
+        f"SELECT a.published, 1 AS n, coalesce(a.views, 0) AS views, a.source FROM articles a "
+        f"WHERE a.published IS NOT NULL AND {where_clause(f, p)}"
+    )
 
 
 def fetch_df(cur: duckdb.DuckDBPyConnection, sql: str, p: Params) -> pd.DataFrame:
@@ -220,7 +317,7 @@ def date_bounds(cur, flt: Filter) -> tuple[dt.date | None, dt.date | None]:
     if flt.date_from and flt.date_to:
         return flt.date_from, flt.date_to
     p = Params()
-    row = fetch_one(cur, f"SELECT min(a.published), max(a.published) FROM articles a WHERE {where_clause(flt, p)}", p)
+    row = fetch_one(cur, f"SELECT min(published), max(published) FROM ({total_rows(flt, p)})", p)
     lo, hi = row if row else (None, None)
     return flt.date_from or _as_date(lo), flt.date_to or _as_date(hi)
 

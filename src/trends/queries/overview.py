@@ -7,7 +7,7 @@ import os
 import pandas as pd
 
 from trends.filters import Filter
-from trends.queries._base import TAG_KINDS, Params, check_dimension, cursor, dimension_rows, fetch_df, where_clause
+from trends.queries._base import TAG_KINDS, Params, check_dimension, counted_rows, cursor, fetch_df
 
 # A widget for a dimension lists keys as if that dimension were not yet filtered, so a user can add more.
 _SKIP_FOR = {"source": "source", "author": "author", **{k: k for k in TAG_KINDS}}
@@ -18,16 +18,11 @@ def facets(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int =
     check_dimension(dimension)
     cur = cursor(db_path)
     p = Params()
-    rows = dimension_rows(dimension, p, where_clause(flt, p, skip=frozenset({_SKIP_FOR[dimension]})))
-    bounds = ""
-    if flt.date_from:
-        bounds += f" AND published >= {p(flt.date_from)}"
-    if flt.date_to:
-        bounds += f" AND published <= {p(flt.date_to)}"
+    rows = counted_rows(flt, dimension, p, skip=frozenset({_SKIP_FOR[dimension]}))
     df = fetch_df(
         cur,
-        f"SELECT key, min(label) AS label, count(DISTINCT article_id) AS articles FROM ({rows}) "
-        f"WHERE TRUE{bounds} GROUP BY key ORDER BY articles DESC, key LIMIT {p(int(limit))}",
+        f"SELECT key, min(label) AS label, sum(n) AS articles FROM ({rows}) "
+        f"GROUP BY key ORDER BY articles DESC, key LIMIT {p(int(limit))}",
         p,
     )
     df["articles"] = df["articles"].astype("int64")

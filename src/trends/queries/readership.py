@@ -17,6 +17,8 @@ from trends.queries._base import (
     date_bounds,
     dimension_rows,
     fetch_df,
+    total_rows,
+    use_rollups,
     grain_sql,
     period_expr,
     period_range,
@@ -33,11 +35,18 @@ def views_over_time(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
     p = Params()
     df = fetch_df(
         cur,
-        f"SELECT {period_expr(flt.grain, 'a.published')} AS period, count(*) AS articles, "
-        f"coalesce(sum(a.views), 0) AS views_sum, coalesce(median(a.views), 0) AS views_median "
-        f"FROM articles a WHERE a.published IS NOT NULL AND {where_clause(flt, p)} GROUP BY ALL",
+        f"SELECT {period_expr(flt.grain)} AS period, sum(n) AS articles, sum(views) AS views_sum "
+        f"FROM ({total_rows(flt, p)}) GROUP BY ALL",
         p,
     )
+    p2 = Params()
+    medians = fetch_df(
+        cur,
+        f"SELECT {period_expr(flt.grain, 'a.published')} AS period, median(a.views) AS views_median "
+        f"FROM articles a WHERE a.published IS NOT NULL AND a.views IS NOT NULL AND {where_clause(flt, p2)} GROUP BY ALL",
+        p2,
+    )
+    df = df.merge(medians, on="period", how="left").fillna({"views_median": 0})
     df["period"] = pd.to_datetime(df["period"])
     first, last = date_bounds(cur, flt)
     periods = period_range(first, last, flt.grain)
@@ -90,10 +99,9 @@ def views_by(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int
     p = Params()
     rows = dimension_rows(dimension, p, where_clause(flt, p))
     sql = f"""
-        SELECT r.key, min(r.label) AS label, count(DISTINCT r.article_id) AS articles,
+        SELECT r.key, min(r.label) AS label, count(*) AS articles,
                coalesce(sum(v.views), 0) AS views_sum, coalesce(median(v.views), 0) AS views_median
-        FROM (SELECT DISTINCT article_id, key, label FROM ({rows})) r
-        JOIN articles v ON v.article_id = r.article_id
+        FROM ({rows}) r JOIN articles v ON v.article_id = r.article_id
         GROUP BY r.key ORDER BY views_sum DESC, r.key LIMIT {p(int(limit))}"""
     df = fetch_df(cur, sql, p)
     df["views_sum"] = df["views_sum"].astype("int64")

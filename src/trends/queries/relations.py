@@ -8,7 +8,19 @@ import numpy as np
 import pandas as pd
 
 from trends.filters import Filter
-from trends.queries._base import TAG_KINDS, Params, QueryError, cursor, fetch_df, fetch_one, where_clause
+from trends.queries._base import (
+    TAG_KINDS,
+    Params,
+    QueryError,
+    counted_rows,
+    cursor,
+    fetch_df,
+    fetch_one,
+    total_rows,
+    use_rollups,
+    where_clause,
+)
+from trends.rollups import PAIR_KINDS
 
 PAIR_ORDERS = ("together", "lift", "pmi")
 _COLUMNS = ["a", "b", "label_a", "label_b", "together", "count_a", "count_b", "lift", "pmi"]
@@ -35,23 +47,36 @@ def co_mentions(
         raise QueryError(f"unknown order {order!r}; use one of {', '.join(PAIR_ORDERS)}")
     cur = cursor(db_path)
     p0 = Params()
-    total = fetch_one(cur, f"SELECT count(*) FROM articles a WHERE {where_clause(flt, p0)}", p0)[0]
+    total = fetch_one(cur, f"SELECT coalesce(sum(n), 0) FROM ({total_rows(flt, p0)})", p0)[0]
     p = Params()
-    where = where_clause(flt, p)
-    scope = "" if where == "TRUE" else f" AND article_id IN (SELECT a.article_id FROM articles a WHERE {where})"
-    date_scope = ""
-    if flt.date_from:
-        date_scope += f" AND published >= {p(flt.date_from)}"
-    if flt.date_to:
-        date_scope += f" AND published <= {p(flt.date_to)}"
     order_sql = {"together": "together DESC", "lift": "lift DESC", "pmi": "lift DESC"}[order]
+    if kind in PAIR_KINDS and use_rollups(flt):
+        pair_scope = "" if flt.synthetic else " AND NOT synthetic"
+        if flt.date_from:
+            pair_scope += f" AND day >= {p(flt.date_from)}"
+        if flt.date_to:
+            pair_scope += f" AND day <= {p(flt.date_to)}"
+        pairs = (
+            f"SELECT a, b, sum(together) AS together FROM rollup_pairs WHERE kind = {p(kind)}{pair_scope} "
+            f"GROUP BY ALL HAVING sum(together) >= {p(int(min_count))}"
+        )
+        singles = f"SELECT key, min(label) AS label, sum(n) AS n FROM ({counted_rows(flt, kind, p)}) GROUP BY key"
+        head = ""
+    else:
+        where = where_clause(flt.replace(date_from=None, date_to=None), p)
+        scope = "" if where == "TRUE" else f" AND article_id IN (SELECT a.article_id FROM articles a WHERE {where})"
+        if flt.date_from:
+            scope += f" AND published >= {p(flt.date_from)}"
+        if flt.date_to:
+            scope += f" AND published <= {p(flt.date_to)}"
+        head = f"t AS (SELECT DISTINCT article_id, key, label FROM tags WHERE kind = {p(kind)}{scope}), "
+        singles = "SELECT key, min(label) AS label, count(*) AS n FROM t GROUP BY key"
+        pairs = (
+            f"SELECT x.key AS a, y.key AS b, count(*) AS together FROM t x JOIN t y "
+            f"ON x.article_id = y.article_id AND x.key < y.key GROUP BY ALL HAVING count(*) >= {p(int(min_count))}"
+        )
     sql = f"""
-        WITH t AS (SELECT DISTINCT article_id, key, label FROM tags
-                   WHERE kind = {p(kind)}{date_scope}{scope}),
-             singles AS (SELECT key, min(label) AS label, count(*) AS n FROM t GROUP BY key),
-             pairs AS (SELECT x.key AS a, y.key AS b, count(*) AS together
-                       FROM t x JOIN t y ON x.article_id = y.article_id AND x.key < y.key
-                       GROUP BY ALL HAVING count(*) >= {p(int(min_count))})
+        WITH {head}singles AS ({singles}), pairs AS ({pairs})
         SELECT pairs.a, pairs.b, sa.label AS label_a, sb.label AS label_b, together,
                sa.n AS count_a, sb.n AS count_b,
                together * {p(int(total))}::DOUBLE / (sa.n * sb.n) AS lift

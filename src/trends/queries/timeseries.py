@@ -14,15 +14,15 @@ from trends.queries._base import (
     Params,
     QueryError,
     check_dimension,
+    counted_rows,
     cursor,
     date_bounds,
-    dimension_rows,
     fetch_df,
     fetch_one,
     grain_sql,
     period_expr,
     period_range,
-    where_clause,
+    total_rows,
 )
 
 MEASURES = ("count", "share")
@@ -31,35 +31,21 @@ MAX_COMPARE = 6
 _VOLUME_COLUMNS = ["period", "key", "label", "articles", "total", "share"]
 
 
-def _totals(cur, flt: Filter) -> pd.DataFrame:
+def _totals(cur, flt: Filter) -> pd.Series:
     """All articles matching the filter per period: the denominator of share."""
     p = Params()
-    sql = (
-        f"SELECT {period_expr(flt.grain, 'a.published')} AS period, count(*) AS total "
-        f"FROM articles a WHERE a.published IS NOT NULL AND {where_clause(flt, p)} GROUP BY ALL"
-    )
+    sql = f"SELECT {period_expr(flt.grain)} AS period, sum(n) AS total FROM ({total_rows(flt, p)}) GROUP BY ALL"
     df = fetch_df(cur, sql, p)
     df["period"] = pd.to_datetime(df["period"])
     return df.set_index("period")["total"]
 
 
-def _date_bounds_sql(flt: Filter, p: Params, column: str = "published") -> str:
-    """Extra range conditions on a ``published`` column (tag rows carry it, so no join is needed)."""
-    sql = ""
-    if flt.date_from:
-        sql += f" AND {column} >= {p(flt.date_from)}"
-    if flt.date_to:
-        sql += f" AND {column} <= {p(flt.date_to)}"
-    return sql
-
-
 def _key_counts(cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None) -> pd.DataFrame:
     p = Params()
-    rows = dimension_rows(dimension, p, where_clause(flt, p), keys=keys)
+    rows = counted_rows(flt, dimension, p, keys=keys)
     sql = (
-        f"SELECT {period_expr(flt.grain, 'published')} AS period, key, min(label) AS label, "
-        f"count(DISTINCT article_id) AS articles FROM ({rows}) "
-        f"WHERE published IS NOT NULL{_date_bounds_sql(flt, p)} GROUP BY ALL"
+        f"SELECT {period_expr(flt.grain)} AS period, key, min(label) AS label, sum(n) AS articles "
+        f"FROM ({rows}) GROUP BY ALL"
     )
     df = fetch_df(cur, sql, p)
     df["period"] = pd.to_datetime(df["period"])
@@ -69,10 +55,9 @@ def _key_counts(cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None) 
 def top_keys(cur, flt: Filter, dimension: str, top_n: int) -> list[str]:
     """The dimension's keys with the most matching articles in the filter's range (ties by key)."""
     p = Params()
-    rows = dimension_rows(dimension, p, where_clause(flt, p))
     sql = (
-        f"SELECT key FROM ({rows}) WHERE TRUE{_date_bounds_sql(flt, p)} GROUP BY key "
-        f"ORDER BY count(DISTINCT article_id) DESC, key LIMIT {p(int(top_n))}"
+        f"SELECT key FROM ({counted_rows(flt, dimension, p)}) GROUP BY key "
+        f"ORDER BY sum(n) DESC, key LIMIT {p(int(top_n))}"
     )
     return [r[0] for r in cur.execute(sql, p.values).fetchall()]
 
@@ -187,26 +172,22 @@ def headline(db_path: str | os.PathLike, flt: Filter) -> dict:
     start, end, prev_start, prev_end = windows
     undated = flt.replace(date_from=None, date_to=None)
     p = Params()
-    where = where_clause(undated, p)
+    rows = total_rows(undated, p)
     s, e, ps, pe = p(start), p(end), p(prev_start), p(prev_end)
     row = fetch_one(
         cur,
         f"""SELECT
-              count(*) FILTER (WHERE a.published BETWEEN {s} AND {e}),
-              count(*) FILTER (WHERE a.published BETWEEN {ps} AND {pe}),
-              coalesce(sum(a.views) FILTER (WHERE a.published BETWEEN {s} AND {e}), 0),
-              coalesce(sum(a.views) FILTER (WHERE a.published BETWEEN {ps} AND {pe}), 0),
-              count(DISTINCT a.source) FILTER (WHERE a.published BETWEEN {s} AND {e})
-            FROM articles a WHERE a.published BETWEEN {ps} AND {e} AND {where}""",
+              coalesce(sum(n) FILTER (WHERE published BETWEEN {s} AND {e}), 0),
+              coalesce(sum(n) FILTER (WHERE published BETWEEN {ps} AND {pe}), 0),
+              coalesce(sum(views) FILTER (WHERE published BETWEEN {s} AND {e}), 0),
+              coalesce(sum(views) FILTER (WHERE published BETWEEN {ps} AND {pe}), 0),
+              count(DISTINCT source) FILTER (WHERE published BETWEEN {s} AND {e})
+            FROM ({rows}) WHERE published BETWEEN {ps} AND {e}""",
         p,
     )
     p2 = Params()
-    authors = fetch_one(
-        cur,
-        f"SELECT count(DISTINCT au) FROM (SELECT unnest(a.authors) AS au FROM articles a "
-        f"WHERE a.published BETWEEN {p2(start)} AND {p2(end)} AND {where_clause(undated, p2)})",
-        p2,
-    )[0]
+    current = flt.replace(date_from=start, date_to=end)
+    authors = fetch_one(cur, f"SELECT count(DISTINCT key) FROM ({counted_rows(current, 'author', p2)})", p2)[0]
     return {
         "articles": int(row[0]),
         "previous_articles": int(row[1]),
@@ -248,13 +229,13 @@ def rising_falling(
     start, end, prev_start, prev_end = windows
     undated = flt.replace(date_from=None, date_to=None)
     p = Params()
-    rows = dimension_rows(dimension, p, where_clause(undated, p))
+    rows = counted_rows(undated, dimension, p)
     s, e, ps, pe = p(start), p(end), p(prev_start), p(prev_end)
     counts = fetch_df(
         cur,
         f"""SELECT key, min(label) AS label,
-                   count(DISTINCT article_id) FILTER (WHERE published BETWEEN {s} AND {e}) AS current,
-                   count(DISTINCT article_id) FILTER (WHERE published BETWEEN {ps} AND {pe}) AS previous
+                   coalesce(sum(n) FILTER (WHERE published BETWEEN {s} AND {e}), 0) AS current,
+                   coalesce(sum(n) FILTER (WHERE published BETWEEN {ps} AND {pe}), 0) AS previous
             FROM ({rows}) WHERE published BETWEEN {ps} AND {e} GROUP BY key""",
         p,
     )
@@ -263,16 +244,14 @@ def rising_falling(
         return empty
     # history: per-period counts of the surviving keys before the current window
     p2 = Params()
-    rows2 = dimension_rows(dimension, p2, where_clause(undated, p2), keys=tuple(counts["key"]))
+    before = undated.replace(date_to=start - dt.timedelta(days=1))
     hist = fetch_df(
         cur,
-        f"SELECT {period_expr(flt.grain, 'published')} AS period, key, count(DISTINCT article_id) AS n "
-        f"FROM ({rows2}) WHERE published < {p2(start)} GROUP BY ALL",
+        f"SELECT {period_expr(flt.grain)} AS period, key, sum(n) AS n "
+        f"FROM ({counted_rows(before, dimension, p2, keys=tuple(counts['key']))}) GROUP BY ALL",
         p2,
     )
-    p3 = Params()
-    first_row = fetch_one(cur, f"SELECT min(a.published) FROM articles a WHERE {where_clause(undated, p3)}", p3)
-    first = first_row[0] if first_row else None
+    first, _ = date_bounds(cur, undated)
     periods_in_current = max(len(period_range(start, end, flt.grain)), 1)
     history_periods = period_range(first, start - dt.timedelta(days=1), flt.grain) if first else []
     # drop a history period that overlaps the current window's first period (partial)

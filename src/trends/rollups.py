@@ -1,0 +1,77 @@
+"""Daily roll-ups the read side answers unfiltered time series from (write side, end of a writer block).
+
+At a million articles, counting tags per period from the raw tables takes seconds; the same counts
+summed from per-day roll-ups take milliseconds. `build_rollups(con)` recreates three small derived
+tables and records a signature of the data they were built from; the queries use them only while
+that signature still matches the database (and only for filters that are just a date range and the
+synthetic switch), so a writer that forgets to rebuild makes answers slower, never wrong.
+
+- ``rollup_articles(day, source, synthetic, articles, views_sum)``
+- ``rollup_tags(day, kind, key, label, synthetic, articles, views_sum)``
+- ``rollup_authors(day, author, synthetic, articles, views_sum)``
+- ``rollup_pairs(day, kind, a, b, synthetic, together)``: articles carrying both keys (a < b), for the
+  kinds in ``PAIR_KINDS``
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+SIGNATURE_KEY = "rollups_signature"
+PAIR_KINDS = ("country", "person")
+
+# One row of facts that changes whenever articles, views or tags change.
+SIGNATURE_SQL = """
+    SELECT concat_ws('|',
+        (SELECT count(*) FROM articles),
+        (SELECT count(*) FROM tags),
+        (SELECT count(*) FROM view_snapshots),
+        (SELECT coalesce(sum(hash(article_id, views)), 0) FROM articles),
+        (SELECT coalesce(max(tagged_at)::VARCHAR, '') FROM articles),
+        (SELECT coalesce(max(last_seen)::VARCHAR, '') FROM articles))
+"""
+
+_BUILD = [
+    """CREATE OR REPLACE TABLE rollup_articles AS
+       SELECT published AS day, source, synthetic, count(*) AS articles, coalesce(sum(views), 0) AS views_sum
+       FROM articles WHERE published IS NOT NULL GROUP BY ALL ORDER BY day""",
+    """CREATE OR REPLACE TABLE rollup_tags AS
+       SELECT t.published AS day, t.kind, t.key, min(t.label) AS label, a.synthetic,
+              count(DISTINCT t.article_id) AS articles, coalesce(sum(a.views), 0) AS views_sum
+       FROM tags t JOIN articles a ON a.article_id = t.article_id
+       WHERE t.published IS NOT NULL GROUP BY t.published, t.kind, t.key, a.synthetic ORDER BY t.kind, day""",
+    """CREATE OR REPLACE TABLE rollup_authors AS
+       SELECT published AS day, author, synthetic, count(*) AS articles, coalesce(sum(views), 0) AS views_sum
+       FROM (SELECT published, synthetic, views, unnest(list_distinct(authors)) AS author
+             FROM articles WHERE published IS NOT NULL)
+       GROUP BY ALL ORDER BY day""",
+    """CREATE OR REPLACE TABLE rollup_pairs AS
+       WITH t AS (SELECT DISTINCT t.article_id, t.published, t.kind, t.key, a.synthetic
+                  FROM tags t JOIN articles a ON a.article_id = t.article_id
+                  WHERE t.published IS NOT NULL AND t.kind IN ('country', 'person'))
+       SELECT x.published AS day, x.kind, x.key AS a, y.key AS b, x.synthetic, count(*) AS together
+       FROM t x JOIN t y ON x.article_id = y.article_id AND x.kind = y.kind AND x.key < y.key
+       GROUP BY ALL ORDER BY x.kind, day""",
+]
+
+
+def signature(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute(SIGNATURE_SQL).fetchone()[0]
+
+
+def build_rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """Recreate the roll-up tables from the current articles and tags (a writable connection)."""
+    for statement in _BUILD:
+        con.execute(statement)
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [SIGNATURE_KEY, signature(con)])
+
+
+def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Everything the read side derives from the data: roll-ups and the BM25 search index.
+
+    Call it once at the end of a `trends.store.writer()` block that changed articles or tags.
+    """
+    from trends.search_index import build_search_index
+
+    build_rollups(con)
+    build_search_index(con)
