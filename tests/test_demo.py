@@ -254,16 +254,17 @@ def test_build_demo_flags_synthetic_and_keeps_view_growth(tmp_path):
 
 def test_same_inputs_same_database_and_bulk_matches_pages(tmp_path):
     dbs = [tmp_path / "a.duckdb", tmp_path / "b.duckdb", tmp_path / "bulk.duckdb"]
-    build_demo(dbs[0], articles=150, seed=5, progress=False, tag=False)
-    build_demo(dbs[1], articles=150, seed=5, progress=False, tag=False, pages_dir=tmp_path / "pages")
-    build_demo(dbs[2], articles=150, seed=5, progress=False, tag=False, bulk=True)
+    build_demo(dbs[0], articles=150, seed=5, progress=False)
+    build_demo(dbs[1], articles=150, seed=5, progress=False, pages_dir=tmp_path / "pages")
+    build_demo(dbs[2], articles=150, seed=5, progress=False, bulk=True)
     query = f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE synthetic ORDER BY article_id"
     snaps = "SELECT article_id, observed_at, views FROM view_snapshots WHERE observed_at < '2026-01-01' ORDER BY ALL"
     related = "SELECT article_id, position, title, target_id FROM related ORDER BY ALL"
-    first = [_rows(dbs[0], q) for q in (query, snaps, related)]
-    assert len(first[0]) == 150
+    tags = "SELECT article_id, kind, key, label, mentions, score, spans FROM tags ORDER BY ALL"
+    first = [_rows(dbs[0], q) for q in (query, snaps, related, tags)]
+    assert len(first[0]) == 150 and len(first[3]) > 150  # tagged: several tags per article
     for other in dbs[1:]:
-        assert [_rows(other, q) for q in (query, snaps, related)] == first
+        assert [_rows(other, q) for q in (query, snaps, related, tags)] == first
     assert len(list((tmp_path / "pages").rglob("*.txt"))) >= 150
     # A rerun adds nothing: the demo is idempotent like any ingest.
     again = build_demo(dbs[0], articles=150, seed=5, progress=False, tag=False)
