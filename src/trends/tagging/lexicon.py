@@ -94,6 +94,9 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
+BIG_CITY = 1_000_000  # cities this big are rarely someone's name; smaller ones get the personal-name check
+
+
 def _spellings(name: str) -> list[str]:
     """'St. Louis' is also written 'St Louis' and 'Saint Louis'."""
     if name.startswith("St. "):
@@ -160,9 +163,11 @@ def country_lexicon() -> tuple[dict[str, set[str]], dict[str, str], dict]:
         per_country = place_pop.setdefault(name, {})
         per_country[iso3] = max(per_country.get(iso3, 0.0), population)
 
+    capitals: set[tuple[str, str]] = set()
     for info in gc.get_countries().values():
         capital = (info.get("capital") or "").strip()
         place(capital, info.get("iso3"), floor)  # a capital counts whatever its size
+        capitals.add((capital, info.get("iso3")))
     cities = list(gc.get_cities().values())
     for city in cities:
         iso3 = iso2_to_3.get(city.get("countrycode"))
@@ -180,7 +185,14 @@ def country_lexicon() -> tuple[dict[str, set[str]], dict[str, str], dict]:
             continue
         if name in surfaces or name in curated_surfaces:
             continue
-        put(name, top_iso, "place")
+        if (name, top_iso) in capitals:
+            put(name, top_iso, "capital")
+        elif top_pop >= BIG_CITY:
+            put(name, top_iso, "big-city")
+        elif len(name) <= 4 and " " not in name:
+            continue  # "Man", "Mary", "Saga": short names of mid-sized towns are mostly ordinary words
+        else:
+            put(name, top_iso, "place")
 
     for surface, metas in curated_surfaces.items():
         surfaces[surface] = metas  # curated wins outright

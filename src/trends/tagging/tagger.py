@@ -50,8 +50,13 @@ class Tagger:
             entry = hit.entry
             if entry.kind == "blocker":
                 continue
-            if entry.kind in ("country", "ambiguous") and entry.surface in self.lexicon.person_like:
-                if _reads_as_personal_name(text, hit.start, hit.end, headline_lines):
+            if entry.kind in ("country", "ambiguous") and (
+                entry.surface in self.lexicon.person_like or entry.source in ("place", "big-city")
+            ):
+                # "Naomi Osaka", "George Floyd", "Kobe Bryant": a name word next to it makes it a person;
+                # for big cities only a preceding one counts ("Tokyo Stock Exchange" stays Japan).
+                check_next = entry.source != "big-city" or entry.surface in self.lexicon.person_like
+                if _reads_as_personal_name(text, hit.start, hit.end, headline_lines, check_next):
                     continue
             if entry.kind == "ambiguous":
                 ambiguous.append(hit)
@@ -157,7 +162,7 @@ def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, 
     """'Birmingham, Alabama', 'London, Ontario', 'Paris, Texas': the qualifier names the country, so the
     city's own (most populous namesake) country is dropped for that mention."""
     for a, b in zip(hits, hits[1:]):
-        if a.entry.kind != "country" or a.entry.source != "place" or b.entry.kind != "country":
+        if a.entry.kind != "country" or a.entry.source not in ("place", "big-city", "capital") or b.entry.kind != "country":
             continue
         if a.entry.key == b.entry.key or text[a.end : b.start] not in (", ", ","):
             continue
@@ -181,12 +186,12 @@ def _exact_occurrences(text: str, word: str, exclude: tuple[int, int]) -> list[t
     return out
 
 
-def _reads_as_personal_name(text: str, start: int, end: int, cache: dict[int, bool]) -> bool:
+def _reads_as_personal_name(text: str, start: int, end: int, cache: dict[int, bool], check_next: bool = True) -> bool:
     """'Michael Jordan', 'Chad Smith', 'Denzel Washington': a capitalised name word right next to it."""
     if line_is_headline(text, start, cache):
         return False
     n = len(text)
-    if end + 1 < n and text[end] == " " and text[end + 1].isupper():
+    if check_next and end + 1 < n and text[end] == " " and text[end + 1].isupper():
         j = end + 1
         while j < n and (text[j].isalpha() or text[j] in "'-"):
             j += 1
