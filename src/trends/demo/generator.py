@@ -107,7 +107,9 @@ class Generator:
         self.articles = int(articles)
         self.seed = int(seed)
         self.world: World = world_for(self.seed)
-        self._taken: set[int] = set()
+        self._taken: set[int] = set()  # (source, date, headline) already used: the ingest's identity
+        self._headlines: set[str] = set()  # headlines used anywhere, avoided while alternatives exist
+        self._misses = 0
         self.rescraped = 0  # articles in the second scrape, known once a full pass has run
 
     @property
@@ -116,7 +118,7 @@ class Generator:
 
     def chunks(self) -> Iterator[list[DemoArticle]]:
         """Every chunk in order. Title+date pairs are kept unique across the whole corpus."""
-        self._taken = set()
+        self._taken, self._headlines, self._misses = set(), set(), 0
         rescraped = 0
         for c in range(self.n_chunks):
             chunk = self._chunk(c)
@@ -164,8 +166,8 @@ class Generator:
         event_l = w.event_of[days, topics].tolist()
 
         out: list[DemoArticle] = []
+        r = random.Random(int(rng.integers(0, 2**62)))  # the chunk's stream for the text (reproducible)
         for i in range(n):
-            r = random.Random(picks[i][0])  # per-article stream for the text (cheap, reproducible)
             t, s, d = topics_l[i], sources_l[i], days_l[i]
             published = w.start + dt.timedelta(days=d)
             headline = self._headline(t, s, published, r)
@@ -188,7 +190,8 @@ class Generator:
         return out
 
     def _headline(self, t: int, s: int, published: dt.date, r: random.Random) -> str:
-        """A headline unique (as the ingest's title identity) for its source and date."""
+        """A headline unique (as the ingest's title identity) for its source and date, and where the
+        templates allow (small corpora) unique in the corpus, so "Read also" links are unambiguous."""
         w = self.world
         topic = w.topics[t]
         for attempt in range(50):
@@ -196,10 +199,18 @@ class Generator:
             slots["year"] = published.year
             template = r.choice(topic.headline_templates)
             suffix = r.choice(w.headline_suffix) if attempt < 10 else f" ({attempt - 9})"
+            if template.endswith("?") and attempt < 10:
+                suffix = ""  # "Are Sanctions Working?" takes no "Reconsidered"
             headline = sentence_case(template.format(**slots) + suffix.format(**slots))
-            key = hash((s, published.toordinal(), _fold(headline)))
+            folded = _fold(headline)
+            if attempt < 6 and self._misses < 500 and folded in self._headlines:
+                if attempt == 5:
+                    self._misses += 1  # the templates are running out: stop insisting (large corpora)
+                continue  # prefer a headline not used yet (always possible in small corpora)
+            key = hash((s, published.toordinal(), folded))
             if key not in self._taken:
                 self._taken.add(key)
+                self._headlines.add(folded)
                 return headline
         raise RuntimeError("could not find a unique headline")  # pragma: no cover - 50 tries never all collide
 

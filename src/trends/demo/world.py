@@ -91,7 +91,10 @@ class World:
         self.countries = {
             iso: Country(iso, c["name"], c["adj"], list(c["seats"])) for iso, c in raw["countries"].items()
         }
-        self.filler: list[str] = list(raw["filler"])
+        # Filler sentences, plain and behind a connector ("Still, the deeper question ...").
+        self.filler: list[str] = list(raw["filler"]) + [
+            c + f[:1].lower() + f[1:] for c in raw["connectors"] for f in raw["filler"] if not f.startswith("Even so")
+        ]
         self.subheadings: list[str] = list(raw["subheadings"])
         self.headline_suffix: list[str] = list(raw["headline_suffix"])
         rng = random.Random(f"demo-world-{seed}")
