@@ -70,6 +70,7 @@ def test_pages_parse_with_the_real_parser_to_the_generated_fields(pages):
     generator, articles, folder, written = pages
     rescraped = [a for a in articles if a.views_later is not None]
     assert written == len(articles) + len(rescraped)
+    assert {a.source for a in articles} == EXPECTED_SOURCES  # multi-word sources ("Lowy Institute:") too
     for article in articles:
         path = folder / "scrape-2025-01-10" / article.relative_path
         (record,) = list(parse(path))
