@@ -228,6 +228,9 @@ class _Run:
         self.seen: dict[int, tuple] = {}
         self.shown_rejects = 0
         self.now = dt.datetime.now()
+        # Commits only append to the WAL (still durable); the writer checkpoints once at the end instead
+        # of DuckDB checkpointing every ~16 MB mid-run, which roughly halves the cost of each batch commit.
+        con.execute("SET checkpoint_threshold = '4GB'")
         con.execute("BEGIN TRANSACTION")
         con.execute("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running'")
         self.run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()[0]
