@@ -6,12 +6,16 @@ honoured); when it is missing, the synthetic demo corpus is built once, with pro
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from trends import links
 from trends.paths import resolve_db_path
 
-st.set_page_config(page_title="Commentary trends", page_icon=":material/trending_up:", layout="wide")
+# A local icon: a material-symbol or emoji icon would make the browser fetch it from a font CDN.
+ICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+st.set_page_config(page_title="Commentary trends", page_icon=str(ICON) if ICON.exists() else None, layout="wide")
 
 
 def bootstrap_database() -> None:
@@ -40,7 +44,7 @@ def bootstrap_database() -> None:
 
 bootstrap_database()
 pages = [
-    st.Page(file, title=title, icon=icon, default=(i == 0))
+    st.Page(file, title=title, icon=icon, url_path=key, default=(i == 0))
     for i, (key, (file, title, icon)) in enumerate(links.PAGES.items())
 ]
 st.navigation(pages).run()  # each page starts with ui.page_setup(): filters, share link, banner

@@ -197,6 +197,7 @@ def world_map(df: pd.DataFrame, value: str = "articles", title: str | None = Non
             text=data["label"],
             customdata=data[["key", "period_iso"]].to_numpy(),
             colorscale="Blues",
+            zmin=0,
             marker_line_color="#888",
             marker_line_width=0.4,
             colorbar=dict(title=value, tickformat=".0%" if value == "share" else None),

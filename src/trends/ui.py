@@ -290,6 +290,7 @@ def presenter_css() -> None:
         st.html(
             "<style>html, body, [data-testid='stAppViewContainer'] {font-size: 20px !important;}"
             " [data-testid='stMetricValue'] {font-size: 3rem !important;}"
+            " [data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none !important;}"
             " .block-container, [data-testid='stMainBlockContainer'] {padding-top: 1rem !important; max-width: 100% !important;}"
             "</style>"
         )

@@ -1,0 +1,205 @@
+"""The dashboard served by a real `streamlit run`, driven by Debian's Chromium through Playwright.
+
+Skips when /usr/bin/chromium (or $CHROMIUM) is missing on a developer machine; under CI (CI=true) a
+missing browser is a failure. Every request the browser makes is recorded: only the app's own host
+may be contacted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from fixtures_app import N_PLAIN, article_id, build_app_db
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update"]
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+
+
+def _require_browser() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=/path)"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{reason}; browser tests are required under CI")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _require_browser()
+    db = build_app_db(tmp_path_factory.mktemp("browser") / "app.duckdb")
+    port = _free_port()
+    env = {**os.environ, "TRENDS_DB": str(db)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+REQUESTS: list[str] = []
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.on("request", lambda r: REQUESTS.append(r.url))
+    pg.set_default_timeout(30000)
+    yield pg
+    context.close()
+
+
+def _wait_for_chart(pg, n: int = 1) -> None:
+    pg.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n}", timeout=30000)
+
+
+PAGES = {"": "Overview", "topics": "Topics & themes", "countries": "Countries", "readership": "Readership",
+         "articles": "Articles", "about": "About the data"}
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_each_page_loads(server, page, path):
+    page.goto(f"{server}/{path}")
+    page.get_by_role("heading", name=PAGES[path], level=1).wait_for()
+    if path in ("", "topics", "countries", "readership"):
+        _wait_for_chart(page, 2)
+    page.get_by_text("Synthetic demo data.").wait_for()
+    assert page.get_by_text("Synthetic demo data.").count() == 1
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_world_map_draws_countries_from_the_local_topojson(server, page):
+    topojson = []
+    page.on("response", lambda r: topojson.append((r.url, r.status)) if r.url.endswith(".json") else None)
+    page.goto(f"{server}/countries")
+    page.wait_for_selector(".geo path.choroplethlocation", state="attached")
+    # Five countries are tagged in the fixture (UKR, RUS, DEU, USA, CHN); their shapes come from the topojson.
+    assert page.locator(".geo path.choroplethlocation").count() == 5
+    assert all(len(p.get_attribute("d") or "") > 50 for p in page.locator(".geo path.choroplethlocation").all())
+    assert (f"{server}/app/static/world_110m.json", 200) in topojson
+
+
+def test_click_on_a_point_lists_articles_then_one_opens(server, page):
+    page.goto(f"{server}/topics?v=1&compare=ukraine-war")
+    _wait_for_chart(page)
+    chart = page.locator(".stPlotlyChart").first
+    points = chart.locator(".scatterlayer .points path")
+    points.first.wait_for(state="attached")
+    # Points are in period order; the first is January 2024: ukraine-war articles i = 0, 2, 4.
+    points.first.click(force=True)
+    page.get_by_text(re.compile(r"Articles behind Topic: ukraine-war")).wait_for()
+    assert "drill_key=ukraine-war" in page.url and "drill_period=2024-01-01" in page.url
+    panel = page.locator(".st-key-drill_panel")
+    panel.get_by_text("3 articles, sorted by views").wait_for()
+    for i in (0, 2, 4):
+        assert panel.get_by_text(f"Note {i} on the war in Ukraine").count() == 1
+    assert panel.get_by_text("Note 6 on the war in Ukraine").count() == 0
+    panel.locator(f".st-key-drill_open_{article_id(2)} button").click()
+    article = page.locator(".st-key-article_panel")
+    article.locator(".article-body mark").first.wait_for()
+    assert f"article={article_id(2)}" in page.url
+    assert article.locator("mark.tag-country").count() >= 2  # Russia and Ukraine highlighted in the text
+    # Back restores the list without the article.
+    page.go_back()
+    page.locator(".st-key-drill_panel").wait_for()
+    page.wait_for_function("!document.querySelector('.st-key-article_panel')")
+    assert "article=" not in page.url
+
+
+def test_pasted_share_link_restores_the_view(server, page, browser):
+    page.goto(f"{server}/countries?v=1&grain=quarter&country=RUS,CHN&drill_dim=country&drill_key=CHN")
+    page.get_by_role("heading", name="Countries", level=1).wait_for()
+    page.get_by_text("Share this view").click()
+    code = page.locator("[data-testid='stSidebar'] [data-testid='stCode'] code").first
+    code.wait_for()
+    link = code.inner_text().strip()
+    assert link.startswith(server + "/countries?v=1&grain=quarter&country=RUS,CHN")
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    other.on("request", lambda r: REQUESTS.append(r.url))
+    other.goto(link)
+    other.locator(".st-key-drill_panel").wait_for(timeout=30000)
+    sidebar = other.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("China").first.wait_for()
+    assert sidebar.get_by_text("Russia").count() >= 1 and sidebar.get_by_text("China").count() >= 1
+    assert sidebar.get_by_role("combobox", name="Time grain").input_value() == "quarter"
+    # The filter is "RUS or CHN"; the drill is CHN: every CHN article (i % 3 == 0, i < 30) -> 10 articles.
+    other.locator(".st-key-drill_panel").get_by_text("10 articles, sorted by views").wait_for()
+    other.context.close()
+
+
+def test_hostile_article_renders_inert(server, page):
+    page.goto(f"{server}/articles?v=1&article={article_id(N_PLAIN)}")
+    body = page.locator(".st-key-article_panel .article-body")
+    body.wait_for()
+    time.sleep(1)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert "<script>window.__pwned=1</script>" in body.inner_text()
+    assert page.locator(".st-key-article_panel img").count() == 0
+
+
+def test_presenter_mode_hides_the_chrome(server, page):
+    page.goto(f"{server}/topics?v=1&embed=true")
+    page.get_by_role("heading", name="Topics & themes", level=1).wait_for()
+    _wait_for_chart(page)
+    assert page.locator("[data-testid='stSidebar']").is_hidden()
+    assert page.locator("[data-testid='stToolbar']").count() == 0
+    size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert size >= 20
+
+
+def test_zero_requests_leave_the_host():
+    """Runs last in this module: every request recorded by the tests above went to the app's own host."""
+    assert REQUESTS, "no requests were recorded (did the browser tests run?)"
+    foreign = sorted({u for u in REQUESTS if u.startswith(("http:", "https:", "ws:", "wss:"))
+                      and urlsplit(u).hostname not in LOCAL_HOSTS})
+    assert foreign == []
