@@ -184,6 +184,9 @@ def test_views_by_source_and_topic(db):
     assert df["articles"].tolist() == [3, 4, 5]
     topics = q.views_by(db, Filter(), "topic").set_index("key")
     assert topics.loc["energy", "views_sum"] == 320  # 300 + 20 + 0
+    assert topics.loc["energy", "articles"] == 3
+    # median of 0, 20, 300 is 20 (the roll-up path interpolates it from a views histogram: within 3%)
+    assert topics.loc["energy", "views_median"] == pytest.approx(20, rel=0.03)
 
 
 def test_views_distribution_log_bins(db):

@@ -11,6 +11,12 @@ synthetic switch), so a writer that forgets to rebuild makes answers slower, nev
 - ``rollup_authors(day, author, synthetic, articles, views_sum)``
 - ``rollup_pairs(day, kind, a, b, synthetic, together)``: articles carrying both keys (a < b), for the
   kinds in ``PAIR_KINDS``
+- ``rollup_tag_views(day, kind, key, synthetic, bucket, articles)``: a histogram of views per tag key
+  (``bucket = floor(ln(1 + views) * VIEW_BUCKETS_PER_E)``), from which medians are interpolated
+- ``article_growth(article_id, growth)``: views gained between the first and last snapshot
+- ``tags_by_key`` / ``tags_by_article``: the tags table sorted two ways, so DuckDB's zone maps skip
+  straight to one key's or one article's rows (DuckDB has no secondary index that would do this cheaply)
+- ``rollup_summary(kind, tags, articles, keys)``: the About page's tag counts
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import duckdb
 
 SIGNATURE_KEY = "rollups_signature"
 PAIR_KINDS = ("country", "person")
+VIEW_BUCKETS_PER_E = 16  # bucket width 1/16 in ln(1 + views): medians within about 3%
 
 # One row of facts that changes whenever articles, views or tags change.
 SIGNATURE_SQL = """
@@ -52,7 +59,23 @@ _BUILD = [
        SELECT x.published AS day, x.kind, x.key AS a, y.key AS b, x.synthetic, count(*) AS together
        FROM t x JOIN t y ON x.article_id = y.article_id AND x.kind = y.kind AND x.key < y.key
        GROUP BY ALL ORDER BY x.kind, day""",
+    f"""CREATE OR REPLACE TABLE rollup_tag_views AS
+       SELECT t.published AS day, t.kind, t.key, a.synthetic,
+              CAST(floor(ln(1 + a.views) * {VIEW_BUCKETS_PER_E}) AS SMALLINT) AS bucket, count(*) AS articles
+       FROM tags t JOIN articles a ON a.article_id = t.article_id
+       WHERE t.published IS NOT NULL AND a.views IS NOT NULL GROUP BY ALL ORDER BY t.kind, t.key, day""",
+    """CREATE OR REPLACE TABLE article_growth AS
+       SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth
+       FROM view_snapshots GROUP BY article_id HAVING count(*) > 1 ORDER BY growth DESC""",
+    """CREATE OR REPLACE TABLE tags_by_key AS
+       SELECT kind, key, published, article_id, label FROM tags ORDER BY kind, key, published""",
+    """CREATE OR REPLACE TABLE tags_by_article AS SELECT * FROM tags ORDER BY article_id""",
+    """CREATE OR REPLACE TABLE rollup_summary AS
+       SELECT kind, count(*) AS tags, count(DISTINCT article_id) AS articles, count(DISTINCT key) AS keys
+       FROM tags GROUP BY kind ORDER BY kind""",
 ]
+TABLES = ("rollup_articles", "rollup_tags", "rollup_authors", "rollup_pairs", "rollup_tag_views",
+          "article_growth", "tags_by_key", "tags_by_article", "rollup_summary")
 
 
 def signature(con: duckdb.DuckDBPyConnection) -> str:

@@ -108,8 +108,8 @@ def where_clause(flt: Filter, p: Params, alias: str = "a", *, skip: frozenset[st
         if kind in skip:
             continue
         parts.append(
-            f"{a}.article_id IN (SELECT article_id FROM tags WHERE kind = {p(kind)}"
-            f" AND key IN (SELECT unnest({p(list(keys))}::VARCHAR[])))"
+            f"{a}.article_id IN (SELECT article_id FROM {tag_lookup_table()} WHERE kind = {p(kind)}"
+            f" AND key IN (SELECT unnest({p(list(keys))}::VARCHAR[])){_tag_dates(flt, p, skip)})"
         )
     if flt.min_views is not None and "min_views" not in skip:
         parts.append(f"{a}.views >= {p(int(flt.min_views))}")
@@ -118,6 +118,18 @@ def where_clause(flt: Filter, p: Params, alias: str = "a", *, skip: frozenset[st
     if flt.text.strip() and "text" not in skip:
         parts.append(f"{a}.article_id IN ({text_match_ids(flt.text, p)})")
     return " AND ".join(parts) if parts else "TRUE"
+
+
+def _tag_dates(flt: Filter, p: Params, skip: frozenset[str]) -> str:
+    """Date bounds repeated on the tag rows (they carry ``published``), so the semi-join set stays small."""
+    if "date" in skip:
+        return ""
+    sql = ""
+    if flt.date_from:
+        sql += f" AND published >= {p(flt.date_from)}"
+    if flt.date_to:
+        sql += f" AND published <= {p(flt.date_to)}"
+    return sql
 
 
 def has_search_index(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -174,13 +186,14 @@ def cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
 
 def rollups_fresh(cur: duckdb.DuckDBPyConnection) -> bool:
     """True when the roll-up tables exist and were built from exactly the data now in the file."""
-    from trends.rollups import SIGNATURE_KEY, SIGNATURE_SQL
+    from trends.rollups import SIGNATURE_KEY, SIGNATURE_SQL, TABLES
 
     have = cur.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
-        " AND table_name IN ('rollup_articles', 'rollup_tags', 'rollup_authors', 'rollup_pairs')"
+        " AND table_name IN (SELECT unnest(?::VARCHAR[]))",
+        [list(TABLES)],
     ).fetchone()[0]
-    if have < 4:
+    if have < len(TABLES):
         return False
     row = cur.execute("SELECT value FROM meta WHERE key = ?", [SIGNATURE_KEY]).fetchone()
     return bool(row) and row[0] == cur.execute(SIGNATURE_SQL).fetchone()[0]
@@ -198,7 +211,17 @@ def simple_filter(flt: Filter, skip: frozenset[str] = frozenset()) -> bool:
 
 
 def use_rollups(flt: Filter, skip: frozenset[str] = frozenset()) -> bool:
-    return bool(getattr(_local, "rollups", False)) and simple_filter(flt, skip)
+    return rollups_ready() and simple_filter(flt, skip)
+
+
+def rollups_ready() -> bool:
+    """Whether this thread's current generation has fresh derived tables (set by `cursor`)."""
+    return bool(getattr(_local, "rollups", False))
+
+
+def tag_lookup_table() -> str:
+    """The tags sorted by (kind, key) when fresh (zone maps skip to one key), else the tags table."""
+    return "tags_by_key" if rollups_ready() else "tags"
 
 
 def _synthetic_sql(flt: Filter, column: str = "synthetic") -> str:
@@ -285,13 +308,14 @@ def dimension_rows(dimension: str, p: Params, article_filter: str, *, keys: tupl
     if dimension in TAG_KINDS:
         if keys is not None:
             key_filter = f" AND t.key IN (SELECT unnest({p(list(keys))}::VARCHAR[]))"
+        table = tag_lookup_table()
         if article_filter == "TRUE":
             return (
-                f"SELECT t.article_id, t.published, t.key, t.label FROM tags t "
+                f"SELECT t.article_id, t.published, t.key, t.label FROM {table} t "
                 f"WHERE t.kind = {p(dimension)}{key_filter}"
             )
         return (
-            f"SELECT t.article_id, t.published, t.key, t.label FROM tags t "
+            f"SELECT t.article_id, t.published, t.key, t.label FROM {table} t "
             f"WHERE t.kind = {p(dimension)}{key_filter} AND t.article_id IN "
             f"(SELECT a.article_id FROM articles a WHERE {article_filter})"
         )

@@ -20,6 +20,8 @@ from trends.queries._base import (
     fetch_one,
     grain_sql,
     period_start,
+    rollups_ready,
+    tag_lookup_table,
     text_match_ids,
     where_clause,
 )
@@ -40,13 +42,26 @@ def _period_end(start: dt.date, grain: str) -> dt.date:
     return (pd.Timestamp(start) + offset).date()
 
 
-def _key_condition(dimension: str, key: str, p: Params) -> str:
+def _key_condition(dimension: str, key: str, p: Params, dates: str = "") -> str:
     check_dimension(dimension)
     if dimension in TAG_KINDS:
-        return f"a.article_id IN (SELECT article_id FROM tags WHERE kind = {p(dimension)} AND key = {p(key)})"
+        return (
+            f"a.article_id IN (SELECT article_id FROM {tag_lookup_table()} "
+            f"WHERE kind = {p(dimension)} AND key = {p(key)}{dates})"
+        )
     if dimension == "source":
         return f"a.source = {p(key)}"
     return f"list_contains(a.authors, {p(key)})"
+
+
+def growth_sql() -> str:
+    """Rows (article_id, growth) for articles seen in more than one snapshot."""
+    if rollups_ready():
+        return "SELECT article_id, growth FROM article_growth"
+    return (
+        "SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth "
+        "FROM view_snapshots GROUP BY article_id HAVING count(*) > 1"
+    )
 
 
 def _order_sql(sort: str, ascending: bool, p: Params) -> tuple[str, str]:
@@ -57,10 +72,7 @@ def _order_sql(sort: str, ascending: bool, p: Params) -> tuple[str, str]:
     if sort == "date":
         return "", f"a.published {direction} NULLS LAST, a.article_id"
     if sort == "growth":
-        join = (
-            "LEFT JOIN (SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth "
-            "FROM view_snapshots GROUP BY article_id) g ON g.article_id = a.article_id"
-        )
+        join = f"LEFT JOIN ({growth_sql()}) g ON g.article_id = a.article_id"
         return join, f"coalesce(g.growth, 0) {direction}, a.article_id"
     return "", f"a.views {direction} NULLS LAST, a.article_id"
 
@@ -82,11 +94,14 @@ def drilldown(
     cur = cursor(db_path)
     p = Params()
     conds = [where_clause(flt, p)]
-    if dimension is not None and key is not None:
-        conds.append(_key_condition(dimension, str(key), p))
+    dates = ""
     if period is not None:
         start = period_start(pd.Timestamp(period).date(), flt.grain)
-        conds.append(f"a.published >= {p(start)} AND a.published < {p(_period_end(start, flt.grain))}")
+        lo, hi = p(start), p(_period_end(start, flt.grain))
+        conds.append(f"a.published >= {lo} AND a.published < {hi}")
+        dates = f" AND published >= {lo} AND published < {hi}"
+    if dimension is not None and key is not None:
+        conds.append(_key_condition(dimension, str(key), p, dates))
     where = " AND ".join(conds)
     total = int(fetch_one(cur, f"SELECT count(*) FROM articles a WHERE {where}", p)[0])
     join, order = _order_sql(sort, ascending, p)
@@ -126,7 +141,8 @@ def article(db_path: str | os.PathLike, article_id: int) -> dict | None:
     record["authors"] = list(record["authors"]) if record["authors"] is not None else []
     tags = fetch_df(
         cur,
-        f"SELECT kind, key, label, mentions, score, method, spans FROM tags WHERE article_id = {aid} "
+        f"SELECT kind, key, label, mentions, score, method, spans "
+        f"FROM {'tags_by_article' if rollups_ready() else 'tags'} WHERE article_id = {aid} "
         f"ORDER BY kind, score DESC, key",
         p,
     )

@@ -7,7 +7,7 @@ import os
 import pandas as pd
 
 from trends.filters import Filter
-from trends.queries._base import TAG_KINDS, Params, check_dimension, counted_rows, cursor, fetch_df
+from trends.queries._base import TAG_KINDS, Params, check_dimension, counted_rows, cursor, fetch_df, rollups_ready
 
 # A widget for a dimension lists keys as if that dimension were not yet filtered, so a user can add more.
 _SKIP_FOR = {"source": "source", "author": "author", **{k: k for k in TAG_KINDS}}
@@ -36,7 +36,11 @@ def summary(db_path: str | os.PathLike) -> dict:
         "SELECT count(*), count(*) FILTER (WHERE synthetic), count(DISTINCT source), min(published), max(published) "
         "FROM articles"
     ).fetchone()
-    authors = cur.execute("SELECT count(DISTINCT au) FROM (SELECT unnest(authors) AS au FROM articles)").fetchone()[0]
+    fast = rollups_ready()
+    if fast:
+        authors = cur.execute("SELECT count(DISTINCT author) FROM rollup_authors").fetchone()[0]
+    else:
+        authors = cur.execute("SELECT count(DISTINCT au) FROM (SELECT unnest(authors) AS au FROM articles)").fetchone()[0]
     rejects = cur.execute("SELECT count(*) FROM rejects").fetchone()[0]
     runs = cur.execute(
         "SELECT run_id, command, inputs, started_at, finished_at, status, new_articles, updated_articles, "
@@ -44,6 +48,7 @@ def summary(db_path: str | os.PathLike) -> dict:
     ).df()
     last = cur.execute("SELECT max(finished_at) FROM ingest_runs WHERE finished_at IS NOT NULL").fetchone()[0]
     tags_by_kind = cur.execute(
+        "SELECT kind, tags, articles, keys FROM rollup_summary ORDER BY kind" if fast else
         "SELECT kind, count(*) AS tags, count(DISTINCT article_id) AS articles, count(DISTINCT key) AS keys "
         "FROM tags GROUP BY kind ORDER BY kind"
     ).df()

@@ -12,11 +12,13 @@ from trends.filters import Filter
 from trends.queries._base import (
     Params,
     QueryError,
+    TAG_KINDS,
     check_dimension,
     cursor,
     date_bounds,
     dimension_rows,
     fetch_df,
+    rollups_ready,
     total_rows,
     use_rollups,
     grain_sql,
@@ -64,10 +66,9 @@ def top_articles(db_path: str | os.PathLike, flt: Filter, by: str = "views", lim
     cur = cursor(db_path)
     p = Params()
     where = where_clause(flt, p)
-    growth = (
-        "SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth "
-        "FROM view_snapshots GROUP BY article_id HAVING count(*) > 1"
-    )
+    from trends.queries.articles import growth_sql
+
+    growth = growth_sql()
     if by == "views":
         sql = f"""
             WITH top AS (
@@ -75,10 +76,7 @@ def top_articles(db_path: str | os.PathLike, flt: Filter, by: str = "views", lim
                 WHERE a.views IS NOT NULL AND {where}
                 ORDER BY a.views DESC, a.article_id LIMIT {p(int(limit))})
             SELECT top.*, coalesce(g.growth, 0) AS growth FROM top
-            LEFT JOIN (
-                SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth
-                FROM view_snapshots WHERE article_id IN (SELECT article_id FROM top) GROUP BY article_id) g
-              USING (article_id)
+            LEFT JOIN ({growth}) g USING (article_id)
             ORDER BY views DESC, article_id"""
     else:
         sql = f"""
@@ -96,17 +94,79 @@ def views_by(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int
     """Views summed (and median) per key of a dimension, most-viewed keys first."""
     check_dimension(dimension)
     cur = cursor(db_path)
+    if dimension in TAG_KINDS and use_rollups(flt):
+        return _views_by_from_rollups(cur, flt, dimension, limit)
     p = Params()
-    rows = dimension_rows(dimension, p, where_clause(flt, p))
+    if dimension == "source":  # one row per article already: no join needed
+        rows = f"SELECT a.source AS key, a.source AS label, a.views FROM articles a WHERE a.source IS NOT NULL AND {where_clause(flt, p)}"
+    elif dimension == "author":
+        rows = (
+            f"SELECT unnest(list_distinct(a.authors)) AS key, NULL AS label, a.views FROM articles a "
+            f"WHERE {where_clause(flt, p)}"
+        )
+    else:
+        rows = (
+            f"SELECT r.key, r.label, v.views FROM ({dimension_rows(dimension, p, where_clause(flt, p))}) r "
+            f"JOIN articles v ON v.article_id = r.article_id"
+        )
     sql = f"""
-        SELECT r.key, min(r.label) AS label, count(*) AS articles,
-               coalesce(sum(v.views), 0) AS views_sum, coalesce(median(v.views), 0) AS views_median
-        FROM ({rows}) r JOIN articles v ON v.article_id = r.article_id
-        GROUP BY r.key ORDER BY views_sum DESC, r.key LIMIT {p(int(limit))}"""
+        SELECT key, coalesce(min(label), key) AS label, count(*) AS articles,
+               coalesce(sum(views), 0) AS views_sum, coalesce(median(views), 0) AS views_median
+        FROM ({rows}) GROUP BY key ORDER BY views_sum DESC, key LIMIT {p(int(limit))}"""
     df = fetch_df(cur, sql, p)
     df["views_sum"] = df["views_sum"].astype("int64")
     df["views_median"] = df["views_median"].astype("float64")
     return df[["key", "label", "articles", "views_sum", "views_median"]]
+
+
+def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.DataFrame:
+    """Counts and sums exact from the daily roll-ups; the median interpolated from the views histogram."""
+    from trends.rollups import VIEW_BUCKETS_PER_E
+
+    def bounds(p: Params) -> str:
+        conds = "" if flt.synthetic else " AND NOT synthetic"
+        if flt.date_from:
+            conds += f" AND day >= {p(flt.date_from)}"
+        if flt.date_to:
+            conds += f" AND day <= {p(flt.date_to)}"
+        return conds
+
+    p = Params()
+    top = fetch_df(
+        cur,
+        f"SELECT key, min(label) AS label, sum(articles) AS articles, sum(views_sum) AS views_sum FROM rollup_tags "
+        f"WHERE kind = {p(dimension)}{bounds(p)} GROUP BY key ORDER BY views_sum DESC, key LIMIT {p(int(limit))}",
+        p,
+    )
+    if top.empty:
+        top["views_median"] = pd.Series(dtype="float64")
+        return top
+    p2 = Params()
+    hist = fetch_df(
+        cur,
+        f"SELECT key, bucket, sum(articles) AS n FROM rollup_tag_views WHERE kind = {p2(dimension)}{bounds(p2)} "
+        f"AND key IN (SELECT unnest({p2(list(top['key']))}::VARCHAR[])) GROUP BY ALL ORDER BY key, bucket",
+        p2,
+    )
+    medians = {}
+    for key, rows in hist.groupby("key"):
+        medians[key] = _median_from_histogram(rows["bucket"].to_numpy(), rows["n"].to_numpy().astype(float), VIEW_BUCKETS_PER_E)
+    top["views_median"] = top["key"].map(medians).fillna(0.0).astype("float64")
+    top["articles"] = top["articles"].astype("int64")
+    return top
+
+
+def _median_from_histogram(buckets: np.ndarray, counts: np.ndarray, per_e: int) -> float:
+    """The median of values binned by floor(ln(1 + v) * per_e), interpolated linearly in log space."""
+    total = counts.sum()
+    if total <= 0:
+        return 0.0
+    half = total / 2
+    cumulative = np.cumsum(counts)
+    i = int(np.searchsorted(cumulative, half))
+    before = cumulative[i - 1] if i else 0.0
+    fraction = (half - before) / counts[i]
+    return float(math.expm1((buckets[i] + fraction) / per_e))
 
 
 def views_distribution(db_path: str | os.PathLike, flt: Filter, bins: int = 40) -> pd.DataFrame:
