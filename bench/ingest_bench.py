@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -56,6 +57,12 @@ def write_pages(folder: Path, count: int, seed: int = 1) -> int:
     return total
 
 
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # parse workers, once they are reaped
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=20000)
@@ -71,12 +78,15 @@ def main() -> int:
         t0 = time.perf_counter()
         size = write_pages(pages, args.pages)
         write_s = time.perf_counter() - t0
-        rates, seconds = [], []
+        rates, seconds, cpu, loads = [], [], [], []
         for run in range(args.runs):
             db = Path(tmp) / f"bench-{run}.duckdb"
+            loads.append(os.getloadavg()[0])
+            cpu0 = _cpu_seconds()
             t0 = time.perf_counter()
             summary = ingest_paths(db, [str(pages)], tag=False, batch_size=args.batch_size, progress=False)
             elapsed = time.perf_counter() - t0
+            cpu.append(_cpu_seconds() - cpu0)
             assert summary.new == args.pages and summary.rejected == 0, summary
             rates.append(args.pages / elapsed)
             seconds.append(elapsed)
@@ -97,6 +107,10 @@ def main() -> int:
         "pages_per_s_all": [round(r) for r in rates],
         "rescan_unchanged_pages_per_s": round(args.pages / rescan_s),
         "write_pages_s": round(write_s, 2),
+        # The machine is shared: the 1-minute load average before each run says how contended it was, and
+        # pages per CPU-second (this process + its parse workers) is the figure load does not distort.
+        "load_avg_1m": [round(x, 1) for x in loads],
+        "pages_per_cpu_s_median": round(statistics.median(args.pages / c for c in cpu)),
         "cpus": os.cpu_count(),
     }
     print(json.dumps(result, indent=2))

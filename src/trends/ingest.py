@@ -17,6 +17,7 @@ A second record with the same identity in one run is rejected as a duplicate.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -624,6 +625,16 @@ def _last_run(cur) -> dict | None:
 # ------------------------------------------------------------------------------------------- commands
 
 
+@contextlib.contextmanager
+def _pipe_safe():
+    """`trends parse ... | head`: the reader going away early is not an error."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     """`trends parse PATH... [--json]`: print parsed records, never touch the database.
 
@@ -637,7 +648,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
             print(item.line(), file=sys.stderr)
         else:
             records.append(item)
-    try:
+    with _pipe_safe():
         if args.json:
             json.dump([r.to_json() for r in records], sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
@@ -648,9 +659,6 @@ def cmd_parse(args: argparse.Namespace) -> int:
                     f"{r.input}: {r.title} | {r.source or '-'} | {r.published or '-'} | {views} | "
                     f"{', '.join(r.authors) or '-'} | {len(r.body.split())} words | {len(r.related)} related"
                 )
-        sys.stdout.flush()
-    except BrokenPipeError:  # `trends parse ... | head`: the reader has gone, which is fine
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_REJECTS if rejected else EXIT_OK
 
 
@@ -672,10 +680,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     """`trends stats [--db FILE] [--json]`. Exit status: 0; 2 when there is no database."""
     data = stats(args.db)
-    if args.json:
+    with _pipe_safe():
+        _print_stats(args.db, data, as_json=args.json)
+    return EXIT_OK
+
+
+def _print_stats(db, data: dict, as_json: bool) -> None:
+    if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-        return EXIT_OK
-    print(f"database      {args.db}")
+        return
+    print(f"database      {db}")
     print(f"articles      {data['articles']:,} ({data['synthetic_articles']:,} synthetic)")
     print(f"dates         {data['first_date'] or '-'} .. {data['last_date'] or '-'}")
     print(f"sources       {data['sources']:,}   authors {data['authors']:,}")
@@ -692,4 +706,3 @@ def cmd_stats(args: argparse.Namespace) -> int:
         r = data["last_run"]
         print(f"last run      #{r['run_id']} {r['command']} {r['status']} at {r['started_at']}: "
               f"{r['new']} new, {r['updated']} updated, {r['unchanged']} unchanged, {r['rejected']} rejected")
-    return EXIT_OK
