@@ -30,11 +30,11 @@ ss = st.session_state
 ss["tp_dim"] = dimension
 ss["tp_measure"] = measure
 ss["tp_compare"] = [k for k in view.compare][:6]
-a, b, c = st.columns([1, 1, 3])
+a, b, c = st.columns([1, 1, 2.5])
 a.segmented_control("Show", ["topic", "theme"], key="tp_dim", on_change=_on_controls,
                     format_func=lambda d: ui.DIMENSION_LABELS[d] + "s")
 b.segmented_control("Measure", ["count", "share"], key="tp_measure", on_change=_on_controls,
-                    format_func=lambda m: "Articles" if m == "count" else "Share of all articles")
+                    format_func=lambda m: "Articles" if m == "count" else "Share")
 c.multiselect(f"Compare up to 6 {dimension}s (empty: the top 8)", keys, key="tp_compare", max_selections=6,
               format_func=lambda k: labels.get(k, k), on_change=_on_controls)
 st.caption(f"Time grain: {flt.grain} (change it in the sidebar).")

@@ -1,0 +1,162 @@
+"""Dashboard timings: server-side render per page (AppTest) and navigation -> first chart in Chromium.
+
+    python bench/ui_bench.py --db bench/cache/demo-100000.duckdb --apptest 5
+    python bench/ui_bench.py --db /tmp/demo.duckdb --browser 5 --screenshots docs
+
+AppTest times one full script run of each page (sidebar, queries, charts): "cold" clears st.cache_data
+first (what a new filter costs), "warm" reruns with the cache (what a widget click on an unchanged
+filter costs). The browser time is from page.goto() until the first Plotly SVG is in the DOM, on a
+fresh browser context each load (no HTTP cache), against a `streamlit run` of app.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["overview", "topics", "countries", "readership", "articles", "about"]
+CHART_PAGES = {"overview", "topics", "countries", "readership"}
+
+
+def apptest_times(runs: int) -> dict[str, tuple[float, float]]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    out = {}
+    for page in PAGES:
+        cold, warm = [], []
+        for _ in range(runs):
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+            at.run()
+            if page != "overview":
+                at.switch_page(f"pages/{page}.py")
+            st.cache_data.clear()
+            t = time.perf_counter()
+            at.run()
+            cold.append(time.perf_counter() - t)
+            assert not at.exception, [e.value for e in at.exception]
+            t = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - t)
+        out[page] = (statistics.median(cold), statistics.median(warm))
+        print(f"{page:11s} server render  cold median {out[page][0]:.2f}s  warm median {out[page][1]:.2f}s  (n={runs})", flush=True)
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def browser_times(runs: int, screenshots: Path | None) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.3)
+        out = {}
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+                                        args=["--headless", "--no-sandbox", "--disable-gpu",
+                                              "--disable-background-networking", "--disable-component-update"])
+            # One throw-away load so the server has imported everything (not counted).
+            warm = browser.new_page()
+            warm.goto(base + "/")
+            warm.wait_for_selector(".js-plotly-plot .main-svg", timeout=120000)
+            warm.close()
+            for page in PAGES:
+                path = "" if page == "overview" else page
+                times = []
+                for i in range(runs if page in CHART_PAGES else 1):
+                    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    pg = ctx.new_page()
+                    t = time.perf_counter()
+                    pg.goto(f"{base}/{path}")
+                    if page in CHART_PAGES:
+                        pg.wait_for_selector(".js-plotly-plot .main-svg", timeout=120000)
+                        times.append(time.perf_counter() - t)
+                    if screenshots and i == 0:
+                        pg.get_by_role("heading", level=1).first.wait_for()
+                        pg.wait_for_load_state("networkidle")
+                        time.sleep(3)
+                        screenshots.mkdir(parents=True, exist_ok=True)
+                        pg.screenshot(path=str(screenshots / f"screenshot-{page}.png"))
+                    ctx.close()
+                if times:
+                    out[page] = statistics.median(times)
+                    print(f"{page:11s} navigation -> first chart  median {out[page]:.2f}s  "
+                          f"(min {min(times):.2f}, max {max(times):.2f}, n={len(times)})", flush=True)
+            if screenshots:
+                _extra_screenshots(browser, base, screenshots)
+            browser.close()
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _extra_screenshots(browser, base: str, folder: Path) -> None:
+    """A drill-down list under its chart, and one article with its tags highlighted."""
+    from trends import queries
+    from trends.filters import Filter
+    from trends.paths import resolve_db_path
+
+    db = resolve_db_path()
+    top = queries.top_articles(db, Filter(), by="views", limit=1)
+    volume = queries.volume(db, Filter(), "topic", top_n=1)
+    peak = volume.sort_values("articles").iloc[-1] if len(volume) else None
+    shots = []
+    if peak is not None:
+        shots.append(("drilldown", f"/topics?v=1&drill_dim=topic&drill_key={peak['key']}"
+                      f"&drill_period={peak['period']:%Y-%m-%d}", ".st-key-drill_panel"))
+    if len(top):
+        shots.append(("article", f"/articles?v=1&article={int(top['article_id'].iloc[0])}", ".st-key-article_panel"))
+    for name, path, selector in shots:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        pg = ctx.new_page()
+        pg.goto(base + path)
+        pg.locator(selector).wait_for(timeout=120000)
+        time.sleep(3)
+        pg.locator(selector).scroll_into_view_if_needed()
+        pg.screenshot(path=str(folder / f"screenshot-{name}.png"))
+        ctx.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", help="database to serve (default: the usual TRENDS_DB / data/trends.duckdb rule)")
+    ap.add_argument("--apptest", type=int, default=0, metavar="N", help="AppTest runs per page")
+    ap.add_argument("--browser", type=int, default=0, metavar="N", help="Chromium loads per chart page")
+    ap.add_argument("--screenshots", type=Path, help="save one screenshot per page into this folder")
+    args = ap.parse_args()
+    if args.db:
+        os.environ["TRENDS_DB"] = str(Path(args.db).resolve())
+    print(f"database: {os.environ.get('TRENDS_DB', 'default')}")
+    if args.apptest:
+        apptest_times(args.apptest)
+    if args.browser or args.screenshots:
+        browser_times(max(1, args.browser), args.screenshots)
+
+
+if __name__ == "__main__":
+    main()
