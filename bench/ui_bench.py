@@ -131,13 +131,15 @@ def _extra_screenshots(browser, base: str, folder: Path) -> None:
                       f"&drill_period={peak['period']:%Y-%m-%d}", ".st-key-drill_panel"))
     if len(top):
         shots.append(("article", f"/articles?v=1&article={int(top['article_id'].iloc[0])}", ".st-key-article_panel"))
+    shots.append(("presenter", "/countries?v=1&grain=quarter&embed=true", ".geo path.choroplethlocation"))
     for name, path, selector in shots:
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         pg = ctx.new_page()
         pg.goto(base + path)
-        pg.locator(selector).wait_for(timeout=120000)
+        pg.locator(selector).first.wait_for(timeout=120000, state="attached")
         time.sleep(3)
-        pg.locator(selector).scroll_into_view_if_needed()
+        if name != "presenter":
+            pg.locator(selector).scroll_into_view_if_needed()
         pg.screenshot(path=str(folder / f"screenshot-{name}.png"))
         ctx.close()
 

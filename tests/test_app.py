@@ -132,6 +132,7 @@ def test_chart_selection_lists_the_articles_behind_the_point(monkeypatch, fixtur
     for i in (8, 11, 16):
         assert f"Note {i} on" not in shown
     assert "3 articles" in shown
+    assert r"Articles behind Topic\: Ukraine war, the month starting 2024\-03\-01" in shown
     # The second click opens the article in full, with the tagged words highlighted.
     opens = [b for b in at.button if b.key == f"drill_open_{article_id(12)}"]
     assert opens
@@ -179,3 +180,14 @@ def test_share_box_shows_the_full_link_and_presenter_form(monkeypatch, fixture_d
     codes = [c.value for c in at.sidebar.code]
     assert any(c.endswith("/countries?v=1&grain=quarter&country=RUS,UKR") for c in codes), codes
     assert any(c.endswith("/countries?v=1&grain=quarter&country=RUS,UKR&embed=true") for c in codes), codes
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_filter_that_matches_nothing_gives_an_empty_state(monkeypatch, fixture_db, page):
+    at = run_page(monkeypatch, fixture_db, page, {"v": "1", "from": "2030-01-01", "topic": "energy"})
+    assert not at.error
+    if page in ("overview", "countries", "readership", "articles"):
+        assert any("Nothing matches these filters" in i.value or "No countries" in i.value for i in at.info), \
+            [i.value for i in at.info]
+    if page == "topics":
+        assert any("No topics tagged in this period" in i.value for i in at.info)

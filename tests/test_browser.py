@@ -137,7 +137,7 @@ def test_click_on_a_point_lists_articles_then_one_opens(server, page):
     points.first.wait_for(state="attached")
     # Points are in period order; the first is January 2024: ukraine-war articles i = 0, 2, 4.
     points.first.click(force=True)
-    page.get_by_text(re.compile(r"Articles behind Topic: ukraine-war")).wait_for()
+    page.get_by_text(re.compile(r"Articles behind Topic: Ukraine war, the month starting 2024-01-01")).wait_for()
     assert "drill_key=ukraine-war" in page.url and "drill_period=2024-01-01" in page.url
     panel = page.locator(".st-key-drill_panel")
     panel.get_by_text("3 articles, sorted by views").wait_for()
@@ -195,6 +195,13 @@ def test_presenter_mode_hides_the_chrome(server, page):
     assert page.locator("[data-testid='stToolbar']").count() == 0
     size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert size >= 20
+
+
+def test_presenter_view_loads_inside_an_iframe(server, page):
+    page.set_content(f'<iframe src="{server}/countries?v=1&embed=true&grain=quarter" width="1300" height="900"></iframe>')
+    frame = page.frame_locator("iframe")
+    frame.get_by_role("heading", name="Countries", level=1).wait_for()
+    frame.locator(".geo path.choroplethlocation").first.wait_for(state="attached")
 
 
 def test_zero_requests_leave_the_host():

@@ -448,13 +448,16 @@ def panel(flt: Filter, view: ViewState) -> bool:
     return drawn
 
 
-def _drill_title(view: ViewState) -> str:
+def _drill_title(view: ViewState, grain: str) -> str:
     parts = []
     if view.drill_key:
-        dim = DIMENSION_LABELS.get(view.drill_dimension or "", "Key")
-        parts.append(f"{dim}: {view.drill_key}")
+        dim = view.drill_dimension or ""
+        label = view.drill_key
+        if dim in ("topic", "theme", "country", "person", "org", "source"):
+            label = _options(dim, (view.drill_key,))[1].get(view.drill_key, view.drill_key)
+        parts.append(f"{DIMENSION_LABELS.get(dim, 'Key')}: {label}")
     if view.drill_period:
-        parts.append(f"period starting {view.drill_period.isoformat()}")
+        parts.append(f"the {grain} starting {view.drill_period.isoformat()}")
     return ", ".join(parts)
 
 
@@ -462,7 +465,7 @@ def drill_list(flt: Filter, view: ViewState) -> None:
     """The articles behind the clicked point, with an Open button per row (the second click)."""
     with st.container(border=True, key="drill_panel"):
         head, clear = st.columns([5, 1])
-        head.subheader("Articles behind " + escape_md(_drill_title(view)))
+        head.markdown("#### Articles behind " + escape_md(_drill_title(view, flt.grain)))
         if clear.button("Clear", key="drill_clear", icon=":material/close:"):
             set_url(flt, replace(view, drill_dimension=None, drill_key=None, drill_period=None, page=0, article=None))
             st.session_state["_anchor"] = None
