@@ -127,7 +127,7 @@ def ensure_derived(path: Path, meta: dict) -> dict:
     from trends.search_index import build_search_index
 
     con = store.read_cursor(path)
-    fresh, indexed = rollups_fresh(con), has_search_index(con)
+    fresh, indexed = rollups_fresh(con), has_search_index(con) == "postings"
     if fresh and indexed and "derived_seconds" in meta:
         return meta
     started = time.perf_counter()

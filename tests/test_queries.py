@@ -342,3 +342,18 @@ def test_each_fixture_variant_takes_its_path(db):
 
     q.headline(db, Filter())
     assert _base.use_rollups(Filter()) == ("queries-rollups" in str(db))
+
+
+def test_postings_bm25_equals_the_fts_extension_macro(db):
+    """Our term-sorted BM25 must rank and score exactly as DuckDB's own fts macro does."""
+    from trends.queries._base import Params, bm25_hits
+    from trends.store import read_cursor
+
+    cur = read_cursor(db)
+    for text in ("grain corridor", "Beijing", "kyiv moscow power"):
+        p1, p2 = Params(), Params()
+        ours = dict(cur.execute(bm25_hits(text, p1, "postings"), p1.values).fetchall())
+        theirs = dict(cur.execute(bm25_hits(text, p2, "macro"), p2.values).fetchall())
+        assert ours.keys() == theirs.keys() and ours
+        for key, score in theirs.items():
+            assert ours[key] == pytest.approx(score)

@@ -132,23 +132,46 @@ def _tag_dates(flt: Filter, p: Params, skip: frozenset[str]) -> str:
     return sql
 
 
-def has_search_index(cur: duckdb.DuckDBPyConnection) -> bool:
-    row = cur.execute(
-        "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database()"
-        " AND schema_name = 'fts_main_articles'"
-    ).fetchone()
-    return bool(row[0])
+def has_search_index(cur: duckdb.DuckDBPyConnection) -> str | None:
+    """'postings' (our term-sorted BM25 table), 'macro' (only the fts extension's index) or None."""
+    tables = {
+        r[0]
+        for r in cur.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            " AND schema_name = 'fts_main_articles'"
+        ).fetchall()
+    }
+    if "postings" in tables and "dict" in tables:
+        return "postings"
+    return "macro" if "docs" in tables else None
 
 
-def text_match_ids(text: str, p: Params, *, indexed: bool | None = None) -> str:
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+def bm25_hits(text: str, p: Params, mode: str) -> str:
+    """SQL with columns ``article_id, score`` for the articles matching any word of ``text``."""
+    if mode == "postings":
+        return f"""SELECT po.article_id,
+                   sum(log(((st.num_docs - qt.df + 0.5) / (qt.df + 0.5)) + 1)
+                       * (po.tf * {BM25_K1 + 1}) / (po.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * po.len / st.avgdl))) AS score
+            FROM fts_main_articles.postings po
+            JOIN (SELECT d.termid, d.df FROM fts_main_articles.dict d
+                  WHERE d.term IN (SELECT DISTINCT stem(unnest(fts_main_articles.tokenize({p(text)})), 'porter'))) qt
+              ON po.termid = qt.termid,
+            fts_main_articles.stats st
+            GROUP BY po.article_id"""
+    return (
+        "SELECT article_id, score FROM (SELECT article_id, "
+        f"fts_main_articles.match_bm25(article_id, {p(text)}) AS score FROM articles) WHERE score IS NOT NULL"
+    )
+
+
+def text_match_ids(text: str, p: Params, *, indexed: str | None | bool = True) -> str:
     """SQL selecting the ids of articles matching free text: BM25 when indexed, else ILIKE on every word."""
-    if indexed is None:
-        indexed = _current_indexed()
-    if indexed:
-        return (
-            "SELECT article_id FROM (SELECT article_id, "
-            f"fts_main_articles.match_bm25(article_id, {p(text)}) AS score FROM articles) WHERE score IS NOT NULL"
-        )
+    mode = _current_indexed() if indexed is True else indexed
+    if mode:
+        return f"SELECT article_id FROM ({bm25_hits(text, p, mode)})"
     words = [w for w in text.split() if w][:10] or [text]
     conds = " AND ".join(
         f"(title ILIKE {p('%' + _escape_like(w) + '%')} ESCAPE '\\' OR body ILIKE {p('%' + _escape_like(w) + '%')} ESCAPE '\\')"
@@ -164,8 +187,8 @@ def _escape_like(word: str) -> str:
 _local = threading.local()
 
 
-def _current_indexed() -> bool:
-    return bool(getattr(_local, "indexed", False))
+def _current_indexed() -> str | None:
+    return getattr(_local, "indexed", None)
 
 
 def cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:

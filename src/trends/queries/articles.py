@@ -14,6 +14,7 @@ from trends.queries._base import (
     Params,
     QueryError,
     _current_indexed,
+    bm25_hits,
     check_dimension,
     cursor,
     fetch_df,
@@ -183,21 +184,24 @@ def search(
     cur = cursor(db_path)
     indexed = _current_indexed()
     p = Params()
-    body = _search_body(flt, query, indexed, p)
-    df = fetch_df(
-        cur,
-        f"SELECT *, count(*) OVER () AS total FROM ({body}) "
-        f"ORDER BY score DESC, views DESC NULLS LAST, article_id LIMIT {p(size)} OFFSET {p(offset)}",
-        p,
-    )
-    if df.empty:
+    ranked = fetch_df(cur, f"{_ranked_hits(flt, query, indexed, p)} LIMIT {p(size)} OFFSET {p(offset)}", p)
+    if ranked.empty:
         total = 0
         if offset:  # past the last page: still report the real total
             p2 = Params()
-            total = int(fetch_one(cur, f"SELECT count(*) FROM ({_search_body(flt, query, indexed, p2)})", p2)[0])
+            total = int(fetch_one(cur, f"SELECT count(*) FROM ({_ranked_hits(flt, query, indexed, p2)})", p2)[0])
         out = empty
     else:
-        total = int(df["total"].iloc[0])
+        total = int(ranked["total"].iloc[0])
+        # titles and bodies only for the page's rows: fetching them for every hit dominates at 1M articles
+        p3 = Params()
+        details = fetch_df(
+            cur,
+            f"SELECT article_id, title, source, published, views, body FROM articles "
+            f"WHERE article_id = ANY({p3([int(x) for x in ranked['article_id']])}::BIGINT[])",
+            p3,
+        )
+        df = ranked[["article_id", "score"]].merge(details, on="article_id", how="inner")
         df["snippet"] = [snippet(text, query) for text in df["body"]]
         df["published"] = pd.to_datetime(df["published"])
         df["notice"] = "" if indexed else NO_INDEX_NOTICE
@@ -207,18 +211,22 @@ def search(
     return out, total
 
 
-def _search_body(flt: Filter, query: str, indexed: bool, p: Params) -> str:
+def _ranked_hits(flt: Filter, query: str, indexed: str | None, p: Params) -> str:
+    """``article_id, score, total`` of every match within the filter, best first (add LIMIT/OFFSET)."""
     where = where_clause(flt, p, skip=frozenset({"text"}))
-    if indexed:
-        hits = (
-            f"SELECT article_id, score FROM (SELECT article_id, "
-            f"fts_main_articles.match_bm25(article_id, {p(query)}) AS score FROM articles) WHERE score IS NOT NULL"
+    if indexed and where == "TRUE":
+        return (
+            f"SELECT article_id, score, count(*) OVER () AS total FROM ({bm25_hits(query, p, indexed)}) "
+            f"ORDER BY score DESC, article_id"
         )
+    if indexed:
+        hits = bm25_hits(query, p, indexed)
     else:
-        hits = f"SELECT article_id, 0.0 AS score FROM ({text_match_ids(query, p, indexed=False)})"
+        hits = f"SELECT article_id, 0.0 AS score FROM ({text_match_ids(query, p, indexed=None)})"
     return (
-        f"SELECT a.article_id, a.title, a.source, a.published, a.views, h.score, a.body "
-        f"FROM ({hits}) h JOIN articles a ON a.article_id = h.article_id WHERE {where}"
+        f"SELECT a.article_id, h.score, count(*) OVER () AS total FROM ({hits}) h "
+        f"JOIN articles a ON a.article_id = h.article_id WHERE {where} "
+        f"ORDER BY h.score DESC, a.views DESC NULLS LAST, a.article_id"
     )
 
 
