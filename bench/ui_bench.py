@@ -26,16 +26,23 @@ PAGES = ["overview", "topics", "countries", "readership", "articles", "about"]
 CHART_PAGES = {"overview", "topics", "countries", "readership"}
 
 
-def apptest_times(runs: int) -> dict[str, tuple[float, float]]:
+def apptest_times(runs: int, params: str = "") -> dict[str, tuple[float, float]]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
+    from urllib.parse import parse_qsl
 
     out = {}
+    first = True
     for page in PAGES:
         cold, warm = [], []
         for _ in range(runs):
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+            at.query_params.update(dict(parse_qsl(params)))
+            t = time.perf_counter()
             at.run()
+            if first:
+                print(f"first run in this process (imports, opening the database): {time.perf_counter() - t:.2f}s")
+                first = False
             if page != "overview":
                 at.switch_page(f"pages/{page}.py")
             st.cache_data.clear()
@@ -148,6 +155,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", help="database to serve (default: the usual TRENDS_DB / data/trends.duckdb rule)")
     ap.add_argument("--apptest", type=int, default=0, metavar="N", help="AppTest runs per page")
+    ap.add_argument("--params", default="", help="query string applied to every AppTest run, e.g. 'v=1&topic=energy'")
     ap.add_argument("--browser", type=int, default=0, metavar="N", help="Chromium loads per chart page")
     ap.add_argument("--screenshots", type=Path, help="save one screenshot per page into this folder")
     args = ap.parse_args()
@@ -155,7 +163,7 @@ def main() -> None:
         os.environ["TRENDS_DB"] = str(Path(args.db).resolve())
     print(f"database: {os.environ.get('TRENDS_DB', 'default')}")
     if args.apptest:
-        apptest_times(args.apptest)
+        apptest_times(args.apptest, args.params)
     if args.browser or args.screenshots:
         browser_times(max(1, args.browser), args.screenshots)
 

@@ -47,7 +47,7 @@ ui.anchor_here("ct_map", flt, view, dimension="country")
 ui.anchor_here("ct_bars", flt, view)
 
 st.subheader("Country trends")
-countries, labels = ui._options("country", view.compare)
+countries, labels = ui.options("country", view.compare)
 ss = st.session_state
 ss["ct_compare"] = list(view.compare)[:6]
 

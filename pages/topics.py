@@ -14,7 +14,7 @@ if not info or not info.get("articles"):
 
 dimension = view.dimension if view.dimension in ("topic", "theme") else "topic"
 measure = view.measure or "count"
-keys, labels = ui._options(dimension, view.compare)
+keys, labels = ui.options(dimension, view.compare)
 
 
 def _on_controls() -> None:

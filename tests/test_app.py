@@ -93,14 +93,19 @@ def test_legacy_link_names_still_work(monkeypatch, fixture_db):
     assert at.sidebar.multiselect(key="flt_topics").value == ["ukraine-war"]
     # March, even articles: i = 10, 12, 14.
     assert {m.label: m.value for m in at.metric}["Articles"] == "3"
+    # The address bar now shows the current form of the same link.
+    assert at.query_params.get("v") in ("1", ["1"])
+    assert at.query_params.get("topic") in ("ukraine-war", ["ukraine-war"])
+    assert at.query_params.get("from") in ("2024-03-01", ["2024-03-01"]) and "start" not in at.query_params
 
 
 def test_bad_parameters_are_ignored_with_a_notice(monkeypatch, fixture_db):
-    at = run_page(monkeypatch, fixture_db, "topics", {"v": "1", "from": "yesterday", "grain": "fortnight", "article": "x1"})
+    at = run_page(monkeypatch, fixture_db, "overview", {"v": "1", "from": "yesterday", "grain": "fortnight", "article": "x1"})
     notice = " ".join(i.value for i in at.info)
     assert "ignored" in notice and "from" in notice and "grain" in notice and "article" in notice
     assert at.sidebar.selectbox(key="flt_grain").value == "month"
     assert not at.error
+    assert "grain" not in at.query_params and "from" not in at.query_params  # dropped from the address
 
 
 def test_changing_a_filter_widget_rewrites_the_url(monkeypatch, fixture_db):

@@ -139,6 +139,9 @@ def current_state() -> tuple[Filter, ViewState]:
     sig = json.dumps(raw, sort_keys=True)
     if notices:
         st.info("Some link parameters were ignored: " + "; ".join(escape_md(n) for n in notices), icon=":material/link_off:")
+    if raw and (notices or "v" not in raw):
+        # Show the canonical link from now on: bad values dropped, pre-release names translated.
+        st.query_params.from_dict(links.params(flt, view))
     st.session_state["_url_sig"] = sig
     if flt.is_default() is False:
         st.session_state["_filter_params"] = links.params(flt)
@@ -183,7 +186,8 @@ _W = {  # widget keys
 }
 
 
-def _options(dimension: str, current: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
+def options(dimension: str, current: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
+    """Keys (most frequent first) and their labels for a selector, always including the current keys."""
     try:
         df = query("facets", Filter(), dimension, limit=300)
     except (StoreError, duckdb.Error):
@@ -241,9 +245,9 @@ def sidebar_filters(flt: Filter, info: dict | None) -> None:
     ss[_W["text"]] = flt.text
     ss[_W["min_views"]] = flt.min_views or 0
     ss[_W["synthetic"]] = flt.synthetic
-    topic_keys, topic_labels = _options("topic", flt.topics)
-    country_keys, country_labels = _options("country", flt.countries)
-    source_keys, source_labels = _options("source", flt.sources)
+    topic_keys, topic_labels = options("topic", flt.topics)
+    country_keys, country_labels = options("country", flt.countries)
+    source_keys, source_labels = options("source", flt.sources)
     ss[_W["topics"]] = list(flt.topics)
     ss[_W["countries"]] = list(flt.countries)
     ss[_W["sources"]] = list(flt.sources)
@@ -454,7 +458,7 @@ def _drill_title(view: ViewState, grain: str) -> str:
         dim = view.drill_dimension or ""
         label = view.drill_key
         if dim in ("topic", "theme", "country", "person", "org", "source"):
-            label = _options(dim, (view.drill_key,))[1].get(view.drill_key, view.drill_key)
+            label = options(dim, (view.drill_key,))[1].get(view.drill_key, view.drill_key)
         parts.append(f"{DIMENSION_LABELS.get(dim, 'Key')}: {label}")
     if view.drill_period:
         parts.append(f"the {grain} starting {view.drill_period.isoformat()}")
