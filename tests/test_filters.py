@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import string
 
 import pytest
 from hypothesis import given, settings

@@ -375,9 +375,3 @@ def _as_date(value) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value
-
-
-def to_period_column(df: pd.DataFrame, column: str = "period") -> pd.DataFrame:
-    if column in df:
-        df[column] = pd.to_datetime(df[column])
-    return df

@@ -18,7 +18,6 @@ from trends.queries._base import (
     date_bounds,
     dimension_rows,
     fetch_df,
-    rollups_ready,
     total_rows,
     use_rollups,
     grain_sql,
