@@ -7,7 +7,8 @@ from trends.paths import resolve_db_path
 
 flt, view, info = ui.page_setup("about")
 db = resolve_db_path()
-st.markdown(f"**Database:** `{ui.escape_md(db)}`")
+st.caption("Database file")
+st.code(str(db), language=None)
 if not info:
     ui.empty_state("No database could be opened.", "Run `trends demo` or `trends ingest <files>`.")
     st.stop()

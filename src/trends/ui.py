@@ -574,6 +574,7 @@ def article_view(flt: Filter, view: ViewState) -> None:
             if hist is not None and len(hist):
                 st.plotly_chart(charts.view_history(hist, "Views at each snapshot"), key="article_views",
                                 config=plotly_config(), width="stretch")
+                csv_button(hist, f"views-{view.article}", "article_views")
             related = art.get("related")
             if related is not None and len(related):
                 st.markdown("**Related (Read also)**")
