@@ -70,7 +70,6 @@ def time_single(texts: list[str], runs: int) -> dict:
 def time_pool(texts: list[str], runs: int, processes: int = 2) -> dict:
     from trends.tagging import TaggingPool, extract_many
 
-    before = os.times()
     with TaggingPool(processes) as pool:
         pool.extract_many(texts[:500])  # start the workers and build their automata
         warm = []
@@ -78,14 +77,11 @@ def time_pool(texts: list[str], runs: int, processes: int = 2) -> dict:
             w0 = time.perf_counter()
             pool.extract_many(texts)
             warm.append(len(texts) / (time.perf_counter() - w0))
-    after = os.times()  # the workers have been joined, so their CPU time is in children_*
-    worker_cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     w0 = time.perf_counter()
     extract_many(texts, processes=processes)
     cold = len(texts) / (time.perf_counter() - w0)
     return {"processes": processes, "warm_pool_articles_per_s_median": round(statistics.median(warm)),
-            "runs_wall": [round(x) for x in warm], "extract_many_cold_articles_per_s": round(cold),
-            "worker_articles_per_cpu_s_incl_startup": round((500 + runs * len(texts)) / worker_cpu) if worker_cpu else None}
+            "runs_wall": [round(x) for x in warm], "extract_many_cold_articles_per_s": round(cold)}
 
 
 def time_reuters(runs: int) -> dict | None:

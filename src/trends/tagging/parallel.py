@@ -41,9 +41,14 @@ def _extract_chunk(texts: list[str]) -> list[list[Tag]]:
 
 
 def _context():
-    # forkserver: workers never inherit a parent's DuckDB threads or locks (fork would).
+    # forkserver: workers never inherit a parent's DuckDB threads or locks (fork would). The server
+    # preloads trends.tagging.warm, so workers fork from a process that already holds a built tagger.
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else methods[0])
+    if "forkserver" not in methods:
+        return multiprocessing.get_context(methods[0])
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["trends.tagging.warm"])
+    return ctx
 
 
 class TaggingPool:
