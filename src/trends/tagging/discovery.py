@@ -1,7 +1,8 @@
 """Finds people and organisations that are on no list, offline, from how English names them.
 
-Method (no model download; if spaCy and an English model happen to be installed, ``spacy_entities``
-can be used instead, but the default never needs one):
+Method (no model download). If spaCy and an installed English pipeline (``en_core_web_sm``/``md``/``lg``)
+are importable, its PERSON and ORG entities are used instead (``spacy_entities``); nothing is ever
+downloaded, and without spaCy the heuristics below are the default:
 
 1. "Long Name (ACRONYM)": a run of capitalised words followed by an acronym in parentheses whose
    letters are the run's initials -> an organisation ("Institute for the Study of War (ISW)").
@@ -20,6 +21,7 @@ and a discovered name whose slug equals a curated key merges into it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = r"[A-Z][a-z\u00e0-\u00ff'\u2019]+(?:-[A-Z]?[a-z\u00e0-\u00ff'\u2019]+)*"
 _CONNECT = r"(?:of|for|on|and|the|de|du|des|la|le|al|von|van|der)"
@@ -146,3 +148,31 @@ def _longest_first(found):
         if all(item[3] <= k[2] or k[3] <= item[2] for k in kept):
             kept.append(item)
     return sorted(kept, key=lambda f: f[2])
+
+
+SPACY_MODELS = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg")
+
+
+@lru_cache(maxsize=1)
+def spacy_pipeline():
+    """An installed spaCy English pipeline, or None (the usual case: spaCy is optional, never downloaded)."""
+    try:
+        import spacy  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    for name in SPACY_MODELS:
+        try:
+            return spacy.load(name, disable=["lemmatizer", "textcat"])
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def spacy_entities(nlp, text: str, taken: list[tuple[int, int]]) -> list[tuple[str, str, int, int, str | None]]:
+    """PERSON / ORG entities from a spaCy pipeline, in the same shape as ``discover``."""
+    found = []
+    for ent in nlp(text).ents:
+        kind = {"PERSON": "person", "ORG": "org"}.get(ent.label_)
+        if kind and len(ent.text) > 2 and not any(s < ent.end_char and ent.start_char < e for s, e in taken):
+            found.append((kind, ent.text, ent.start_char, ent.end_char, None))
+    return found

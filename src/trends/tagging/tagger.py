@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from trends.tagging.discovery import discover, line_is_headline, slugify
+from trends.tagging.discovery import discover, line_is_headline, slugify, spacy_entities, spacy_pipeline
 from trends.tagging.lexicon import build_lexicon
 from trends.tagging.model import ABOUT_THRESHOLD, Tag
 from trends.tagging.salience import Layout, scores
@@ -96,7 +96,9 @@ class Tagger:
 
     def _discover(self, text, taken, spans) -> dict[str, dict[str, str]]:
         labels: dict[str, dict[str, str]] = {"person": {}, "org": {}}
-        for kind, label, start, end, acronym in discover(text, taken):
+        nlp = spacy_pipeline()
+        found = spacy_entities(nlp, text, taken) if nlp is not None else discover(text, taken)
+        for kind, label, start, end, acronym in found:
             key = slugify(label)
             if key in spans[kind] and key not in labels[kind]:
                 spans[kind][key].append((start, end))
