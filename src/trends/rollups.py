@@ -13,6 +13,7 @@ synthetic switch), so a writer that forgets to rebuild makes answers slower, nev
   kinds in ``PAIR_KINDS``
 - ``rollup_tag_views(day, kind, key, synthetic, bucket, articles)``: a histogram of views per tag key
   (``bucket = floor(ln(1 + views) * VIEW_BUCKETS_PER_E)``), from which medians are interpolated
+- ``rollup_article_views(day, synthetic, bucket, articles)``: the same histogram over all articles
 - ``article_growth(article_id, growth)``: views gained between the first and last snapshot
 - ``tags_by_key`` / ``tags_by_article``: the tags table sorted two ways, so DuckDB's zone maps skip
   straight to one key's or one article's rows (DuckDB has no secondary index that would do this cheaply)
@@ -64,6 +65,10 @@ _BUILD = [
               CAST(floor(ln(1 + a.views) * {VIEW_BUCKETS_PER_E}) AS SMALLINT) AS bucket, count(*) AS articles
        FROM tags t JOIN articles a ON a.article_id = t.article_id
        WHERE t.published IS NOT NULL AND a.views IS NOT NULL GROUP BY ALL ORDER BY t.kind, t.key, day""",
+    f"""CREATE OR REPLACE TABLE rollup_article_views AS
+       SELECT published AS day, synthetic, CAST(floor(ln(1 + views) * {VIEW_BUCKETS_PER_E}) AS SMALLINT) AS bucket,
+              count(*) AS articles
+       FROM articles WHERE published IS NOT NULL AND views IS NOT NULL GROUP BY ALL ORDER BY day""",
     """CREATE OR REPLACE TABLE article_growth AS
        SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth
        FROM view_snapshots GROUP BY article_id HAVING count(*) > 1 ORDER BY growth DESC""",
@@ -74,7 +79,7 @@ _BUILD = [
        SELECT kind, count(*) AS tags, count(DISTINCT article_id) AS articles, count(DISTINCT key) AS keys
        FROM tags GROUP BY kind ORDER BY kind""",
 ]
-TABLES = ("rollup_articles", "rollup_tags", "rollup_authors", "rollup_pairs", "rollup_tag_views",
+TABLES = ("rollup_articles", "rollup_tags", "rollup_authors", "rollup_pairs", "rollup_tag_views", "rollup_article_views",
           "article_growth", "tags_by_key", "tags_by_article", "rollup_summary")
 
 

@@ -41,12 +41,16 @@ def views_over_time(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
         p,
     )
     p2 = Params()
-    medians = fetch_df(
-        cur,
-        f"SELECT {period_expr(flt.grain, 'a.published')} AS period, median(a.views) AS views_median "
-        f"FROM articles a WHERE a.published IS NOT NULL AND a.views IS NOT NULL AND {where_clause(flt, p2)} GROUP BY ALL",
-        p2,
-    )
+    if use_rollups(flt):
+        medians = _period_medians_from_rollups(cur, flt)
+    else:
+        medians = fetch_df(
+            cur,
+            f"SELECT {period_expr(flt.grain, 'a.published')} AS period, median(a.views) AS views_median "
+            f"FROM articles a WHERE a.published IS NOT NULL AND a.views IS NOT NULL AND {where_clause(flt, p2)} "
+            f"GROUP BY ALL",
+            p2,
+        )
     df = df.merge(medians, on="period", how="left").fillna({"views_median": 0})
     df["period"] = pd.to_datetime(df["period"])
     first, last = date_bounds(cur, flt)
@@ -56,6 +60,29 @@ def views_over_time(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
     out["views_sum"] = out["views_sum"].astype("int64")
     out["views_median"] = out["views_median"].astype("float64")
     return out[["period", "articles", "views_sum", "views_median"]]
+
+
+def _period_medians_from_rollups(cur, flt: Filter) -> pd.DataFrame:
+    """Median views per period interpolated from the daily views histogram (see _median_from_histogram)."""
+    from trends.rollups import VIEW_BUCKETS_PER_E
+
+    p = Params()
+    conds = "" if flt.synthetic else " AND NOT synthetic"
+    if flt.date_from:
+        conds += f" AND day >= {p(flt.date_from)}"
+    if flt.date_to:
+        conds += f" AND day <= {p(flt.date_to)}"
+    hist = fetch_df(
+        cur,
+        f"SELECT {period_expr(flt.grain, 'day')} AS period, bucket, sum(articles) AS n FROM rollup_article_views "
+        f"WHERE TRUE{conds} GROUP BY ALL ORDER BY period, bucket",
+        p,
+    )
+    rows = [
+        (period, _median_from_histogram(g["bucket"].to_numpy(), g["n"].to_numpy(), VIEW_BUCKETS_PER_E))
+        for period, g in hist.groupby("period")
+    ]
+    return pd.DataFrame(rows, columns=["period", "views_median"])
 
 
 def top_articles(db_path: str | os.PathLike, flt: Filter, by: str = "views", limit: int = 20) -> pd.DataFrame:
@@ -156,16 +183,27 @@ def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.D
 
 
 def _median_from_histogram(buckets: np.ndarray, counts: np.ndarray, per_e: int) -> float:
-    """The median of values binned by floor(ln(1 + v) * per_e), interpolated linearly in log space."""
-    total = counts.sum()
+    """The median of values binned by floor(ln(1 + v) * per_e).
+
+    The c values of a bucket are placed evenly inside it (the k-th at (k - 0.5) / c of its width), then
+    the middle one (or the mean of the middle two) is read off, so the error is below half a bucket
+    (about 3% with 16 buckets per e).
+    """
+    counts = counts.astype(float)
+    total = int(counts.sum())
     if total <= 0:
         return 0.0
-    half = total / 2
     cumulative = np.cumsum(counts)
-    i = int(np.searchsorted(cumulative, half))
-    before = cumulative[i - 1] if i else 0.0
-    fraction = (half - before) / counts[i]
-    return float(math.expm1((buckets[i] + fraction) / per_e))
+
+    def value_at(rank: int) -> float:
+        i = int(np.searchsorted(cumulative, rank))
+        before = cumulative[i - 1] if i else 0.0
+        position = buckets[i] + (rank - before - 0.5) / counts[i]
+        return float(math.expm1(position / per_e))
+
+    if total % 2:
+        return value_at((total + 1) // 2)
+    return (value_at(total // 2) + value_at(total // 2 + 1)) / 2
 
 
 def views_distribution(db_path: str | os.PathLike, flt: Filter, bins: int = 40) -> pd.DataFrame:
