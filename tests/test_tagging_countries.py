@@ -144,3 +144,9 @@ def test_title_and_lead_mentions_make_a_country_the_subject():
 
 def test_empty_text_has_no_tags():
     assert extract("") == []
+
+
+def test_headline_case_person_names_are_not_countries():
+    assert countries("Michael Jordan Returns To The Court\n\nThe star played again.") == set()
+    assert countries("Naomi Osaka Wins In Tokyo\n\nThe champion played well.") == {"JPN"}
+    assert countries("JORDAN AND ISRAEL SIGN WATER DEAL\n\nThe deal was signed.") == {"JOR", "ISR"}

@@ -49,6 +49,7 @@ class Lexicon:
     person_labels: dict[str, str] = field(default_factory=dict)
     org_labels: dict[str, str] = field(default_factory=dict)
     person_like: frozenset[str] = frozenset()  # surfaces (as written) that are also personal names
+    first_names: frozenset[str] = frozenset()  # lower-case; the only name evidence inside headlines
     ambiguous: dict[str, list[str]] = field(default_factory=dict)  # surface -> candidate ISO3s, default first
 
     def add(self, surface: str, kind: str, key: str, case: int, source: str = "", prefix: bool = False) -> None:
@@ -226,6 +227,7 @@ def build_lexicon(topic_phrases: list[tuple[str, str]]) -> Lexicon:
             for cue in cues or []:
                 lex.add(cue, "cue", f"{fold(surface)}|{iso3}", case_rule(cue) if any(c.isupper() for c in cue) else ANY)
     lex.person_like = frozenset(str(s) for s in curated.get("person_like") or [])
+    lex.first_names = frozenset(str(s).lower() for s in curated.get("first_names") or [])
 
     ents = entity_lexicon()
     for kind, section, labels_out in (("person", "people", lex.person_labels), ("org", "orgs", lex.org_labels)):

@@ -56,7 +56,7 @@ class Tagger:
                 # "Naomi Osaka", "George Floyd", "Kobe Bryant": a name word next to it makes it a person;
                 # for big cities only a preceding one counts ("Tokyo Stock Exchange" stays Japan).
                 check_next = entry.source != "big-city" or entry.surface in self.lexicon.person_like
-                if _reads_as_personal_name(text, hit.start, hit.end, headline_lines, check_next):
+                if _reads_as_personal_name(text, hit.start, hit.end, headline_lines, self.lexicon.first_names, check_next):
                     continue
             if entry.kind == "ambiguous":
                 ambiguous.append(hit)
@@ -188,12 +188,15 @@ def _exact_occurrences(text: str, word: str, exclude: tuple[int, int]) -> list[t
     return out
 
 
-def _reads_as_personal_name(text: str, start: int, end: int, cache: dict[int, bool], check_next: bool = True) -> bool:
-    """'Michael Jordan', 'Chad Smith', 'Denzel Washington': a capitalised name word right next to it."""
-    if line_is_headline(text, start, cache):
-        return False
+def _reads_as_personal_name(
+    text: str, start: int, end: int, cache: dict[int, bool], first_names: frozenset[str], check_next: bool = True
+) -> bool:
+    """'Michael Jordan', 'Chad Smith', 'Denzel Washington': a capitalised name word right next to it.
+
+    In headlines (every word capitalised) only a known first name just before it counts."""
+    headline = line_is_headline(text, start, cache)
     n = len(text)
-    if check_next and end + 1 < n and text[end] == " " and text[end + 1].isupper():
+    if not headline and check_next and end + 1 < n and text[end] == " " and text[end + 1].isupper():
         j = end + 1
         while j < n and (text[j].isalpha() or text[j] in "'-"):
             j += 1
@@ -204,6 +207,8 @@ def _reads_as_personal_name(text: str, start: int, end: int, cache: dict[int, bo
         while i > 0 and (text[i - 1].isalpha() or text[i - 1] in "'-"):
             i -= 1
         word = text[i : start - 1]
+        if headline:
+            return word.lower() in first_names
         if word[:1].isupper() and word.lower() not in _NOT_NAMES:
             return True
     return False
