@@ -256,15 +256,22 @@ def machine() -> str:
             f"Python {platform.python_version()}, duckdb {duckdb.__version__}")
 
 
-def write_results(results: list[dict], command: str) -> None:
+def write_results(results: list[dict], command: str, load: tuple[float, float]) -> None:
     lines = [
         "# Benchmark results",
         "",
-        f"Machine: {machine()} (shared with other jobs while measured).",
+        f"Machine: {machine()}; shared with four other engineers' jobs while measured "
+        f"(1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end, on 2 cores), "
+        "so latencies are pessimistic.",
         f"Command: `{command}`",
         f"Measured: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC. Latencies are warm (one call first, then "
         "repeated calls), per query, in one thread; `pandas` is the naive way (read the tables into pandas, then group), "
         "timed in the same run.",
+        "",
+        "Page queries with a filter of only dates and the synthetic switch read daily roll-ups that the write side",
+        "rebuilds after each run (`trends.rollups.refresh_derived`); other filters read the raw tables. Search",
+        "reads a term-sorted postings table built with the BM25 index. `serve_rss_mb` is the peak RSS of a fresh",
+        "process that answers every query below twice.",
         "",
     ]
     for r in results:
@@ -308,10 +315,11 @@ def main(argv: list[str] | None = None) -> int:
             meta = build_replicated(n, args.replicate_from) if _replicated(n, args) else build(n)
             print(json.dumps(meta), flush=True)
         return 0
+    load_start = os.getloadavg()[0]
     results = [measure(n, args.repeat, args.replicate_from if _replicated(n, args) else None) for n in args.articles]
     command = "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
     if not args.no_results:
-        write_results(results, command)
+        write_results(results, command, (load_start, os.getloadavg()[0]))
     if args.json:
         payload = [{k: v for k, v in r.items() if k != "build"} for r in results]
         Path(args.json).write_text(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
