@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import streamlit as st
 
 from trends import links
+from trends.queries import QueryError
+from trends.store import StoreError
 from trends.paths import resolve_db_path
 
 # A local icon: a material-symbol or emoji icon would make the browser fetch it from a font CDN.
@@ -47,4 +50,8 @@ pages = [
     st.Page(file, title=title, icon=icon, url_path=key, default=(i == 0))
     for i, (key, (file, title, icon)) in enumerate(links.PAGES.items())
 ]
-st.navigation(pages).run()  # each page starts with ui.page_setup(): filters, share link, banner
+try:
+    st.navigation(pages).run()  # each page starts with ui.page_setup(): filters, share link, banner
+except (StoreError, QueryError, duckdb.Error) as exc:
+    # A damaged or unreadable database file: one clear line, not a traceback.
+    st.error(f"Cannot read the database: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")

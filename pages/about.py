@@ -9,9 +9,8 @@ flt, view, info = ui.page_setup("about")
 db = resolve_db_path()
 st.caption("Database file")
 st.code(str(db), language=None)
-if not info:
-    ui.empty_state("No database could be opened.", "Run `trends demo` or `trends ingest <files>`.")
-    st.stop()
+if info is None:
+    ui.require_articles(info)
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Articles", f"{int(info.get('articles') or 0):,}")

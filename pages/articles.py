@@ -7,9 +7,7 @@ import streamlit as st
 from trends import ui
 
 flt, view, info = ui.page_setup("articles")
-if not info or not info.get("articles"):
-    ui.empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
-    st.stop()
+ui.require_articles(info)
 
 if view.article is not None:
     ui.article_view(flt, view)

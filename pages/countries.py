@@ -8,9 +8,7 @@ import streamlit as st
 from trends import charts, ui
 
 flt, view, info = ui.page_setup("countries")
-if not info or not info.get("articles"):
-    ui.empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
-    st.stop()
+ui.require_articles(info)
 
 by_period = ui.query("country_map", flt)
 if by_period.empty:

@@ -5,9 +5,7 @@ import streamlit as st
 from trends import charts, ui
 
 flt, view, info = ui.page_setup("overview")
-if not info or not info.get("articles"):
-    ui.empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
-    st.stop()
+ui.require_articles(info)
 
 head = ui.query("headline", flt)
 if not head or not head.get("articles"):

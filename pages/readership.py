@@ -8,9 +8,7 @@ from trends import charts, ui
 from trends.filters import DIMENSIONS
 
 flt, view, info = ui.page_setup("readership")
-if not info or not info.get("articles"):
-    ui.empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
-    st.stop()
+ui.require_articles(info)
 
 over_time = ui.query("views_over_time", flt)
 if over_time.empty or not over_time["articles"].sum():

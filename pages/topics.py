@@ -8,9 +8,7 @@ from trends import charts, ui
 from trends.filters import ViewState
 
 flt, view, info = ui.page_setup("topics")
-if not info or not info.get("articles"):
-    ui.empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
-    st.stop()
+ui.require_articles(info)
 
 dimension = view.dimension if view.dimension in ("topic", "theme") else "topic"
 measure = view.measure or "count"

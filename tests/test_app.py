@@ -196,3 +196,12 @@ def test_a_filter_that_matches_nothing_gives_an_empty_state(monkeypatch, fixture
             [i.value for i in at.info]
     if page == "topics":
         assert any("No topics tagged in this period" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page", ["overview", "countries", "about"])
+def test_a_damaged_database_file_gives_one_clear_line(monkeypatch, tmp_path, page):
+    bad = tmp_path / "bad.duckdb"
+    bad.write_text("this is not a database")
+    at = run_page(monkeypatch, bad, page)
+    assert len(at.error) == 1 and at.error[0].value.startswith("Cannot read the database at")
+    assert not at.get("plotly_chart")

@@ -23,7 +23,8 @@ import streamlit as st
 from trends import charts, links
 from trends.filters import GRAINS, Filter, ViewState, decode, decode_view
 from trends.paths import resolve_db_path
-from trends.store import StoreError, generation
+from trends.queries import QueryError
+from trends.store import StoreError
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 TAG_COLORS = {
@@ -106,25 +107,33 @@ def db_path() -> Path:
     return resolve_db_path()
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached_query(name: str, gen: tuple, db: str, args: tuple, kwargs: tuple) -> Any:
-    from trends import queries
-
-    return getattr(queries, name)(db, *args, **dict(kwargs))
-
-
 def query(name: str, *args: Any, **kwargs: Any) -> Any:
-    """Call trends.queries.<name>(db, ...) cached per database generation (new data shows on rerun)."""
-    db = db_path()
-    gen = generation(db)
-    return _cached_query(name, (gen.inode, gen.mtime_ns, gen.size), str(db), args, tuple(sorted(kwargs.items())))
+    """trends.queries.<name>(db, ...) through trends.cache: cached per database generation, so a
+    finished ingest shows on the next rerun."""
+    from trends import cache
+
+    return getattr(cache, name)(db_path(), *args, **kwargs)
 
 
 def summary() -> dict | None:
+    """The database summary, or None (with the reason kept for `require_articles`) if it cannot be read."""
     try:
+        st.session_state["_db_error"] = None
         return query("summary")
-    except StoreError:
+    except (StoreError, QueryError, duckdb.Error) as exc:
+        st.session_state["_db_error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return None
+
+
+def require_articles(info: dict | None) -> None:
+    """Stop the page with a friendly note when the database cannot be read or holds no articles."""
+    if info is None:
+        st.error(f"Cannot read the database at {escape_md(db_path())}: {escape_md(st.session_state.get('_db_error'))}. "
+                 "Build one with `trends demo` or `trends ingest <files>`.")
+        st.stop()
+    if not info.get("articles"):
+        empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
+        st.stop()
 
 
 # ------------------------------------------------------------------------------------------ URL state
@@ -190,7 +199,7 @@ def options(dimension: str, current: tuple[str, ...]) -> tuple[list[str], dict[s
     """Keys (most frequent first) and their labels for a selector, always including the current keys."""
     try:
         df = query("facets", Filter(), dimension, limit=300)
-    except (StoreError, duckdb.Error):
+    except (StoreError, QueryError, duckdb.Error):
         df = pd.DataFrame(columns=["key", "label", "articles"])
     labels = {str(k): str(lbl) for k, lbl in zip(df["key"], df["label"])}
     keys = list(labels)
@@ -478,7 +487,7 @@ def drill_list(flt: Filter, view: ViewState) -> None:
         try:
             df, total = query("drilldown", flt, dimension=view.drill_dimension, key=view.drill_key,
                               period=view.drill_period, sort=sort, page=view.page, page_size=15)
-        except (StoreError, duckdb.Error) as exc:
+        except (StoreError, QueryError, duckdb.Error) as exc:
             st.error(f"Could not list the articles: {escape_md(str(exc).splitlines()[0])}")
             return
         if total == 0 or df.empty:
@@ -522,7 +531,7 @@ def article_view(flt: Filter, view: ViewState) -> None:
     """One article in full: metadata, the text with each tag's mentions highlighted, views, related."""
     try:
         art = query("article", view.article)
-    except (StoreError, duckdb.Error) as exc:
+    except (StoreError, QueryError, duckdb.Error) as exc:
         st.error(f"Could not open the article: {escape_md(str(exc).splitlines()[0])}")
         return
     with st.container(border=True, key="article_panel"):
