@@ -98,7 +98,6 @@ def time_reuters(runs: int) -> dict | None:
 
 
 def time_retag(n: int) -> dict:
-    from trends.demo import cmd_demo  # noqa: F401  (only to check the demo is there)
     from trends.cli import main
     from trends.tagging import retag_database
 
