@@ -1,8 +1,8 @@
 """A small, hand-made database for the dashboard tests (AppTest and Chromium).
 
 31 articles, one every 6 days from 2024-01-05 (article i is published on 2024-01-05 + 6*i days), so by
-hand: January holds i=0..4, February 5..9, March 10..14, April 15..19, May 20..24, June 25..29 and
-article 30 (the hostile one) is on 2024-06-29... 2024-07-04. Every even article is about the war in
+hand: January holds i=0..4, February 5..9, March 10..14, April 15..19, May 20..24, June 25..29, and
+article 30 (the hostile one) is on 2024-07-03. Every even article is about the war in
 Ukraine (topic ``ukraine-war``, countries UKR and RUS); every odd one is about energy (topic
 ``energy``, countries DEU and USA); every third mentions China (CHN). Sources rotate Carnegie, Chatham
 House, Brookings. Views are ``100 * (i + 1)``; even articles have a first snapshot 50 views lower.
