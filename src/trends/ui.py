@@ -354,6 +354,8 @@ def chart(fig, key: str, data: pd.DataFrame, *, csv_name: str, on_pick: Pick | N
     `on_pick` receives the clicked point's customdata and returns the new (Filter, ViewState).
     A selection is acted on once (Streamlit keeps it in widget state across reruns).
     """
+    if st.context.is_embedded:
+        fig.update_layout(font_size=17, title_font_size=22)  # presenter mode: readable from the back row
     event = st.plotly_chart(
         fig,
         key=key,
