@@ -11,7 +11,8 @@ synthetic switch), so a writer that forgets to rebuild makes answers slower, nev
 - ``rollup_authors(day, author, synthetic, articles, views_sum)``
 - ``rollup_pairs(day, kind, a, b, synthetic, together)``: articles carrying both keys (a < b), for the
   kinds in ``PAIR_KINDS``
-- ``rollup_tag_views(day, kind, key, synthetic, bucket, articles)``: a histogram of views per tag key
+- ``rollup_tag_views(day, kind, key, synthetic, bucket, articles)``: a histogram of views per key of
+  every dimension (``kind`` is the tag kind, or ``source`` / ``author``)
   (``bucket = floor(ln(1 + views) * VIEW_BUCKETS_PER_E)``), from which medians are interpolated
 - ``rollup_article_views(day, synthetic, bucket, articles)``: the same histogram over all articles
 - ``article_growth(article_id, growth)``: views gained between the first and last snapshot
@@ -61,10 +62,16 @@ _BUILD = [
        FROM t x JOIN t y ON x.article_id = y.article_id AND x.kind = y.kind AND x.key < y.key
        GROUP BY ALL ORDER BY x.kind, day""",
     f"""CREATE OR REPLACE TABLE rollup_tag_views AS
-       SELECT t.published AS day, t.kind, t.key, a.synthetic,
-              CAST(floor(ln(1 + a.views) * {VIEW_BUCKETS_PER_E}) AS SMALLINT) AS bucket, count(*) AS articles
-       FROM tags t JOIN articles a ON a.article_id = t.article_id
-       WHERE t.published IS NOT NULL AND a.views IS NOT NULL GROUP BY ALL ORDER BY t.kind, t.key, day""",
+       WITH keyed AS (
+           SELECT t.published AS day, t.kind, t.key, a.synthetic, a.views
+           FROM tags t JOIN articles a ON a.article_id = t.article_id
+           UNION ALL
+           SELECT published, 'source', source, synthetic, views FROM articles WHERE source IS NOT NULL
+           UNION ALL
+           SELECT published, 'author', unnest(list_distinct(authors)), synthetic, views FROM articles)
+       SELECT day, kind, key, synthetic,
+              CAST(floor(ln(1 + views) * {VIEW_BUCKETS_PER_E}) AS SMALLINT) AS bucket, count(*) AS articles
+       FROM keyed WHERE day IS NOT NULL AND views IS NOT NULL GROUP BY ALL ORDER BY kind, key, day""",
     f"""CREATE OR REPLACE TABLE rollup_article_views AS
        SELECT published AS day, synthetic, CAST(floor(ln(1 + views) * {VIEW_BUCKETS_PER_E}) AS SMALLINT) AS bucket,
               count(*) AS articles

@@ -120,7 +120,7 @@ def views_by(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int
     """Views summed (and median) per key of a dimension, most-viewed keys first."""
     check_dimension(dimension)
     cur = cursor(db_path)
-    if dimension in TAG_KINDS and use_rollups(flt):
+    if use_rollups(flt):
         return _views_by_from_rollups(cur, flt, dimension, limit)
     p = Params()
     if dimension == "source":  # one row per article already: no join needed
@@ -146,7 +146,8 @@ def views_by(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int
 
 
 def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.DataFrame:
-    """Counts and sums exact from the daily roll-ups; the median interpolated from the views histogram."""
+    """Counts and sums exact from the daily roll-ups; the median interpolated from the views histogram
+    (see `_median_from_histogram`)."""
     from trends.rollups import VIEW_BUCKETS_PER_E
 
     def bounds(p: Params) -> str:
@@ -158,10 +159,16 @@ def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.D
         return conds
 
     p = Params()
+    if dimension in TAG_KINDS:
+        sums = f"SELECT key, label, articles, views_sum, day, synthetic FROM rollup_tags WHERE kind = {p(dimension)}"
+    elif dimension == "source":
+        sums = "SELECT source AS key, source AS label, articles, views_sum, day, synthetic FROM rollup_articles WHERE source IS NOT NULL"
+    else:
+        sums = "SELECT author AS key, author AS label, articles, views_sum, day, synthetic FROM rollup_authors"
     top = fetch_df(
         cur,
-        f"SELECT key, min(label) AS label, sum(articles) AS articles, sum(views_sum) AS views_sum FROM rollup_tags "
-        f"WHERE kind = {p(dimension)}{bounds(p)} GROUP BY key ORDER BY views_sum DESC, key LIMIT {p(int(limit))}",
+        f"SELECT key, min(label) AS label, sum(articles) AS articles, sum(views_sum) AS views_sum FROM ({sums}) "
+        f"WHERE TRUE{bounds(p)} GROUP BY key ORDER BY views_sum DESC, key LIMIT {p(int(limit))}",
         p,
     )
     if top.empty:
