@@ -184,7 +184,9 @@ def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-_local = threading.local()
+_local = threading.local()  # what the current thread's latest `cursor` call found (read by helpers)
+_derived: dict = {}  # generation -> (search index mode, roll-ups fresh): checked once per process
+_derived_lock = threading.Lock()
 
 
 def _current_indexed() -> str | None:
@@ -192,18 +194,21 @@ def _current_indexed() -> str | None:
 
 
 def cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """This thread's read cursor on the newest generation, noting (once per generation) whether it has a
-    BM25 index and up-to-date roll-ups, which later calls on this thread then use."""
-    cur = read_cursor(db_path)
-    key = generation(db_path)
-    cache = getattr(_local, "derived_cache", None)
-    if cache is None:
-        cache = _local.derived_cache = {}
-    if key not in cache:
-        if len(cache) > 8:
-            cache.clear()
-        cache[key] = (has_search_index(cur), rollups_fresh(cur))
-    _local.indexed, _local.rollups = cache[key]
+    """This thread's read cursor on the newest generation, noting whether that generation has a BM25
+    index and up-to-date roll-ups (checked once per generation per process), for the helpers below."""
+    for _ in range(3):  # a writer may publish between the two calls: make sure both saw one generation
+        key = generation(db_path)
+        cur = read_cursor(db_path)
+        if generation(db_path) == key:
+            break
+    found = _derived.get(key)
+    if found is None:
+        found = (has_search_index(cur), rollups_fresh(cur))
+        with _derived_lock:
+            if len(_derived) > 16:
+                _derived.clear()
+            _derived[key] = found
+    _local.indexed, _local.rollups = found
     return cur
 
 
