@@ -355,7 +355,11 @@ def test_each_fixture_variant_takes_its_path(db):
 
 
 def test_postings_bm25_equals_the_fts_extension_macro(db):
-    """Our term-sorted BM25 must rank and score exactly as DuckDB's own fts macro does."""
+    """Our term-sorted BM25 must rank and score exactly as DuckDB's own fts macro does.
+
+    This also pins down that the macro resolves when the file is ATTACHed read-only as ``db`` (as
+    `read_cursor` does): it lives in schema ``fts_main_articles`` of that catalog and `USE db` finds it.
+    """
     from trends.queries._base import Params, bm25_hits
     from trends.store import read_cursor
 
