@@ -180,6 +180,18 @@ def test_pasted_share_link_restores_the_view(server, page, browser):
     other.context.close()
 
 
+def test_picking_a_date_range_in_the_calendar_rewrites_the_link(server, page):
+    page.goto(f"{server}/?v=1")
+    _wait_for_chart(page)
+    dates = page.locator("[data-testid='stSidebar'] [data-testid='stDateInput']")
+    dates.locator("button").first.click()
+    page.locator("[role='gridcell']", has_text="10").first.click()  # the calendar opens on January 2024
+    page.locator("[role='gridcell']", has_text="20").first.click()
+    page.wait_for_url(re.compile(r"from=2024-01-10&to=2024-01-20"))
+    # Articles published 10-20 January: i = 1 (11 Jan) and i = 2 (17 Jan).
+    page.locator("[data-testid='stMetricValue']").first.filter(has_text=re.compile(r"^2$")).wait_for()
+
+
 def test_hostile_article_renders_inert(server, page):
     page.goto(f"{server}/articles?v=1&article={article_id(N_PLAIN)}")
     body = page.locator(".st-key-article_panel .article-body")

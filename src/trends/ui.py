@@ -140,23 +140,19 @@ def require_articles(info: dict | None) -> None:
 
 
 def current_state() -> tuple[Filter, ViewState]:
-    """Decode the URL; show the codec's notices (bad parameters are ignored) once per distinct URL."""
+    """Decode the URL; list the codec's notices (bad parameters are ignored) and show the clean link."""
     raw = {k: st.query_params.get_all(k) for k in st.query_params}
     flt, notes = decode(raw)
     view, view_notes = decode_view(raw)
     notices = notes + view_notes
-    sig = json.dumps(raw, sort_keys=True)
     if notices:
         st.info("Some link parameters were ignored: " + "; ".join(escape_md(n) for n in notices), icon=":material/link_off:")
     if raw and (notices or "v" not in raw):
         # Show the canonical link from now on: bad values dropped, pre-release names translated.
         st.query_params.from_dict(links.params(flt, view))
-    st.session_state["_url_sig"] = sig
-    if flt.is_default() is False:
-        st.session_state["_filter_params"] = links.params(flt)
+    if not flt.is_default():
+        st.session_state["_filter_params"] = links.params(flt)  # carried over when the menu drops it
     return flt, view
-
-
 
 
 def set_url(flt: Filter, view: ViewState | None = None) -> None:
@@ -246,7 +242,8 @@ def sidebar_filters(flt: Filter, info: dict | None) -> None:
     bounds = (_to_date(first), _to_date(last))
     ss = st.session_state
     # URL -> widgets (the URL wins on every run, so back/forward and pasted links take effect).
-    if bounds[0] and bounds[1]:
+    picking = isinstance(ss.get(_W["dates"]), (tuple, list)) and len(ss[_W["dates"]]) == 1
+    if bounds[0] and bounds[1] and not picking:  # mid-pick (start chosen, end not yet): leave it alone
         lo = flt.date_from or bounds[0]
         hi = flt.date_to or bounds[1]
         ss[_W["dates"]] = (min(lo, hi), max(lo, hi))
@@ -265,8 +262,9 @@ def sidebar_filters(flt: Filter, info: dict | None) -> None:
     sb.header("Filters")
     kw = dict(on_change=_on_filter_change, args=(bounds,))
     if bounds[0] and bounds[1]:
-        sb.date_input("Published between", key=_W["dates"], min_value=min(bounds[0], ss[_W["dates"]][0]),
-                      max_value=max(bounds[1], ss[_W["dates"]][1]), format="YYYY-MM-DD", **kw)
+        chosen = list(ss.get(_W["dates"]) or ())
+        sb.date_input("Published between", key=_W["dates"], min_value=min([bounds[0], *chosen]),
+                      max_value=max([bounds[1], *chosen]), format="YYYY-MM-DD", **kw)
     sb.selectbox("Time grain", GRAINS, key=_W["grain"], **kw)
     sb.multiselect("Topics", topic_keys, key=_W["topics"], format_func=lambda k: topic_labels.get(k, k), **kw)
     sb.multiselect("Countries", country_keys, key=_W["countries"], format_func=lambda k: country_labels.get(k, k), **kw)
