@@ -34,9 +34,17 @@ if flt.text:
         ui.csv_button(results, "search-results", "ar_search")
         ui.article_rows(results, flt, view, key_prefix="search", snippet=True)
 else:
-    results, total = ui.query("drilldown", flt, sort=view.sort or "date", page=view.page, page_size=PAGE)
-    st.caption(f"{total:,} articles match the filters, newest first" if (view.sort or "date") == "date"
-               else f"{total:,} articles match the filters, sorted by {view.sort}")
+    sort = view.sort if view.sort in ("date", "views", "growth") else "date"
+    st.session_state["ar_sort"] = sort
+
+    def _on_sort() -> None:
+        chosen = st.session_state["ar_sort"] or "date"
+        ui.set_url(flt, replace(view, sort=None if chosen == "date" else chosen, page=0))
+
+    st.segmented_control("Sort by", ["date", "views", "growth"], key="ar_sort", on_change=_on_sort,
+                         format_func={"date": "Newest", "views": "Most read", "growth": "Fastest growing"}.get)
+    results, total = ui.query("drilldown", flt, sort=sort, page=view.page, page_size=PAGE)
+    st.caption(f"{total:,} articles match the filters" + (", newest first" if sort == "date" else f", sorted by {sort}"))
     if results.empty:
         ui.empty_state()
     else:

@@ -205,3 +205,16 @@ def test_a_damaged_database_file_gives_one_clear_line(monkeypatch, tmp_path, pag
     at = run_page(monkeypatch, bad, page)
     assert len(at.error) == 1 and at.error[0].value.startswith("Cannot read the database at")
     assert not at.get("plotly_chart")
+
+
+def test_article_list_sort_is_in_the_link(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "articles")
+    at.button_group(key="ar_sort").set_value("views").run()
+    assert at.query_params.get("sort") in ("views", ["views"])
+    assert "31 articles match the filters, sorted by views" in texts(at)
+    first = next(m.value for m in at.markdown if "Note" in m.value or "Pipelines" in m.value)
+    assert "Pipelines" in first  # views = 100 * (i + 1): article 30 (3,100 views) leads
+    at.button_group(key="ar_sort").set_value("growth").run()
+    # Growth: even articles gained 50 views between snapshots, odd ones have a single snapshot.
+    rows = [m.value for m in at.markdown if " on the war in Ukraine" in m.value or " on gas and energy" in m.value]
+    assert rows and all("war in Ukraine" in r for r in rows[:15])
