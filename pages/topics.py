@@ -39,7 +39,7 @@ st.caption(f"Time grain: {flt.grain} (change it in the sidebar).")
 
 volume = ui.query("volume", flt, dimension, keys=tuple(view.compare) or None, top_n=8, measure=measure)
 if volume.empty:
-    ui.empty_state(f"No {dimension}s tagged in this period." + (" Themes are fitted by `trends themes`." if dimension == "theme" else ""))
+    ui.empty_state(f"No {dimension}s tagged in this period." + (" Themes are fitted per corpus by `trends retag`." if dimension == "theme" else ""))
 else:
     ui.chart(charts.volume_lines(volume, measure), "tp_volume", volume, csv_name=f"{dimension}-volume",
              on_pick=ui.drill_to(flt, view, dimension))
