@@ -219,7 +219,7 @@ def test_presenter_view_loads_inside_an_iframe(server, page):
     frame.locator(".geo path.choroplethlocation").first.wait_for(state="attached")
 
 
-def test_zero_requests_leave_the_host():
+def test_zero_requests_leave_the_host(server):
     """Runs last in this module: every request recorded by the tests above went to the app's own host."""
     assert REQUESTS, "no requests were recorded (did the browser tests run?)"
     foreign = sorted({u for u in REQUESTS if u.startswith(("http:", "https:", "ws:", "wss:"))
