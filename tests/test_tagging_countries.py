@@ -150,3 +150,8 @@ def test_headline_case_person_names_are_not_countries():
     assert countries("Michael Jordan Returns To The Court\n\nThe star played again.") == set()
     assert countries("Naomi Osaka Wins In Tokyo\n\nThe champion played well.") == {"JPN"}
     assert countries("JORDAN AND ISRAEL SIGN WATER DEAL\n\nThe deal was signed.") == {"JOR", "ISR"}
+
+
+def test_post_soviet_is_a_region_not_the_soviet_union():
+    assert countries("Security in the post-Soviet space is fragile.") == set()
+    assert countries("The Soviet Union collapsed in 1991.") == {"SUN"}
