@@ -7,6 +7,7 @@ Exit status: 0 success; 1 the command ran but rejected some input (details on sc
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from trends.paths import resolve_db_path
@@ -101,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"trends {args.command}: interrupted; committed batches are kept, rerun to finish", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`trends parse ... | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":
