@@ -146,7 +146,10 @@ def _extra_screenshots(browser, base: str, folder: Path) -> None:
         pg.locator(selector).first.wait_for(timeout=120000, state="attached")
         time.sleep(3)
         if name != "presenter":
-            pg.locator(selector).scroll_into_view_if_needed()
+            pg.locator(selector).evaluate("e => e.scrollIntoView({block: 'start'})")
+            pg.mouse.move(700, 500)
+            pg.mouse.wheel(0, -420 if name == "drilldown" else -60)  # show the clicked chart's foot too
+            time.sleep(1)
         pg.screenshot(path=str(folder / f"screenshot-{name}.png"))
         ctx.close()
 
