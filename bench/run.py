@@ -201,13 +201,16 @@ def naive_pandas(path: Path) -> dict:
 
 
 def serve_rss(path: Path) -> float:
-    """Peak RSS (MB) of a fresh process that answers every page query (twice, as two reruns would)."""
+    """Peak RSS (MB) of a fresh process that answers every page query (twice, as two reruns would).
+
+    Read from VmHWM: ru_maxrss would carry over the (large) RSS of this forking parent on Linux.
+    """
     code = (
-        "import resource, sys; sys.path.insert(0, sys.argv[2]);"
+        "import sys; sys.path.insert(0, sys.argv[2]);"
         "from page_queries import page_queries;"
         "calls = page_queries(sys.argv[1]);"
         "[c() for _ in range(2) for c in calls.values()];"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "print([int(l.split()[1]) / 1024 for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path), str(HERE)], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])

@@ -149,9 +149,14 @@ def has_search_index(cur: duckdb.DuckDBPyConnection) -> str | None:
 BM25_K1, BM25_B = 1.2, 0.75
 
 
-def bm25_hits(text: str, p: Params, mode: str) -> str:
-    """SQL with columns ``article_id, score`` for the articles matching any word of ``text``."""
+def bm25_hits(text: str, p: Params, mode: str, scope: str | None = None) -> str:
+    """SQL with columns ``article_id, score`` for the articles matching any word of ``text``.
+
+    ``scope`` (SQL selecting article ids) restricts scoring to those articles up front, which is far
+    cheaper than scoring everything and joining afterwards when a filter is selective.
+    """
     if mode == "postings":
+        within = f" WHERE po.article_id IN ({scope})" if scope else ""
         return f"""SELECT po.article_id,
                    sum(log(((st.num_docs - qt.df + 0.5) / (qt.df + 0.5)) + 1)
                        * (po.tf * {BM25_K1 + 1}) / (po.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * po.len / st.avgdl))) AS score
@@ -159,11 +164,12 @@ def bm25_hits(text: str, p: Params, mode: str) -> str:
             JOIN (SELECT d.termid, d.df FROM fts_main_articles.dict d
                   WHERE d.term IN (SELECT DISTINCT stem(unnest(fts_main_articles.tokenize({p(text)})), 'porter'))) qt
               ON po.termid = qt.termid,
-            fts_main_articles.stats st
+            fts_main_articles.stats st{within}
             GROUP BY po.article_id"""
+    within = f" WHERE article_id IN ({scope})" if scope else ""
     return (
         "SELECT article_id, score FROM (SELECT article_id, "
-        f"fts_main_articles.match_bm25(article_id, {p(text)}) AS score FROM articles) WHERE score IS NOT NULL"
+        f"fts_main_articles.match_bm25(article_id, {p(text)}) AS score FROM articles{within}) WHERE score IS NOT NULL"
     )
 
 

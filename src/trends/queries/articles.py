@@ -220,7 +220,7 @@ def _ranked_hits(flt: Filter, query: str, indexed: str | None, p: Params) -> str
             f"ORDER BY score DESC, article_id"
         )
     if indexed:
-        hits = bm25_hits(query, p, indexed)
+        hits = bm25_hits(query, p, indexed, scope=f"SELECT a.article_id FROM articles a WHERE {where}")
     else:
         hits = f"SELECT article_id, 0.0 AS score FROM ({text_match_ids(query, p, indexed=None)})"
     return (

@@ -104,6 +104,12 @@ def top_articles(db_path: str | os.PathLike, flt: Filter, by: str = "views", lim
             SELECT top.*, coalesce(g.growth, 0) AS growth FROM top
             LEFT JOIN ({growth}) g USING (article_id)
             ORDER BY views DESC, article_id"""
+    elif where == "TRUE":  # nothing to filter: take the top rows of the growth table first
+        sql = f"""
+            SELECT a.article_id, a.title, a.source, a.published, a.views, g.growth
+            FROM (SELECT * FROM ({growth}) WHERE growth > 0 ORDER BY growth DESC, article_id LIMIT {p(int(limit))}) g
+            JOIN articles a USING (article_id)
+            ORDER BY g.growth DESC, a.article_id"""
     else:
         sql = f"""
             SELECT a.article_id, a.title, a.source, a.published, a.views, g.growth
