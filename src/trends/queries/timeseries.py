@@ -82,14 +82,15 @@ def volume(
         raise QueryError(f"unknown measure {measure!r}; use count or share")
     cur = cursor(db_path)
     if keys:
-        chosen = list(dict.fromkeys(keys))[:MAX_COMPARE]
-    else:
-        chosen = top_keys(cur, flt, dimension, top_n)
-    return _volume_frame(cur, flt, dimension, tuple(chosen))
+        return _volume_frame(cur, flt, dimension, tuple(dict.fromkeys(keys))[:MAX_COMPARE])
+    return _volume_frame(cur, flt, dimension, None, top_n=int(top_n))
 
 
-def _volume_frame(cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None) -> pd.DataFrame:
-    """Shared by volume (chosen keys) and country_map (keys=None: every key that occurs)."""
+def _volume_frame(
+    cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None, top_n: int | None = None
+) -> pd.DataFrame:
+    """Shared by volume and country_map. ``keys=None``: every key that occurs, or its ``top_n`` by
+    articles in the range (ties by key), picked from the same counts so it costs one query."""
     first, last = date_bounds(cur, flt)
     periods = period_range(first, last, flt.grain)
     totals = _totals(cur, flt).reindex(periods, fill_value=0)
@@ -97,7 +98,11 @@ def _volume_frame(cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _volume_dtypes().items()})
     counts = _key_counts(cur, flt, dimension, keys)
     if keys is None:
-        keys = tuple(sorted(counts["key"].unique()))
+        sizes = counts.groupby("key")["articles"].sum().reset_index()
+        sizes = sizes.sort_values(["articles", "key"], ascending=[False, True], kind="stable")
+        keys = tuple(sizes["key"].head(top_n)) if top_n is not None else tuple(sorted(sizes["key"]))
+        if not keys:
+            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _volume_dtypes().items()})
     labels = counts.groupby("key")["label"].min().to_dict()
     grid = pd.MultiIndex.from_product([periods, list(keys)], names=["period", "key"])
     out = (
