@@ -49,3 +49,4 @@ else:
     st.caption("No ingest runs recorded.")
 st.subheader("Rejected inputs")
 st.markdown(f"{int(info.get('rejects') or 0):,} inputs were not stored; `trends rejects` lists them with the reason.")
+ui.end_page(flt, view)

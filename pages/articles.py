@@ -57,3 +57,4 @@ if view.page > 0 and prev.button("Previous page", key="ar_prev"):
 if (view.page + 1) * PAGE < total and nxt.button("Next page", key="ar_next"):
     ui.set_url(flt, replace(view, page=view.page + 1))
     st.rerun()
+ui.end_page(flt, view, panel_fallback=False)  # this page draws the drill list and article itself

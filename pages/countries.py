@@ -13,8 +13,7 @@ ui.require_articles(info)
 by_period = ui.query("country_map", flt)
 if by_period.empty:
     ui.empty_state("No countries mentioned in this period.")
-    ui.end_page(flt, view)
-    st.stop()
+    ui.stop(flt, view)
 
 periods = sorted(pd.to_datetime(by_period["period"]).dt.date.unique())
 options = ["all"] + [p.isoformat() for p in periods]

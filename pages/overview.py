@@ -10,8 +10,7 @@ ui.require_articles(info)
 head = ui.query("headline", flt)
 if not head or not head.get("articles"):
     ui.empty_state()
-    ui.end_page(flt, view)
-    st.stop()
+    ui.stop(flt, view)
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Articles", f"{head['articles']:,}", ui.metric_delta(head["articles"], head.get("previous_articles")),

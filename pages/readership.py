@@ -13,8 +13,7 @@ ui.require_articles(info)
 over_time = ui.query("views_over_time", flt)
 if over_time.empty or not over_time["articles"].sum():
     ui.empty_state()
-    ui.end_page(flt, view)
-    st.stop()
+    ui.stop(flt, view)
 
 st.subheader("Views of the articles published in each period")
 ui.chart(charts.views_over_time(over_time), "rd_time", over_time, csv_name="views-over-time",
