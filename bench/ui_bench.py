@@ -6,7 +6,8 @@
 AppTest times one full script run of each page (sidebar, queries, charts): "cold" clears st.cache_data
 first (what a new filter costs), "warm" reruns with the cache (what a widget click on an unchanged
 filter costs). The browser time is from page.goto() until the first Plotly SVG is in the DOM, on a
-fresh browser context each load (no HTTP cache), against a `streamlit run` of app.py.
+fresh browser context each load (no HTTP cache), against a `streamlit run` of app.py, interleaved with
+a baseline: bare Streamlit serving one three-point Plotly chart (the floor on this machine).
 """
 
 from __future__ import annotations
@@ -64,62 +65,91 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+BASELINE_APP = """import plotly.graph_objects as go
+import streamlit as st
+st.title("Baseline")
+st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2])))
+"""
+
+
+def _serve(script: Path, port: int, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait_healthy(base: str) -> None:
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(base + "/_stcore/health", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server at {base} did not start")
+
+
 def browser_times(runs: int, screenshots: Path | None) -> dict[str, float]:
+    """Median navigation -> first chart per page; loads are interleaved round-robin with a baseline
+    (bare Streamlit serving one tiny Plotly chart), so machine load hits every target alike."""
+    import tempfile
+
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    port, base_port = _free_port(), _free_port()
+    tmp = Path(tempfile.mkdtemp(prefix="ui-bench-"))
+    (tmp / "baseline.py").write_text(BASELINE_APP)
+    procs = [_serve(ROOT / "app.py", port, ROOT), _serve(tmp / "baseline.py", base_port, tmp)]
     base = f"http://127.0.0.1:{port}"
+    targets = {p: f"{base}/{'' if p == 'overview' else p}" for p in PAGES if p in CHART_PAGES}
+    targets["baseline"] = f"http://127.0.0.1:{base_port}/"
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.3)
-        out = {}
+        _wait_healthy(base)
+        _wait_healthy(targets["baseline"].rstrip("/"))
+        times: dict[str, list[float]] = {k: [] for k in targets}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
                                         args=["--headless", "--no-sandbox", "--disable-gpu",
                                               "--disable-background-networking", "--disable-component-update"])
-            # One throw-away load so the server has imported everything (not counted).
-            warm = browser.new_page()
-            warm.goto(base + "/")
-            warm.wait_for_selector(".js-plotly-plot .main-svg", timeout=120000)
-            warm.close()
-            for page in PAGES:
-                path = "" if page == "overview" else page
-                times = []
-                for i in range(runs if page in CHART_PAGES else 1):
+            for url in targets.values():  # throw-away loads: imports and query caches (not counted)
+                warm = browser.new_page()
+                warm.goto(url)
+                warm.wait_for_selector(".js-plotly-plot .main-svg", timeout=120000)
+                warm.close()
+            for _ in range(runs if runs > 0 else 0):
+                for name, url in targets.items():
                     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
                     pg = ctx.new_page()
                     t = time.perf_counter()
-                    pg.goto(f"{base}/{path}")
-                    if page in CHART_PAGES:
-                        pg.wait_for_selector(".js-plotly-plot .main-svg", timeout=120000)
-                        times.append(time.perf_counter() - t)
-                    if screenshots and i == 0:
-                        pg.get_by_role("heading", level=1).first.wait_for()
-                        pg.wait_for_load_state("networkidle")
-                        time.sleep(3)
-                        screenshots.mkdir(parents=True, exist_ok=True)
-                        pg.screenshot(path=str(screenshots / f"screenshot-{page}.png"))
+                    pg.goto(url)
+                    pg.wait_for_selector(".js-plotly-plot .main-svg", timeout=120000)
+                    times[name].append(time.perf_counter() - t)
                     ctx.close()
-                if times:
-                    out[page] = statistics.median(times)
-                    print(f"{page:11s} navigation -> first chart  median {out[page]:.2f}s  "
-                          f"(min {min(times):.2f}, max {max(times):.2f}, n={len(times)})", flush=True)
             if screenshots:
+                screenshots.mkdir(parents=True, exist_ok=True)
+                for page in PAGES:
+                    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    pg = ctx.new_page()
+                    pg.goto(f"{base}/{'' if page == 'overview' else page}")
+                    pg.get_by_role("heading", level=1).first.wait_for()
+                    pg.wait_for_load_state("networkidle")
+                    time.sleep(3)
+                    pg.screenshot(path=str(screenshots / f"screenshot-{page}.png"))
+                    ctx.close()
                 _extra_screenshots(browser, base, screenshots)
             browser.close()
+        out = {}
+        for name, values in times.items():
+            if values:
+                out[name] = statistics.median(values)
+                print(f"{name:11s} navigation -> first chart  median {out[name]:.2f}s  "
+                      f"(min {min(values):.2f}, max {max(values):.2f}, n={len(values)})", flush=True)
         return out
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 def _extra_screenshots(browser, base: str, folder: Path) -> None:
@@ -168,7 +198,7 @@ def main() -> None:
     if args.apptest:
         apptest_times(args.apptest, args.params)
     if args.browser or args.screenshots:
-        browser_times(max(1, args.browser), args.screenshots)
+        browser_times(args.browser, args.screenshots)
 
 
 if __name__ == "__main__":

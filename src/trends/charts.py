@@ -167,7 +167,7 @@ def views_histogram(df: pd.DataFrame, title: str | None = None) -> go.Figure:
 def views_vs_age(df: pd.DataFrame, title: str | None = None) -> go.Figure:
     """One dot per article: age in days against views. Dots carry [article_id]."""
     fig = go.Figure(
-        go.Scattergl(
+        go.Scatter(  # SVG, not WebGL: 2,000 dots draw fast and need no GPU (presenter laptops, headless CI)
             x=df["age_days"],
             y=df["views"].clip(lower=1),
             mode="markers",
