@@ -13,7 +13,7 @@ import streamlit as st
 
 from trends import links
 from trends.queries import QueryError
-from trends.store import StoreError
+from trends.store import StoreError, ensure_database, generation
 from trends.paths import resolve_db_path
 
 # A local icon: a material-symbol or emoji icon would make the browser fetch it from a font CDN.
@@ -21,17 +21,23 @@ ICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 st.set_page_config(page_title="Commentary trends", page_icon=str(ICON) if ICON.exists() else None, layout="wide")
 
 
+@st.cache_resource(show_spinner=False)
+def _schema_checked(path: str, generation: object) -> bool:
+    """Once per published file: a database from an older version is migrated forward (atomically)."""
+    ensure_database(path)
+    return True
+
+
 def bootstrap_database() -> None:
     """First start without a database: build the demo corpus (3,000 synthetic articles), then rerun."""
     db = resolve_db_path()
     if db.exists():
+        _schema_checked(str(db), generation(db))
         return
     st.title("Commentary trends")
     try:
         from trends.demo import build_demo
     except ImportError:
-        from trends.store import ensure_database
-
         ensure_database(db)
         st.rerun()
     with st.status(f"No database yet: building the demo corpus at {db} …", expanded=True) as status:

@@ -383,3 +383,30 @@ def test_histogram_median_is_within_half_a_bucket():
     uniq, counts = np.unique(buckets, return_counts=True)
     assert _median_from_histogram(uniq, counts, 16) == pytest.approx(500.5, rel=0.035)
     assert _median_from_histogram(np.array([5]), np.array([0]), 16) == 0.0
+
+
+# ------------------------------------------------------------------------------- passing mentions
+
+
+@pytest.mark.parametrize("rollups", [False, True])
+def test_a_passing_mention_is_not_counted_but_is_still_shown_in_the_article(tmp_path, rollups):
+    """A tag below trends.tagging.ABOUT_THRESHOLD marks a passing mention: charts skip it, the article keeps it."""
+    from trends import store
+    from trends.rollups import refresh_derived
+    from trends.tagging import ABOUT_THRESHOLD
+
+    path = build_fixture_db(tmp_path / "passing.duckdb", rollups=False)
+    with store.writer(path) as con:
+        # article 1 already counts for RUS? Add a fresh key to avoid depending on the fixture's tags.
+        published = con.execute("SELECT published FROM articles WHERE article_id = 1").fetchone()[0]
+        con.execute(
+            "INSERT INTO tags VALUES (1, 'country', 'NZL', 'New Zealand', 1, ?, 'alias', [[0, 3]], ?),"
+            " (2, 'country', 'NZL', 'New Zealand', 3, ?, 'alias', [[0, 3]], ?)",
+            [ABOUT_THRESHOLD - 0.01, published, ABOUT_THRESHOLD, published],
+        )
+        if rollups:
+            refresh_derived(con)
+    df = q.volume(path, Filter(), "country", keys=["NZL"])
+    assert int(df["articles"].sum()) == 1  # article 2 is about New Zealand; article 1 only mentions it
+    one = q.article(path, 1)
+    assert "NZL" in set(one["tags"]["key"])

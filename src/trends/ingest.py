@@ -455,8 +455,14 @@ def ingest_records(
     command: str = "ingest",
     inputs: str = "",
     echo_rejects: bool = True,
+    refresh: bool = True,
 ) -> IngestSummary:
-    """Store records (Rejects in the stream are recorded as rejects) batch by batch; see module doc."""
+    """Store records (Rejects in the stream are recorded as rejects) batch by batch; see module doc.
+
+    ``refresh``: when the run changed anything, refit the themes and rebuild what the read side derives
+    (roll-ups, search index) before the new file is published; pass False for all but the last of
+    several runs in a row (the demo build does).
+    """
     started = time.perf_counter()
     batch_size = max(1, int(batch_size))
     tagger = Tagger(tag)
@@ -481,10 +487,24 @@ def ingest_records(
             if pending or pending_rejects:
                 run.batch(pending, pending_rejects)
                 bar.update(len(pending))
-            return run.finish(started)
+            summary = run.finish(started)
+            if refresh and (summary.new or summary.updated):
+                refresh_derived_data(con, themes=tagger.active)
+            return summary
     finally:
         bar.close()
         tagger.close()
+
+
+def refresh_derived_data(con, *, themes: bool) -> None:
+    """Refit the corpus themes (when tagging) and rebuild the roll-ups and the search index."""
+    from trends.rollups import refresh_derived
+
+    if themes:
+        from trends.tagging import fit_themes
+
+        fit_themes(con)
+    refresh_derived(con)
 
 
 PARALLEL_PARSE_MIN = 500  # page files; below this a pool's start-up outweighs the parsing it saves
@@ -549,6 +569,7 @@ def ingest_paths(
     progress: bool = True,
     command: str = "ingest",
     echo_rejects: bool = True,
+    refresh: bool = True,
 ) -> IngestSummary:
     """Parse and store files, folders and globs. Bad --format / --map raise ValueError (a usage error)."""
     paths = [str(p) for p in paths]
@@ -560,7 +581,7 @@ def ingest_paths(
     total = len(files) if all(page_like(f, fmt) for f in files) else None  # tables: rows unknown up front
     return ingest_records(
         db_path, _records_from_items(items, fmt, mapping, None), tag=tag, batch_size=batch_size, progress=progress,
-        total=total, command=command, inputs=" ".join(paths), echo_rejects=echo_rejects,
+        total=total, command=command, inputs=" ".join(paths), echo_rejects=echo_rejects, refresh=refresh,
     )
 
 

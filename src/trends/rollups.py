@@ -47,7 +47,7 @@ _BUILD = [
     """CREATE OR REPLACE TABLE rollup_tags AS
        SELECT t.published AS day, t.kind, t.key, min(t.label) AS label, a.synthetic,
               count(DISTINCT t.article_id) AS articles, coalesce(sum(a.views), 0) AS views_sum
-       FROM tags t JOIN articles a ON a.article_id = t.article_id
+       FROM about_tags t JOIN articles a ON a.article_id = t.article_id
        WHERE t.published IS NOT NULL GROUP BY t.published, t.kind, t.key, a.synthetic ORDER BY t.kind, day""",
     """CREATE OR REPLACE TABLE rollup_authors AS
        SELECT published AS day, author, synthetic, count(*) AS articles, coalesce(sum(views), 0) AS views_sum
@@ -56,7 +56,7 @@ _BUILD = [
        GROUP BY ALL ORDER BY day""",
     """CREATE OR REPLACE TABLE rollup_pairs AS
        WITH t AS (SELECT DISTINCT t.article_id, t.published, t.kind, t.key, a.synthetic
-                  FROM tags t JOIN articles a ON a.article_id = t.article_id
+                  FROM about_tags t JOIN articles a ON a.article_id = t.article_id
                   WHERE t.published IS NOT NULL AND t.kind IN ('country', 'person'))
        SELECT x.published AS day, x.kind, x.key AS a, y.key AS b, x.synthetic, count(*) AS together
        FROM t x JOIN t y ON x.article_id = y.article_id AND x.kind = y.kind AND x.key < y.key
@@ -64,7 +64,7 @@ _BUILD = [
     f"""CREATE OR REPLACE TABLE rollup_tag_views AS
        WITH keyed AS (
            SELECT t.published AS day, t.kind, t.key, a.synthetic, a.views
-           FROM tags t JOIN articles a ON a.article_id = t.article_id
+           FROM about_tags t JOIN articles a ON a.article_id = t.article_id
            UNION ALL
            SELECT published, 'source', source, synthetic, views FROM articles WHERE source IS NOT NULL
            UNION ALL
@@ -80,7 +80,7 @@ _BUILD = [
        SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth
        FROM view_snapshots GROUP BY article_id HAVING count(*) > 1 ORDER BY growth DESC""",
     """CREATE OR REPLACE TABLE tags_by_key AS
-       SELECT kind, key, published, article_id, label FROM tags ORDER BY kind, key, published""",
+       SELECT kind, key, published, article_id, label FROM about_tags ORDER BY kind, key, published""",
     """CREATE OR REPLACE TABLE tags_by_article AS SELECT * FROM tags ORDER BY article_id""",
     """CREATE OR REPLACE TABLE rollup_summary AS
        SELECT kind, count(*) AS tags, count(DISTINCT article_id) AS articles, count(DISTINCT key) AS keys

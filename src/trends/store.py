@@ -25,6 +25,9 @@ Tables (schema version ``SCHEMA_VERSION``):
   ``title + "\\n\\n" + body``; ``published`` is copied from the article so time series need no join.
 - ``ingest_runs``: one row per ingest/retag/demo run with its counts and status.
 - ``rejects(run_id, input, record, reason, excerpt, rejected_at)``: every input that was not stored, and why.
+- ``themes(key, label, top_terms, weight, articles, fitted_at)``: the fitted theme model's themes.
+- ``about_tags`` (a view): the tags whose score reaches ``trends.tagging.ABOUT_THRESHOLD``; every count on
+  the dashboard is over these, so a passing mention does not make an article \"about\" a country.
 - ``themes(key, label, top_terms, weight, articles, fitted_at)``: the NMF theme model fitted on the corpus
   (``trends.tagging.themes``); its assignments are ``tags`` of kind ``theme``.
 """
@@ -44,7 +47,9 @@ from typing import Iterator
 
 import duckdb
 
-SCHEMA_VERSION = 2
+from trends.tagging.model import ABOUT_THRESHOLD
+
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -131,6 +136,11 @@ _MIGRATIONS: dict[int, list[str]] = {
             articles INTEGER NOT NULL DEFAULT 0,
             fitted_at TIMESTAMP NOT NULL
         )""",
+    ],
+    # Charts count what an article is *about*, not every passing mention (trends.tagging.ABOUT_THRESHOLD);
+    # the full tags table stays for the article view, which highlights every mention.
+    3: [
+        f"CREATE OR REPLACE VIEW about_tags AS SELECT * FROM tags WHERE score >= {float(ABOUT_THRESHOLD)!r}",
     ],
 }
 

@@ -192,7 +192,7 @@ def build_demo(
             tracker.offset = generator.articles
             streams = [parsed_pages(generator, folder, 0), parsed_pages(generator, folder, 1)]
         summary.runs.append(
-            ("seed page", ingest_paths(db_path, [seed_page_path()], tag=tag, progress=False, command="demo"))
+            ("seed page", ingest_paths(db_path, [seed_page_path()], tag=tag, progress=False, command="demo", refresh=False))
         )
         for scrape, records in enumerate(streams):
             when = generator.world.scrapes[scrape]
@@ -201,6 +201,7 @@ def build_demo(
             result = ingest_records(
                 db_path, tracker.stream(records, stage), tag=tag, progress=bar, total=total, command="demo",
                 inputs=f"demo --articles {generator.articles} --seed {generator.seed} ({stage})",
+                refresh=scrape == len(streams) - 1,  # themes, roll-ups and search index once, at the end
             )
             summary.runs.append((stage, result))
     finally:

@@ -254,8 +254,8 @@ def rollups_ready() -> bool:
 
 
 def tag_lookup_table() -> str:
-    """The tags sorted by (kind, key) when fresh (zone maps skip to one key), else the tags table."""
-    return "tags_by_key" if rollups_ready() else "tags"
+    """The counted ("about") tags sorted by (kind, key) when fresh (zone maps skip to one key), else the view."""
+    return "tags_by_key" if rollups_ready() else "about_tags"
 
 
 def _synthetic_sql(flt: Filter, column: str = "synthetic") -> str:

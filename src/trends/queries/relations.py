@@ -69,7 +69,7 @@ def co_mentions(
             scope += f" AND published >= {p(flt.date_from)}"
         if flt.date_to:
             scope += f" AND published <= {p(flt.date_to)}"
-        head = f"t AS (SELECT DISTINCT article_id, key, label FROM tags WHERE kind = {p(kind)}{scope}), "
+        head = f"t AS (SELECT DISTINCT article_id, key, label FROM about_tags WHERE kind = {p(kind)}{scope}), "
         singles = "SELECT key, min(label) AS label, count(*) AS n FROM t GROUP BY key"
         pairs = (
             f"SELECT x.key AS a, y.key AS b, count(*) AS together FROM t x JOIN t y "

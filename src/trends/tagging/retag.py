@@ -61,6 +61,9 @@ def retag_database(
 
             with _bar(progress, total, "themes") as bar:
                 facts = fit_themes(con, progress=bar)
+        from trends.rollups import refresh_derived
+
+        refresh_derived(con)  # roll-ups and search index follow the new tags
         seconds = time.perf_counter() - started
         storage.finish_run(con, run_id, total, seconds)
     return {"articles": total, "tags": tags_written, "themes": facts.get("themes", 0),

@@ -4,7 +4,8 @@ taxonomy misses.
 The model is fitted on a sample of at most ``SAMPLE_SIZE`` articles (article ids are hashes, so the
 first N by id are a fair sample), then every article gets its dominant theme(s): those holding at least
 ``MIN_SHARE`` of the article's theme weight (at most ``MAX_THEMES_PER_ARTICLE``). A theme's label is
-its top terms; its key is a slug of them prefixed with its rank, e.g. ``t03-oil-opec-crude``.
+its top terms; its key is a slug of them, e.g. ``oil-opec-crude``, so a refit that finds the same theme
+keeps the same key (and shared links that name it keep working).
 Scores are scaled like topics: a share of exactly ``MIN_SHARE`` scores ABOUT_THRESHOLD.
 """
 
@@ -27,6 +28,14 @@ MAX_THEMES_PER_ARTICLE = 2
 TOP_TERMS = 8
 LABEL_TERMS = 3
 BATCH = 5_000
+
+
+def _unique_key(slug: str, taken: dict) -> str:
+    used = {key for key, _ in taken.values()}
+    key, n = slug or "theme", 2
+    while key in used:
+        key, n = f"{slug}-{n}", n + 1
+    return key
 
 
 def _n_themes(n_docs: int) -> int:
@@ -67,7 +76,7 @@ def fit_themes(con, n_themes: int | None = None, sample_size: int = SAMPLE_SIZE,
     themes, keys = [], {}
     for rank, component in enumerate(order, 1):
         top = [str(t) for t in terms[np.argsort(-model.components_[component])[:TOP_TERMS]]]
-        key = f"t{rank:02d}-" + re.sub(r"[^a-z0-9]+", "-", "-".join(top[:LABEL_TERMS]).lower()).strip("-")
+        key = _unique_key(re.sub(r"[^a-z0-9]+", "-", "-".join(top[:LABEL_TERMS]).lower()).strip("-"), keys)
         keys[component] = (key, " / ".join(top[:LABEL_TERMS]))
         themes.append((key, keys[component][1], top, float(mass[component] / mass.sum()) if mass.sum() else 0.0, 0, fitted_at))
     facts = {
