@@ -32,7 +32,10 @@ def bootstrap_database() -> None:
     """First start without a database: build the demo corpus (3,000 synthetic articles), then rerun."""
     db = resolve_db_path()
     if db.exists():
-        _schema_checked(str(db), generation(db))
+        try:
+            _schema_checked(str(db), generation(db))
+        except StoreError:
+            pass  # an unreadable file: the page says so in one line (trends.ui.require_articles)
         return
     st.title("Commentary trends")
     try:
@@ -51,12 +54,12 @@ def bootstrap_database() -> None:
     st.rerun()
 
 
-bootstrap_database()
 pages = [
     st.Page(file, title=title, icon=icon, url_path=key, default=(i == 0))
     for i, (key, (file, title, icon)) in enumerate(links.PAGES.items())
 ]
 try:
+    bootstrap_database()
     st.navigation(pages).run()  # each page starts with ui.page_setup(): filters, share link, banner
 except (StoreError, QueryError, duckdb.Error) as exc:
     # A damaged or unreadable database file: one clear line, not a traceback.

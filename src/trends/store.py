@@ -239,7 +239,10 @@ def ensure_database(db_path: str | os.PathLike) -> Path:
     """Create an empty, migrated database file if there is none (or migrate an old one)."""
     db_path = Path(db_path)
     if db_path.exists() and not _sidecar(db_path, ".ingest").exists():
-        con = duckdb.connect(str(db_path), read_only=True)
+        try:
+            con = duckdb.connect(str(db_path), read_only=True)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open {db_path}: {str(exc).splitlines()[0]}") from exc
         try:
             if schema_version(con) == SCHEMA_VERSION:
                 return db_path
