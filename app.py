@@ -6,6 +6,7 @@ honoured); when it is missing, the synthetic demo corpus is built once, with pro
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -49,7 +50,11 @@ def bootstrap_database() -> None:
         def progress(done: int, total: int, *_: object) -> None:
             bar.progress(min(1.0, done / max(total, 1)), text=f"{done:,} / {total:,}")
 
-        build_demo(db, articles=3000, seed=7, progress=progress)
+        # Built beside the live path and renamed when complete: a build cut short (the tab closed, the
+        # server stopped) is never mistaken for the demo database, and the next start resumes it.
+        staging = db.with_name(db.name + ".demo-build")
+        build_demo(staging, articles=3000, seed=7, progress=progress, processes=1)  # no worker re-runs this script
+        os.replace(staging, db)
         status.update(label="Demo corpus ready", state="complete")
     st.rerun()
 
@@ -59,8 +64,9 @@ pages = [
     for i, (key, (file, title, icon)) in enumerate(links.PAGES.items())
 ]
 try:
+    page = st.navigation(pages)  # first, so the sidebar never shows Streamlit's file-name menu
     bootstrap_database()
-    st.navigation(pages).run()  # each page starts with ui.page_setup(): filters, share link, banner
+    page.run()  # each page starts with ui.page_setup(): filters, share link, banner
 except (StoreError, QueryError, duckdb.Error) as exc:
     # A damaged or unreadable database file: one clear line, not a traceback.
     st.error(f"Cannot read the database: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")

@@ -218,3 +218,26 @@ def test_article_list_sort_is_in_the_link(monkeypatch, fixture_db):
     # Growth: even articles gained 50 views between snapshots, odd ones have a single snapshot.
     rows = [m.value for m in at.markdown if " on the war in Ukraine" in m.value or " on gas and energy" in m.value]
     assert rows and all("war in Ukraine" in r for r in rows[:15])
+
+
+def test_first_start_without_a_database_builds_the_demo_corpus(monkeypatch, tmp_path):
+    """The quick start: no database file yet, so the app builds the demo corpus, then shows the overview."""
+    import duckdb
+
+    db = tmp_path / "fresh" / "trends.duckdb"
+    monkeypatch.setenv("TRENDS_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert db.exists()
+    assert not (tmp_path / "fresh" / "trends.duckdb.demo-build").exists()  # renamed into place when complete
+    con = duckdb.connect(str(db), read_only=True)
+    synthetic, real = con.execute(
+        "SELECT count(*) FILTER (WHERE synthetic), count(*) FILTER (WHERE NOT synthetic) FROM articles"
+    ).fetchone()
+    con.close()
+    assert (synthetic, real) == (3000, 1)  # the 3,000 generated articles plus the real seed page
+    at.run()  # the rerun the bootstrap asked for: now the overview renders on the new database
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Synthetic demo data" in w.value and "3,000 of the 3,001" in w.value for w in at.warning)
+    assert at.get("plotly_chart")

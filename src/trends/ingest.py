@@ -456,16 +456,18 @@ def ingest_records(
     inputs: str = "",
     echo_rejects: bool = True,
     refresh: bool = True,
+    processes: int | None = None,
 ) -> IngestSummary:
     """Store records (Rejects in the stream are recorded as rejects) batch by batch; see module doc.
 
     ``refresh``: when the run changed anything, refit the themes and rebuild what the read side derives
     (roll-ups, search index) before the new file is published; pass False for all but the last of
-    several runs in a row (the demo build does).
+    several runs in a row (the demo build does). ``processes``: tagging processes (default: all cores;
+    1 tags in this process, as a Streamlit script must: worker start-up would re-run the script).
     """
     started = time.perf_counter()
     batch_size = max(1, int(batch_size))
-    tagger = Tagger(tag)
+    tagger = Tagger(tag, processes)
     bar = _progress_bar(progress, total)
     try:
         with writer(db_path) as con:
@@ -570,6 +572,7 @@ def ingest_paths(
     command: str = "ingest",
     echo_rejects: bool = True,
     refresh: bool = True,
+    processes: int | None = None,
 ) -> IngestSummary:
     """Parse and store files, folders and globs. Bad --format / --map raise ValueError (a usage error)."""
     paths = [str(p) for p in paths]
@@ -580,8 +583,9 @@ def ingest_paths(
     files = [i for i in items if not isinstance(i, Reject)]
     total = len(files) if all(page_like(f, fmt) for f in files) else None  # tables: rows unknown up front
     return ingest_records(
-        db_path, _records_from_items(items, fmt, mapping, None), tag=tag, batch_size=batch_size, progress=progress,
+        db_path, _records_from_items(items, fmt, mapping, processes), tag=tag, batch_size=batch_size, progress=progress,
         total=total, command=command, inputs=" ".join(paths), echo_rejects=echo_rejects, refresh=refresh,
+        processes=processes,
     )
 
 

@@ -159,12 +159,13 @@ def build_demo(
     pages_dir=None,
     progress: bool | ProgressCallback = True,
     tag: bool = True,
+    processes: int | None = None,
 ) -> DemoSummary:
     """Generate the demo corpus and ingest it (plus the real seed page) into ``db_path``.
 
     ``progress``: True shows the ingest's progress bar on a terminal; a callable is called as
     ``progress(done, total, stage)`` over the whole build instead (the dashboard's first start).
-    Same ``(articles, seed)``, same database.
+    Same ``(articles, seed)``, same database. ``processes``: tagging processes (None = all cores).
     """
     from trends.ingest import ingest_paths, ingest_records
 
@@ -192,7 +193,8 @@ def build_demo(
             tracker.offset = generator.articles
             streams = [parsed_pages(generator, folder, 0), parsed_pages(generator, folder, 1)]
         summary.runs.append(
-            ("seed page", ingest_paths(db_path, [seed_page_path()], tag=tag, progress=False, command="demo", refresh=False))
+            ("seed page", ingest_paths(db_path, [seed_page_path()], tag=tag, progress=False, command="demo", refresh=False,
+                                       processes=processes))
         )
         for scrape, records in enumerate(streams):
             when = generator.world.scrapes[scrape]
@@ -202,6 +204,7 @@ def build_demo(
                 db_path, tracker.stream(records, stage), tag=tag, progress=bar, total=total, command="demo",
                 inputs=f"demo --articles {generator.articles} --seed {generator.seed} ({stage})",
                 refresh=scrape == len(streams) - 1,  # themes, roll-ups and search index once, at the end
+                processes=processes,
             )
             summary.runs.append((stage, result))
     finally:
