@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pyarrow as pa
 
 from trends.parsing import Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping
-from trends.store import stable_id, writer
+from trends.store import arrow_rows, insert_rows, stable_id, writer
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 PARALLEL_TAG_MIN = 256  # below this many texts a process pool costs more than it saves
@@ -198,20 +198,6 @@ _REJECT_SCHEMA = pa.schema([
 ])
 
 
-def _table(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
-    columns = list(zip(*rows)) if rows else [[] for _ in schema]
-    return pa.Table.from_arrays([pa.array(list(col), type=field.type) for col, field in zip(columns, schema)], schema=schema)
-
-
-def _insert(con, table: str, schema: pa.Schema, rows: list[tuple]) -> None:
-    if not rows:
-        return
-    view = f"_incoming_{table}"
-    con.register(view, _table(schema, rows))
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")  # names are our constants
-    finally:
-        con.unregister(view)
 
 
 # ------------------------------------------------------------------------------------------- the run
@@ -331,7 +317,7 @@ class _Run:
                 counts["unchanged"] += 1
                 seen_ids.append((aid, now, None, run_id))
 
-        _insert(con, "articles", _ARTICLE_SCHEMA, new_rows)
+        insert_rows(con, "articles", _ARTICLE_SCHEMA, new_rows)
         if changed_rows:
             ids = [(r[0], now, None, run_id) for r in changed_rows]
             self._delete_for(ids, ("related", "tags"))
@@ -345,7 +331,7 @@ class _Run:
                 if r[0] not in view_state and r[12] is not None and r[12] == old_views:
                     observed = old_observed
                 keep.append(r[:12] + (views, observed) + r[14:])
-            _insert(con, "articles", _ARTICLE_SCHEMA, keep)
+            insert_rows(con, "articles", _ARTICLE_SCHEMA, keep)
             changed_ids = {r[0] for r in changed_rows}
             view_updates = [u for u in view_updates if u[0] not in changed_ids]
         if view_updates:
@@ -357,8 +343,8 @@ class _Run:
             self._update_from(
                 seen_ids, "UPDATE articles SET last_seen = u.observed_at FROM {view} u WHERE articles.article_id = u.article_id", [],
             )
-        _insert(con, "view_snapshots", _SNAPSHOT_SCHEMA, snapshots)
-        _insert(con, "related", _RELATED_SCHEMA, related_rows)
+        insert_rows(con, "view_snapshots", _SNAPSHOT_SCHEMA, snapshots)
+        insert_rows(con, "related", _RELATED_SCHEMA, related_rows)
         if to_tag:
             tag_lists = self.tagger.tag([rec.title + "\n\n" + rec.body for _, rec in to_tag])
             tag_rows = [
@@ -366,8 +352,8 @@ class _Run:
                 for (aid, rec), tags in zip(to_tag, tag_lists)
                 for kind, key, label, mentions, score, method, spans in tags
             ]
-            _insert(con, "tags", _TAG_SCHEMA, tag_rows)
-        _insert(con, "rejects", _REJECT_SCHEMA, self._reject_rows(rejects))
+            insert_rows(con, "tags", _TAG_SCHEMA, tag_rows)
+        insert_rows(con, "rejects", _REJECT_SCHEMA, self._reject_rows(rejects))
         con.execute("COMMIT")
         self.summary.new += counts["new"]
         self.summary.updated += counts["updated"]
@@ -376,14 +362,14 @@ class _Run:
         self.summary.snapshots += len(snapshots)
 
     def _update_from(self, rows: list[tuple], sql: str, params: list) -> None:
-        self.con.register("_updates", _table(_SNAPSHOT_SCHEMA, rows))
+        self.con.register("_updates", arrow_rows(_SNAPSHOT_SCHEMA, rows))
         try:
             self.con.execute(sql.format(view="_updates"), params)
         finally:
             self.con.unregister("_updates")
 
     def _delete_for(self, rows: list[tuple], tables: tuple[str, ...]) -> None:
-        self.con.register("_deletes", _table(_SNAPSHOT_SCHEMA, rows))
+        self.con.register("_deletes", arrow_rows(_SNAPSHOT_SCHEMA, rows))
         try:
             for table in tables:  # our constant table names
                 self.con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _deletes)")

@@ -182,6 +182,29 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return SCHEMA_VERSION
 
 
+# --------------------------------------------------------------------------------------------- bulk rows
+
+
+def arrow_rows(schema, rows) -> "pa.Table":
+    """Python row tuples -> an Arrow table of ``schema`` (DuckDB scans it without a per-row insert)."""
+    import pyarrow as pa
+
+    columns = list(zip(*rows)) if rows else [[] for _ in schema]
+    return pa.Table.from_arrays([pa.array(list(c), type=f.type) for c, f in zip(columns, schema)], schema=schema)
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, schema, rows) -> None:
+    """Bulk-insert row tuples into ``table`` (one of our own table names) through a registered Arrow table."""
+    if not rows:
+        return
+    view = f"_incoming_{table}"
+    con.register(view, arrow_rows(schema, rows))
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")  # table names are our constants
+    finally:
+        con.unregister(view)
+
+
 # --------------------------------------------------------------------------------------------- writer
 
 

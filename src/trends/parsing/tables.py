@@ -240,17 +240,23 @@ def _decode_table(data: bytes, name: str) -> str:
         return _decode_legacy(data)
 
 
-def parse_csv(data: bytes, name: str, mapping: Mapping[str, str], delimiter: str = ",") -> Iterator[Record | Reject]:
+def _table_text(data: bytes, name: str, what: str) -> str | Reject:
+    """The decoded text of a text table, or the Reject that says why it has none."""
     if b"\x00" in data[:8192]:
-        yield Reject(name, "binary file, not a CSV table (contains NUL bytes)", excerpt=excerpt_of(data))
-        return
+        return Reject(name, f"binary file, not {what} (contains NUL bytes)", excerpt=excerpt_of(data))
     try:
         text = _decode_table(data, name)
     except RecordError as exc:
-        yield Reject(name, str(exc), excerpt=excerpt_of(data))
-        return
+        return Reject(name, str(exc), excerpt=excerpt_of(data))
     if not text.strip():
-        yield Reject(name, "empty file")
+        return Reject(name, "empty file")
+    return text
+
+
+def parse_csv(data: bytes, name: str, mapping: Mapping[str, str], delimiter: str = ",") -> Iterator[Record | Reject]:
+    text = _table_text(data, name, "a CSV table")
+    if isinstance(text, Reject):
+        yield text
         return
     csv.field_size_limit(sys.maxsize)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -291,16 +297,9 @@ def parse_csv(data: bytes, name: str, mapping: Mapping[str, str], delimiter: str
 
 
 def parse_jsonl(data: bytes, name: str, mapping: Mapping[str, str]) -> Iterator[Record | Reject]:
-    if b"\x00" in data[:8192]:
-        yield Reject(name, "binary file, not JSON lines (contains NUL bytes)", excerpt=excerpt_of(data))
-        return
-    try:
-        text = _decode_table(data, name)
-    except RecordError as exc:
-        yield Reject(name, str(exc), excerpt=excerpt_of(data))
-        return
-    if not text.strip():
-        yield Reject(name, "empty file")
+    text = _table_text(data, name, "JSON lines")
+    if isinstance(text, Reject):
+        yield text
         return
     if name.lower().endswith(".json") and text.lstrip().startswith("["):  # a plain JSON array of objects
         try:

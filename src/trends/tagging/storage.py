@@ -11,6 +11,7 @@ from typing import Iterator, Sequence
 
 import pyarrow as pa
 
+from trends.store import insert_rows
 from trends.tagging.model import Tag
 
 TAG_SCHEMA = pa.schema([
@@ -24,20 +25,6 @@ THEME_SCHEMA = pa.schema([
 ])
 
 
-def _arrow(schema: pa.Schema, rows: Sequence[tuple]) -> pa.Table:
-    columns = list(zip(*rows)) if rows else [[] for _ in schema]
-    return pa.Table.from_arrays([pa.array(list(c), type=f.type) for c, f in zip(columns, schema)], schema=schema)
-
-
-def _insert(con, table: str, schema: pa.Schema, rows: Sequence[tuple]) -> None:
-    if not rows:
-        return
-    view = f"_tagging_{table}"
-    con.register(view, _arrow(schema, rows))
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")  # table/view names are constants
-    finally:
-        con.unregister(view)
 
 
 def tag_rows(article_id: int, published, tags: Sequence[Tag]) -> list[tuple]:
@@ -84,7 +71,7 @@ def replace_entity_tags(con, article_ids: Sequence[int], rows: Sequence[tuple], 
             )
         finally:
             con.unregister("_tagging_ids")
-        _insert(con, "tags", TAG_SCHEMA, rows)
+        insert_rows(con, "tags", TAG_SCHEMA, rows)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -109,7 +96,7 @@ def replace_themes(con, themes: Sequence[tuple], model_facts: dict) -> None:
     try:
         con.execute("DELETE FROM tags WHERE kind = 'theme'")
         con.execute("DELETE FROM themes")
-        _insert(con, "themes", THEME_SCHEMA, themes)
+        insert_rows(con, "themes", THEME_SCHEMA, themes)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('theme_model', ?)", [json.dumps(model_facts)])
         con.execute("COMMIT")
     except Exception:
@@ -118,7 +105,7 @@ def replace_themes(con, themes: Sequence[tuple], model_facts: dict) -> None:
 
 
 def insert_theme_tags(con, rows: Sequence[tuple]) -> None:
-    _insert(con, "tags", TAG_SCHEMA, rows)
+    insert_rows(con, "tags", TAG_SCHEMA, rows)
 
 
 def set_theme_counts(con) -> None:
