@@ -263,7 +263,7 @@ def write_results(results: list[dict], command: str, load: tuple[float, float]) 
     lines = [
         "# Benchmark results",
         "",
-        f"Machine: {machine()}; shared with four other engineers' jobs while measured "
+        f"Machine: {machine()}; a shared machine "
         f"(1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end, on 2 cores), "
         "so latencies are pessimistic.",
         f"Command: `{command}`",
