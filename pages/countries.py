@@ -1,5 +1,6 @@
 """Countries: world map by period, the same as selectable bars, country trend lines, co-mentions."""
 
+import datetime as dt
 from dataclasses import replace
 
 import pandas as pd
@@ -17,7 +18,16 @@ if by_period.empty:
 
 periods = sorted(pd.to_datetime(by_period["period"]).dt.date.unique())
 options = ["all"] + [p.isoformat() for p in periods]
-chosen = st.select_slider(f"Period ({flt.grain})", options=options, value="all", key="ct_period",
+
+
+def _on_period() -> None:
+    picked = st.session_state["ct_period"]
+    ui.set_url(flt, replace(view, period=None if picked == "all" else dt.date.fromisoformat(picked)))
+
+
+# The map's period lives in the link (`period=`), so a shared link opens on the same frame.
+st.session_state["ct_period"] = view.period.isoformat() if view.period and view.period.isoformat() in options else "all"
+chosen = st.select_slider(f"Period ({flt.grain})", options=options, key="ct_period", on_change=_on_period,
                           help="Slide through the periods; 'all' sums the whole filtered range.")
 if chosen == "all":
     shown = (by_period.groupby(["key", "label"], as_index=False)["articles"].sum())

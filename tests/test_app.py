@@ -241,3 +241,19 @@ def test_first_start_without_a_database_builds_the_demo_corpus(monkeypatch, tmp_
     assert not at.exception, [e.value for e in at.exception]
     assert any("Synthetic demo data" in w.value and "3,000 of the 3,001" in w.value for w in at.warning)
     assert at.get("plotly_chart")
+
+
+def test_the_map_period_is_in_the_link(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "countries")
+    slider = at.select_slider(key="ct_period")
+    assert slider.value == "all"
+    picked = slider.options[2]
+    slider.set_value(picked).run()
+    assert at.query_params.get("period") in (picked, [picked])
+    # A pasted link with that period opens the map on the same frame.
+    again = run_page(monkeypatch, fixture_db, "countries", params={"v": "1", "period": picked})
+    assert again.select_slider(key="ct_period").value == picked
+    assert any(picked in s.value for s in again.subheader)
+    # A period the data does not have falls back to the whole range, without an error.
+    odd = run_page(monkeypatch, fixture_db, "countries", params={"v": "1", "period": "1999-01-01"})
+    assert odd.select_slider(key="ct_period").value == "all"

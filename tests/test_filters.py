@@ -53,8 +53,8 @@ def test_encode_then_decode_round_trips_exactly(flt):
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from(["v", "from", "to", "grain", "source", "author", "topic", "theme", "country",
                                         "person", "org", "q", "min_views", "synthetic", "start", "end", "topics",
-                                        "dim", "measure", "compare", "drill_key", "drill_period", "article", "sort",
-                                        "page", "junk"]),
+                                        "dim", "measure", "compare", "drill_key", "drill_period", "period", "article",
+                                        "sort", "page", "junk"]),
                        st.text(max_size=60) | st.lists(st.text(max_size=20), max_size=3)))
 def test_decode_never_raises_on_arbitrary_params(params):
     flt, notices = decode(params)
@@ -107,7 +107,10 @@ def test_bad_values_are_dropped_with_a_notice(params, expected, notice):
 
 def test_view_state_round_trip_and_bad_values():
     view = ViewState(dimension="country", measure="share", compare=("RUS", "UKR"), drill_dimension="topic",
-                     drill_key="ukraine-war", drill_period=dt.date(2023, 4, 1), article=123, sort="date", page=2)
+                     drill_key="ukraine-war", drill_period=dt.date(2023, 4, 1), period=dt.date(2023, 1, 1),
+                     article=123, sort="date", page=2)
     assert decode_view(encode_view(view)) == (view, [])
-    decoded, notices = decode_view({"dim": "planet", "article": "\u00b9", "page": "\u0662", "sort": "random"})
-    assert decoded == ViewState() and len(notices) == 4
+    decoded, notices = decode_view(
+        {"dim": "planet", "article": "\u00b9", "page": "\u0662", "sort": "random", "period": "2023-13-01"}
+    )
+    assert decoded == ViewState() and len(notices) == 5

@@ -97,6 +97,7 @@ class ViewState:
     drill_dimension: str | None = None  # the chart point the user clicked: dimension, key, period
     drill_key: str | None = None
     drill_period: dt.date | None = None
+    period: dt.date | None = None  # the period a map shows (None = the whole range)
     article: int | None = None  # the article opened in full
     sort: str | None = None
     page: int = 0
@@ -255,6 +256,11 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
             values["drill_period"] = _parse_date(p["drill_period"])
         except ValueError:
             notices.append(f"ignored drill_period={p['drill_period'][:20]!r}: not a date")
+    if "period" in p:
+        try:
+            values["period"] = _parse_date(p["period"])
+        except ValueError:
+            notices.append(f"ignored period={p['period'][:20]!r}: not a date")
     if "article" in p:
         raw = p["article"].strip()
         if _is_ascii_digits(raw) and len(raw) <= 19:
@@ -289,6 +295,8 @@ def encode_view(view: ViewState) -> dict[str, str]:
         out["drill_key"] = view.drill_key
     if view.drill_period:
         out["drill_period"] = view.drill_period.isoformat()
+    if view.period:
+        out["period"] = view.period.isoformat()
     if view.article is not None:
         out["article"] = str(view.article)
     if view.sort:
@@ -299,4 +307,6 @@ def encode_view(view: ViewState) -> dict[str, str]:
 
 
 FILTER_PARAM_NAMES = frozenset({"v", "from", "to", "grain", "q", "min_views", "synthetic", *_LIST_PARAMS.values()})
-VIEW_PARAM_NAMES = frozenset({"dim", "measure", "compare", "drill_dim", "drill_key", "drill_period", "article", "sort", "page"})
+VIEW_PARAM_NAMES = frozenset(
+    {"dim", "measure", "compare", "drill_dim", "drill_key", "drill_period", "period", "article", "sort", "page"}
+)
