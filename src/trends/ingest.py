@@ -35,7 +35,6 @@ from trends.parsing import Record, Reject, expand_paths, normalise_format, page_
 from trends.store import arrow_rows, insert_rows, stable_id, writer
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
-PARALLEL_TAG_MIN = 256  # below this many texts a process pool costs more than it saves
 MAX_SHOWN_REJECTS = 200  # reject lines printed per run (all are stored in the rejects table)
 
 
@@ -106,9 +105,6 @@ def identity_of(rec: Record, chash: str) -> str:
 # ---------------------------------------------------------------------------------------------- tagging
 
 
-_worker_extract = None
-
-
 def _load_tagging():
     """`trends.tagging` if it is installed in this tree, else None (then articles stay untagged)."""
     try:
@@ -126,25 +122,12 @@ def _tag_tuples(tags) -> list[tuple]:
     ]
 
 
-def _warm_worker() -> None:
-    global _worker_extract
-    tagging = _load_tagging()
-    _worker_extract = tagging.extract if tagging else None
-    if _worker_extract:
-        _worker_extract("warm up")
-
-
-def _tag_in_worker(text: str) -> list[tuple]:
-    return _tag_tuples(_worker_extract(text)) if _worker_extract else []
-
-
 class Tagger:
-    """Runs `trends.tagging` over texts: in this process for small batches, in a process pool for big ones."""
+    """Runs `trends.tagging` over texts; its `tag_records` keeps a warm process pool for big batches."""
 
     def __init__(self, enabled: bool, processes: int | None = None):
         self.tagging = _load_tagging() if enabled else None
         self.processes = processes or os.cpu_count() or 1
-        self._pool = None
 
     @property
     def active(self) -> bool:
@@ -155,19 +138,7 @@ class Tagger:
             return [[] for _ in texts]
         if hasattr(self.tagging, "tag_records"):
             return [_tag_tuples(tags) for tags in self.tagging.tag_records(texts, self.processes)]
-        if len(texts) < PARALLEL_TAG_MIN or self.processes < 2:
-            return [_tag_tuples(self.tagging.extract(text)) for text in texts]
-        if self._pool is None:
-            import multiprocessing
-
-            self._pool = multiprocessing.get_context("forkserver").Pool(self.processes, initializer=_warm_worker)
-        return self._pool.map(_tag_in_worker, texts, chunksize=max(1, len(texts) // (self.processes * 8)))
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-            self._pool = None
+        return [_tag_tuples(self.tagging.extract(text)) for text in texts]
 
 
 # ------------------------------------------------------------------------------------------- arrow rows
@@ -481,7 +452,6 @@ def ingest_records(
             return summary
     finally:
         bar.close()
-        tagger.close()
 
 
 def refresh_derived_data(con, *, themes: bool) -> None:

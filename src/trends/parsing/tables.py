@@ -97,9 +97,15 @@ def effective_mapping(mapping: Mapping[str, str], columns: Iterable[str] | None)
     return out
 
 
-def missing_columns(mapping: Mapping[str, str], columns: Iterable[str]) -> list[tuple[str, str]]:
+def missing_column_reason(mapping: Mapping[str, str], columns: Iterable[str]) -> str | None:
+    """The reject reason when a mapped column is not in the table's columns, else None."""
+    columns = list(columns)
     present = set(columns)
-    return [(field, col) for field, value in mapping.items() for col in _template_columns(value) if col not in present]
+    for field, value in mapping.items():
+        for col in _template_columns(value):
+            if col not in present:
+                return f"column {col!r} (mapped to {field}) is not in the file; columns: {', '.join(columns)[:200]}"
+    return None
 
 
 def _get(row: Mapping[str, Any], field: str, value: str) -> Any:
@@ -266,10 +272,9 @@ def parse_csv(data: bytes, name: str, mapping: Mapping[str, str], delimiter: str
         yield Reject(name, f"unreadable CSV header: {exc}")
         return
     full = effective_mapping(mapping, header)
-    missing = missing_columns(full, header)
-    if missing:
-        field, col = missing[0]
-        yield Reject(name, f"column {col!r} (mapped to {field}) is not in the file; columns: {', '.join(header)[:200]}")
+    reason = missing_column_reason(full, header)
+    if reason:
+        yield Reject(name, reason)
         return
 
     def rows() -> Iterator[tuple[str, Any]]:
@@ -354,10 +359,9 @@ def parse_parquet(path: Path | bytes, name: str, mapping: Mapping[str, str]) -> 
         return
     columns = table_file.schema_arrow.names
     full = effective_mapping(mapping, columns)
-    missing = missing_columns(full, columns)
-    if missing:
-        field, col = missing[0]
-        yield Reject(name, f"column {col!r} (mapped to {field}) is not in the file; columns: {', '.join(columns)[:200]}")
+    reason = missing_column_reason(full, columns)
+    if reason:
+        yield Reject(name, reason)
         return
 
     def rows() -> Iterator[tuple[str, Any]]:
