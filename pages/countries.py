@@ -53,43 +53,49 @@ st.caption("Click a country on the map or a bar to list the articles behind it."
 ui.anchor_here("ct_map", flt, view, dimension="country")
 ui.anchor_here("ct_bars", flt, view)
 
-st.subheader("Country trends")
-countries, labels = ui.options("country", view.compare)
+# One tab at a time (in the link as section=): the page draws only the open one.
+section, tab = ui.sections("ct_section", {"trends": "Country trends", "together": "Mentioned together"}, flt, view)
 ss = st.session_state
-ss["ct_compare"] = list(view.compare)[:6]
 
 
 def _on_compare() -> None:
     ui.set_url(flt, replace(view, compare=tuple(st.session_state["ct_compare"])[:6]))
 
 
-st.multiselect("Compare up to 6 countries (empty: the top 6)", countries, key="ct_compare", max_selections=6,
-               format_func=lambda k: labels.get(k, k), on_change=_on_compare)
-trend = ui.query("volume", flt, "country", keys=tuple(view.compare) or None, top_n=6, measure=view.measure or "count")
-if trend.empty:
-    ui.empty_state("No country series for this selection.", "")
-else:
-    ui.chart(charts.volume_lines(trend, view.measure or "count"), "ct_trend", trend, csv_name="country-trends",
-             on_pick=ui.drill_to(flt, view, "country"))
-ui.anchor_here("ct_trend", flt, view)
+def _pair(ids):
+    a, b = (ids + ["", ""])[:2]
+    if not a or not b:
+        return None
+    return flt.replace(countries=(a,)), replace(view, drill_dimension="country", drill_key=b,
+                                               drill_period=None, article=None, page=0)
 
-st.subheader("Mentioned together")
-pairs = ui.query("co_mentions", flt, kind="country", min_count=3, limit=40)
-if pairs.empty:
-    ui.empty_state("No pairs of countries mentioned together at least 3 times.", "")
-else:
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(charts.co_mention_matrix(pairs), key="ct_matrix", config=ui.plotly_config(), width="stretch")
-        st.caption("Articles mentioning both (the bars on the right are clickable).")
-    with right:
-        def _pair(ids):
-            a, b = (ids + ["", ""])[:2]
-            if not a or not b:
-                return None
-            return flt.replace(countries=(a,)), replace(view, drill_dimension="country", drill_key=b,
-                                                       drill_period=None, article=None, page=0)
 
-        ui.chart(charts.co_mention_pairs(pairs), "ct_pairs", pairs, csv_name="country-co-mentions", on_pick=_pair)
-    ui.anchor_here("ct_pairs", flt, view)
+with tab:
+    if section == "trends":
+        countries, labels = ui.options("country", view.compare)
+        ss["ct_compare"] = list(view.compare)[:6]
+        st.multiselect("Compare up to 6 countries (empty: the top 6)", countries, key="ct_compare", max_selections=6,
+                       format_func=lambda k: labels.get(k, k), on_change=_on_compare)
+        trend = ui.query("volume", flt, "country", keys=tuple(view.compare) or None, top_n=6,
+                         measure=view.measure or "count")
+        if trend.empty:
+            ui.empty_state("No country series for this selection.", "")
+        else:
+            ui.chart(charts.volume_lines(trend, view.measure or "count"), "ct_trend", trend, csv_name="country-trends",
+                     on_pick=ui.drill_to(flt, view, "country"))
+        ui.anchor_here("ct_trend", flt, view)
+    else:
+        pairs = ui.query("co_mentions", flt, kind="country", min_count=3, limit=40)
+        if pairs.empty:
+            ui.empty_state("No pairs of countries mentioned together at least 3 times.", "")
+        else:
+            left, right = st.columns(2)
+            with left:
+                st.plotly_chart(charts.co_mention_matrix(pairs), key="ct_matrix", config=ui.plotly_config(),
+                                width="stretch")
+                st.caption("Articles mentioning both (the bars on the right are clickable).")
+            with right:
+                ui.chart(charts.co_mention_pairs(pairs), "ct_pairs", pairs, csv_name="country-co-mentions",
+                         on_pick=_pair)
+            ui.anchor_here("ct_pairs", flt, view)
 ui.end_page(flt, view)

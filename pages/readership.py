@@ -40,7 +40,6 @@ ui.anchor_here("rd_growth", flt, view)
 
 dims = [d for d in DIMENSIONS if d != "theme"] + ["theme"]
 dimension = view.dimension if view.dimension in dims else "source"
-st.session_state["rd_dim"] = dimension
 
 
 def _on_dim() -> None:
@@ -48,25 +47,28 @@ def _on_dim() -> None:
     ui.set_url(flt, replace(view, dimension=None if new == "source" else new))
 
 
-st.subheader("Views by")
-st.segmented_control("Dimension", dims, key="rd_dim", on_change=_on_dim, label_visibility="collapsed",
-                     format_func=lambda d: ui.DIMENSION_LABELS[d])
-by = ui.query("views_by", flt, dimension, limit=20)
-if by.empty:
-    ui.empty_state(f"No views by {dimension} for this filter.", "")
-else:
-    ui.chart(charts.ranked_bars(by, "views_sum", value_title="total views"), "rd_by", by,
-             csv_name=f"views-by-{dimension}", on_pick=ui.drill_to(flt, view, dimension))
-ui.anchor_here("rd_by", flt, view, dimension=dimension)
-
-left, right = st.columns(2)
-with left:
-    st.subheader("Distribution of views")
-    dist = ui.query("views_distribution", flt, bins=30)
-    ui.chart(charts.views_histogram(dist), "rd_dist", dist, csv_name="views-distribution")
-with right:
-    st.subheader("Views against age")
-    age = ui.query("views_vs_age", flt, sample=2000)
-    ui.chart(charts.views_vs_age(age), "rd_age", age, csv_name="views-vs-age", on_pick=ui.open_article(flt, view))
-    st.caption("Click a dot to open the article.")
+# One tab at a time (in the link as section=): the page draws only the open one.
+section, tab = ui.sections("rd_section", {"views-by": "Views by source, author, topic …",
+                                          "distribution": "Distribution of views",
+                                          "age": "Views against age"}, flt, view)
+with tab:
+    if section == "views-by":
+        st.session_state["rd_dim"] = dimension
+        st.segmented_control("Dimension", dims, key="rd_dim", on_change=_on_dim, label_visibility="collapsed",
+                             format_func=lambda d: ui.DIMENSION_LABELS[d])
+        by = ui.query("views_by", flt, dimension, limit=20)
+        if by.empty:
+            ui.empty_state(f"No views by {dimension} for this filter.", "")
+        else:
+            ui.chart(charts.ranked_bars(by, "views_sum", value_title="total views"), "rd_by", by,
+                     csv_name=f"views-by-{dimension}", on_pick=ui.drill_to(flt, view, dimension))
+        ui.anchor_here("rd_by", flt, view, dimension=dimension)
+    elif section == "distribution":
+        dist = ui.query("views_distribution", flt, bins=30)
+        ui.chart(charts.views_histogram(dist), "rd_dist", dist, csv_name="views-distribution")
+    else:
+        age = ui.query("views_vs_age", flt, sample=2000)
+        ui.chart(charts.views_vs_age(age), "rd_age", age, csv_name="views-vs-age", on_pick=ui.open_article(flt, view))
+        st.caption("Click a dot to open the article.")
+        ui.anchor_here("rd_age", flt, view)
 ui.end_page(flt, view)

@@ -159,6 +159,19 @@ def test_click_on_a_point_lists_articles_then_one_opens(server, page):
     assert "article=" not in page.url
 
 
+def test_a_tab_opens_on_click_goes_into_the_link_and_survives_a_reload(server, page):
+    page.goto(f"{server}/readership?v=1")
+    _wait_for_chart(page, 3)
+    assert page.locator(".st-key-rd_age").count() == 0  # a closed tab is not drawn
+    page.get_by_role("tab", name="Views against age").click()
+    page.wait_for_url(re.compile(r"section=age"))
+    page.locator(".st-key-rd_age .scatterlayer .points path").first.wait_for(state="attached")
+    assert page.locator(".st-key-rd_by").count() == 0
+    page.reload()
+    page.locator(".st-key-rd_age .scatterlayer .points path").first.wait_for(state="attached")
+    assert page.get_by_role("tab", name="Views against age").get_attribute("aria-selected") == "true"
+
+
 def test_pasted_share_link_restores_the_view(server, page, browser):
     page.goto(f"{server}/countries?v=1&grain=quarter&country=RUS,CHN&drill_dim=country&drill_key=CHN")
     page.get_by_role("heading", name="Countries", level=1).wait_for()

@@ -108,9 +108,11 @@ def test_bad_values_are_dropped_with_a_notice(params, expected, notice):
 def test_view_state_round_trip_and_bad_values():
     view = ViewState(dimension="country", measure="share", compare=("RUS", "UKR"), drill_dimension="topic",
                      drill_key="ukraine-war", drill_period=dt.date(2023, 4, 1), period=dt.date(2023, 1, 1),
-                     article=123, sort="date", page=2)
+                     article=123, sort="date", page=2, section="age")
+    assert encode_view(view)["section"] == "age"
     assert decode_view(encode_view(view)) == (view, [])
     decoded, notices = decode_view(
-        {"dim": "planet", "article": "\u00b9", "page": "\u0662", "sort": "random", "period": "2023-13-01"}
+        {"dim": "planet", "article": "\u00b9", "page": "\u0662", "sort": "random", "period": "2023-13-01",
+         "section": "<script>"}
     )
-    assert decoded == ViewState() and len(notices) == 5
+    assert decoded == ViewState() and len(notices) == 6

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import plotly.express as px
+import plotly.colors
 import plotly.graph_objects as go
 
-PALETTE = px.colors.qualitative.Safe
+PALETTE = plotly.colors.qualitative.Safe  # colour-blind-safe
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
@@ -43,38 +43,46 @@ def empty_figure(message: str = "No data for this filter") -> go.Figure:
     return _style(fig, None, height=240)
 
 
+def _series_traces(data: pd.DataFrame, y: str, hover: str, **trace: Any) -> list[go.Scatter]:
+    """One Scatter per label (in label order), colours cycling through the palette; points carry [key, period].
+
+    Built on graph_objects rather than plotly.express: express re-shapes the frame on every call, which
+    cost the server about 80 ms per chart.
+    """
+    traces = []
+    for i, (label, part) in enumerate(data.groupby("label", sort=True)):
+        traces.append(go.Scatter(
+            x=part["period"], y=part[y], name=str(label), legendgroup=str(label),
+            customdata=part[["key", "period_iso"]].to_numpy(),
+            line=dict(color=PALETTE[i % len(PALETTE)]),
+            hovertemplate=f"{_hover_label(label)}<br>%{{x|%Y-%m-%d}}: {hover}<extra></extra>",
+            **trace,
+        ))
+    return traces
+
+
+def _hover_label(label: object) -> str:
+    """A trace name safe inside a hovertemplate (Plotly reads %{...} and <...> there)."""
+    return str(label).replace("%", "%%").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def volume_lines(df: pd.DataFrame, measure: str = "count", title: str | None = None) -> go.Figure:
     """Articles (or share of all articles) per period, one line per key. Points carry [key, period]."""
     y = "share" if measure == "share" else "articles"
     data = df.assign(period_iso=_iso(df["period"])).sort_values(["label", "period"])
-    fig = px.line(
-        data,
-        x="period",
-        y=y,
-        color="label",
-        markers=True,
-        custom_data=["key", "period_iso"],
-        color_discrete_sequence=PALETTE,
-        labels={"period": "", "articles": "articles", "share": "share of articles", "label": ""},
-    )
-    if measure == "share":
-        fig.update_yaxes(tickformat=".0%")
+    hover = "%{y:.1%} of articles" if measure == "share" else "%{y:,} articles"
+    fig = go.Figure(_series_traces(data, y, hover, mode="lines+markers"))
+    fig.update_yaxes(title="share of articles" if measure == "share" else "articles",
+                     tickformat=".0%" if measure == "share" else None)
     return _style(fig, title)
 
 
 def attention_area(df: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Stacked areas of the top keys over time (the overview's 'attention' chart)."""
     data = df.assign(period_iso=_iso(df["period"])).sort_values(["label", "period"])
-    fig = px.area(
-        data,
-        x="period",
-        y="articles",
-        color="label",
-        custom_data=["key", "period_iso"],
-        color_discrete_sequence=PALETTE,
-        labels={"period": "", "articles": "articles", "label": ""},
-    )
-    fig.update_traces(mode="lines+markers", marker=dict(size=5))
+    fig = go.Figure(_series_traces(data, "articles", "%{y:,} articles", mode="lines+markers",
+                                   stackgroup="attention", marker=dict(size=5)))
+    fig.update_yaxes(title="articles")
     return _style(fig, title)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 CODEC_VERSION = 1
@@ -20,6 +20,8 @@ GRAINS = ("day", "week", "month", "quarter", "year")
 DIMENSIONS = ("topic", "theme", "country", "person", "org", "source", "author")
 MEASURES = ("count", "share")
 SORTS = ("views", "date", "growth", "relevance")
+# The tab a page shows below its first charts (pages draw only the open tab; see trends.ui.sections).
+SECTIONS = ("views-by", "distribution", "age", "trends", "together")
 
 # Filter list field -> URL parameter name (singular, as a person would type it).
 _LIST_PARAMS = {
@@ -101,6 +103,7 @@ class ViewState:
     article: int | None = None  # the article opened in full
     sort: str | None = None
     page: int = 0
+    section: str | None = None  # the open tab of a page's lower half (None = its first tab)
 
 
 def _split(value: str) -> list[str]:
@@ -272,6 +275,11 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
             values["sort"] = p["sort"]
         else:
             notices.append(f"ignored sort={p['sort'][:20]!r}: use one of {', '.join(SORTS)}")
+    if "section" in p:
+        if p["section"] in SECTIONS:
+            values["section"] = p["section"]
+        else:
+            notices.append(f"ignored section={p['section'][:20]!r}: no such tab")
     if "page" in p:
         raw = p["page"].strip()
         if _is_ascii_digits(raw) and len(raw) < 7:
@@ -303,10 +311,12 @@ def encode_view(view: ViewState) -> dict[str, str]:
         out["sort"] = view.sort
     if view.page:
         out["page"] = str(view.page)
+    if view.section:
+        out["section"] = view.section
     return out
 
 
 FILTER_PARAM_NAMES = frozenset({"v", "from", "to", "grain", "q", "min_views", "synthetic", *_LIST_PARAMS.values()})
 VIEW_PARAM_NAMES = frozenset(
-    {"dim", "measure", "compare", "drill_dim", "drill_key", "drill_period", "period", "article", "sort", "page"}
+    {"dim", "measure", "compare", "drill_dim", "drill_key", "drill_period", "period", "article", "sort", "page", "section"}
 )

@@ -166,15 +166,22 @@ def page_key() -> str:
     return st.session_state.get("_page", "overview")
 
 
+SHARE_KEY = "share_open"
+
+
 def share_box(flt: Filter, view: ViewState) -> None:
     """The 'share this view' control: the full link to exactly this view, and its presenter form."""
     base = links.base_url(st.context.url)
     page = page_key()
-    with st.sidebar.expander("Share this view", icon=":material/share:", expanded=False):
-        st.caption("Anyone opening this link sees this page with these filters and selections.")
-        st.code(links.page_url(page, flt, view, base=base), language=None, wrap_lines=True)
-        st.caption("Presenter / embed (no menus, large type, iframe-ready):")
-        st.code(links.page_url(page, flt, view, base=base, embed=True), language=None, wrap_lines=True)
+    # Lazy (on_change="rerun"): the links are drawn only once it is opened, so a first visit does not
+    # load and run the code-block highlighter (about 0.2 s of browser time before the first chart).
+    box = st.sidebar.expander("Share this view", icon=":material/share:", key=SHARE_KEY, on_change="rerun")
+    if box.open:
+        with box:
+            st.caption("Anyone opening this link sees this page with these filters and selections.")
+            st.code(links.page_url(page, flt, view, base=base), language=None, wrap_lines=True)
+            st.caption("Presenter / embed (no menus, large type, iframe-ready):")
+            st.code(links.page_url(page, flt, view, base=base, embed=True), language=None, wrap_lines=True)
 
 
 # ------------------------------------------------------------------------------------------ sidebar
@@ -232,7 +239,8 @@ def _on_filter_change(bounds: tuple[dt.date | None, dt.date | None]) -> None:
     )
     view, _ = decode_view(raw)
     # A new filter invalidates the clicked point and paging, but keeps the page's own choices.
-    set_url(flt, ViewState(dimension=view.dimension, measure=view.measure, compare=view.compare, sort=view.sort))
+    set_url(flt, ViewState(dimension=view.dimension, measure=view.measure, compare=view.compare, sort=view.sort,
+                           section=view.section))
 
 
 def sidebar_filters(flt: Filter, info: dict | None) -> None:
@@ -379,6 +387,25 @@ def chart(fig, key: str, data: pd.DataFrame, *, csv_name: str, on_pick: Pick | N
     st.session_state["_anchor"] = key
     set_url(*target)
     st.rerun()
+
+
+def sections(key: str, labels: dict[str, str], flt: Filter, view: ViewState) -> tuple[str, Any]:
+    """Tabs for a page's lower half whose open tab is in the link (`section=`): (its slug, its container).
+
+    Only the open tab's content is drawn (the page checks the slug), so a first visit renders the top
+    charts without waiting for every chart below them; a shared link reopens the same tab.
+    """
+    slugs = list(labels)
+    active = view.section if view.section in labels else slugs[0]
+    st.session_state[key] = labels[active]  # the URL wins on every run, like the sidebar widgets
+
+    def _on_change() -> None:
+        label = st.session_state[key]
+        slug = next((s for s, lbl in labels.items() if lbl == label), slugs[0])
+        set_url(flt, replace(view, section=None if slug == slugs[0] else slug))
+
+    tabs = st.tabs(list(labels.values()), key=key, on_change=_on_change)
+    return active, tabs[slugs.index(active)]
 
 
 def drill_to(flt: Filter, view: ViewState, dimension: str | None) -> Pick:
