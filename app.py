@@ -55,6 +55,7 @@ def bootstrap_database() -> None:
         staging = db.with_name(db.name + ".demo-build")
         build_demo(staging, articles=3000, seed=7, progress=progress, processes=1)  # no worker re-runs this script
         os.replace(staging, db)
+        staging.with_name(staging.name + ".lock").unlink(missing_ok=True)  # the finished build's writer lock
         status.update(label="Demo corpus ready", state="complete")
     st.rerun()
 

@@ -233,18 +233,25 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
     notices: list[str] = []
     p = normalise_params(params)
     values: dict[str, object] = {}
-    for name in ("dimension", "drill_dimension"):
-        url_name = "dim" if name == "dimension" else "drill_dim"
+    choices = (  # URL name, ViewState field, allowed values, why a bad value is ignored
+        ("dim", "dimension", DIMENSIONS, "unknown dimension"),
+        ("drill_dim", "drill_dimension", DIMENSIONS, "unknown dimension"),
+        ("measure", "measure", MEASURES, "use count or share"),
+        ("sort", "sort", SORTS, f"use one of {', '.join(SORTS)}"),
+        ("section", "section", SECTIONS, "no such tab"),
+    )
+    for url_name, name, allowed, why in choices:
         if url_name in p:
-            if p[url_name] in DIMENSIONS:
+            if p[url_name] in allowed:
                 values[name] = p[url_name]
             else:
-                notices.append(f"ignored {url_name}={p[url_name][:20]!r}: unknown dimension")
-    if "measure" in p:
-        if p["measure"] in MEASURES:
-            values["measure"] = p["measure"]
-        else:
-            notices.append(f"ignored measure={p['measure'][:20]!r}: use count or share")
+                notices.append(f"ignored {url_name}={p[url_name][:20]!r}: {why}")
+    for name in ("drill_period", "period"):
+        if name in p:
+            try:
+                values[name] = _parse_date(p[name])
+            except ValueError:
+                notices.append(f"ignored {name}={p[name][:20]!r}: not a date")
     if "compare" in p:
         keys = _clean_keys(p["compare"], "compare", notices)
         if len(keys) > 6:
@@ -254,32 +261,12 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
         keys = _clean_keys(p["drill_key"].replace(",", "\\,"), "drill_key", notices)
         if keys:
             values["drill_key"] = keys[0]
-    if "drill_period" in p:
-        try:
-            values["drill_period"] = _parse_date(p["drill_period"])
-        except ValueError:
-            notices.append(f"ignored drill_period={p['drill_period'][:20]!r}: not a date")
-    if "period" in p:
-        try:
-            values["period"] = _parse_date(p["period"])
-        except ValueError:
-            notices.append(f"ignored period={p['period'][:20]!r}: not a date")
     if "article" in p:
         raw = p["article"].strip()
         if _is_ascii_digits(raw) and len(raw) <= 19:
             values["article"] = int(raw)
         else:
             notices.append(f"ignored article={raw[:20]!r}: not an article id")
-    if "sort" in p:
-        if p["sort"] in SORTS:
-            values["sort"] = p["sort"]
-        else:
-            notices.append(f"ignored sort={p['sort'][:20]!r}: use one of {', '.join(SORTS)}")
-    if "section" in p:
-        if p["section"] in SECTIONS:
-            values["section"] = p["section"]
-        else:
-            notices.append(f"ignored section={p['section'][:20]!r}: no such tab")
     if "page" in p:
         raw = p["page"].strip()
         if _is_ascii_digits(raw) and len(raw) < 7:
