@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from trends import links
+from trends import links, ui
 from trends.queries import QueryError
 from trends.store import StoreError, ensure_database, generation
 from trends.paths import resolve_db_path
@@ -66,6 +66,7 @@ pages = [
 ]
 try:
     page = st.navigation(pages)  # first, so the sidebar never shows Streamlit's file-name menu
+    st.session_state[ui.ROUTED_KEY] = True  # see trends.ui._route_through_app
     bootstrap_database()
     page.run()  # each page starts with ui.page_setup(): filters, share link, banner
 except (StoreError, QueryError, duckdb.Error) as exc:

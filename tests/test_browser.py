@@ -46,9 +46,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    _require_browser()
-    db = build_app_db(tmp_path_factory.mktemp("browser") / "app.duckdb")
+def app_db(tmp_path_factory) -> Path:
+    return build_app_db(tmp_path_factory.mktemp("browser") / "app.duckdb")
+
+
+def _start_server(db: Path, tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "TRENDS_DB": str(db)}
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+b")  # a file, so a full pipe never blocks it
@@ -70,13 +72,24 @@ def server(tmp_path_factory):
         proc.kill()
         log.seek(0)
         pytest.fail("streamlit did not start: " + log.read().decode(errors="replace")[-2000:])
-    yield base
+    return base, proc, log
+
+
+def _stop_server(proc, log) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="module")
+def server(app_db, tmp_path_factory):
+    _require_browser()
+    base, proc, log = _start_server(app_db, tmp_path_factory)
+    yield base
+    _stop_server(proc, log)
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +132,24 @@ def test_each_page_loads(server, page, path):
     page.get_by_text("Synthetic demo data.").wait_for()
     assert page.get_by_text("Synthetic demo data.").count() == 1
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_a_deep_link_as_a_fresh_servers_first_request_goes_through_the_router(app_db, tmp_path_factory, browser):
+    # Its own server: the shared one has already served "/" (which hides the problem).
+    base, proc, log = _start_server(app_db, tmp_path_factory)
+    try:
+        pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        pg.on("request", lambda r: REQUESTS.append(r.url))
+        pg.goto(f"{base}/countries?v=1&grain=quarter&section=together")
+        pg.get_by_role("heading", name="Countries", level=1).wait_for(timeout=30000)
+        nav = pg.locator("[data-testid='stSidebarNav']")
+        nav.get_by_text("Topics & themes").wait_for()  # the router's titles, not file names
+        assert nav.get_by_text("topics", exact=True).count() == 0 and nav.get_by_text("app", exact=True).count() == 0
+        pg.locator(".st-key-ct_pairs").wait_for()  # the view in the link: its tab is open
+        assert "grain=quarter" in pg.url and "section=together" in pg.url
+        pg.context.close()
+    finally:
+        _stop_server(proc, log)
 
 
 def test_world_map_draws_countries_from_the_local_topojson(server, page):

@@ -449,6 +449,7 @@ def page_setup(page: str) -> tuple[Filter, ViewState, dict | None]:
     The sidebar (filters, share link) is drawn by `end_page` / `stop` after the page's content, so the
     browser renders the first chart before the sidebar widgets (about 0.4 s sooner on a busy machine).
     """
+    _route_through_app()
     _keep_filters_across_pages(page)
     st.session_state["_page"] = page
     st.session_state["_panel_drawn"] = False
@@ -459,6 +460,27 @@ def page_setup(page: str) -> tuple[Filter, ViewState, dict | None]:
     st.session_state["_info"] = info
     synthetic_banner(info)
     return flt, view, info
+
+
+ROUTED_KEY = "_routed"  # set by app.py once its router has run in this session
+
+
+def _route_through_app() -> None:
+    """Rerun through app.py when Streamlit ran this page file on its own.
+
+    Streamlit decides per server process whether a `pages/` folder means its old file-name routing; only
+    the first run of app.py (its `st.navigation`) turns that off. So when the first request a fresh server
+    gets is a deep link (`/countries?...`, a shared link), Streamlit runs pages/countries.py directly:
+    no router, no wide layout, a menu of file names. Switch the old routing off and rerun; the URL, and
+    so the view, stays the same.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the old routing
+        return
+    if PagesManager.uses_pages_directory and not st.session_state.get(ROUTED_KEY):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def end_page(flt: Filter, view: ViewState, *, panel_fallback: bool = True) -> None:
