@@ -37,13 +37,7 @@ _LIST_PARAMS = {
 _LEGACY_NAMES = {
     "start": "from",
     "end": "to",
-    "sources": "source",
-    "authors": "author",
-    "topics": "topic",
-    "themes": "theme",
-    "countries": "country",
-    "people": "person",
-    "orgs": "org",
+    **_LIST_PARAMS,  # plural field names (sources=...) were the parameter names
     "organisations": "org",
     "query": "q",
     "minviews": "min_views",
