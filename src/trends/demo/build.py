@@ -17,15 +17,14 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from trends.demo.generator import DemoArticle, Generator, render_page
+from trends.parsing import Record
+from trends.paths import PACKAGE_DATA, SEED_PAGE
 
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, stage): one bar over the whole build
-
-SEED_PAGE_NAME = "seed-page-example.txt"
 
 
 @dataclass
@@ -56,19 +55,14 @@ class DemoSummary:
 
 def seed_page_path() -> Path:
     """The real example page: the repository's data/ copy when present, else the one shipped in the package."""
-    repo_copy = Path(__file__).resolve().parents[3] / "data" / SEED_PAGE_NAME
-    if repo_copy.is_file():
-        return repo_copy
-    return Path(str(resources.files("trends").joinpath("data/demo_seed_page.txt")))
+    return SEED_PAGE if SEED_PAGE.is_file() else PACKAGE_DATA / "demo_seed_page.txt"
 
 
-def _record(article: DemoArticle, views: int, observed_at, input_name: str, fmt: str):
-    from trends.parsing import Record
-
+def _record(article: DemoArticle, views: int, observed_at, input_name: str) -> Record:
     return Record(
         title=article.title, headline=article.headline, source=article.source, published=article.published,
         views=views, authors=list(article.authors), body=article.body, related=list(article.related),
-        input=input_name, format=fmt, synthetic=True, observed_at=observed_at,
+        input=input_name, format="demo-bulk", synthetic=True, observed_at=observed_at,
     )
 
 
@@ -119,7 +113,7 @@ def bulk_records(generator: Generator, scrape: int) -> Iterator:
         views = article.views if scrape == 0 else article.views_later
         if views is None:
             continue
-        yield _record(article, views, when, f"demo:{scrape_name(when)}/{article.relative_path}", "demo-bulk")
+        yield _record(article, views, when, f"demo:{scrape_name(when)}/{article.relative_path}")
 
 
 class _Progress:
@@ -216,9 +210,7 @@ def build_demo(
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """`trends demo`: build (or top up) the demo database and print what was done."""
-    if args.articles < 1:
-        raise ValueError(f"--articles must be at least 1 (got {args.articles})")
-    summary = build_demo(
+    summary = build_demo(  # Generator rejects --articles < 1 before the database is touched
         args.db, articles=args.articles, seed=args.seed, bulk=args.bulk, pages_dir=args.pages_dir,
         progress=not args.quiet,
     )

@@ -50,7 +50,6 @@ class DemoArticle:
     paragraphs: list[str]
     related: list[str]
     topic: str
-    views_text: str
 
     @property
     def title(self) -> str:
@@ -84,7 +83,7 @@ def format_views(views: int, style: int) -> str:
 
 def render_page(article: DemoArticle, views: int | None = None) -> str:
     """The article as a seed-format page (the format of tests/fixtures/page-example.txt)."""
-    views_line = article.views_text if views is None else format_views(views, article.index)
+    views_line = format_views(article.views if views is None else views, article.index)
     parts = [
         f"Main » News and comments » {article.published.year} » {article.title}",
         article.title,
@@ -99,7 +98,7 @@ def render_page(article: DemoArticle, views: int | None = None) -> str:
 
 
 class Generator:
-    """Makes the articles of one corpus; ``chunks()`` streams them, ``chunk(c)`` remakes any one."""
+    """Makes the articles of one corpus; ``chunks()`` streams them, ``_chunk(c)`` remakes any one."""
 
     def __init__(self, articles: int, seed: int = 7):
         if articles < 1:
@@ -183,7 +182,7 @@ class Generator:
                 DemoArticle(
                     index=start + i, source=w.sources[s], headline=headline, published=published,
                     views=views, views_later=later, authors=authors, paragraphs=paragraphs, related=[],
-                    topic=w.topic_keys[t], views_text=format_views(views, start + i),
+                    topic=w.topic_keys[t],
                 )
             )
         self._link_related(out, topics_l, rng)

@@ -126,7 +126,7 @@ def parse(
     elif kind == "jsonl":
         yield from parse_jsonl(data, name, columns)
     else:
-        yield from parse_parquet(path if path is not None else data, name, columns)
+        yield from parse_parquet(data, name, columns)  # already in memory: not read from disk again
 
 
 def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[str | Reject]:

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from trends.parsing.model import Record, RecordError, Reject, excerpt_of
 from trends.parsing.seed import check_date_range, parse_date, split_authors
+from trends.parsing.text import _decode_legacy
 
 FIELDS = (
     "title", "headline", "source", "published", "views", "authors", "body", "related", "url",
@@ -34,7 +35,6 @@ _ALIASES = {
     "url": ("url", "link"),
     "authors": ("authors", "author"),
 }
-MAX_TABLE_BYTES = 2 * 1024**3
 
 
 def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
@@ -158,9 +158,7 @@ def _views(value: Any) -> int | None:
         raise RecordError(f"non-numeric view count {value!r}")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, float):
-        if value != value:
-            return None
+    elif isinstance(value, float):  # NaN is caught above: _text(NaN) == ""
         if value != int(value):
             raise RecordError(f"non-numeric view count {value!r}")
         number = int(value)
@@ -235,14 +233,12 @@ def _rows_to_records(rows: Iterable[tuple[str, Any]], mapping: Mapping[str, str]
             yield Reject(name, str(exc), locator, excerpt_of(json.dumps(row, default=str, ensure_ascii=False)))
 
 
-def _decode_table(data: bytes, name: str) -> str:
+def _decode_table(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        from trends.parsing.text import _decode_legacy
-
         return _decode_legacy(data)
 
 
@@ -251,7 +247,7 @@ def _table_text(data: bytes, name: str, what: str) -> str | Reject:
     if b"\x00" in data[:8192]:
         return Reject(name, f"binary file, not {what} (contains NUL bytes)", excerpt=excerpt_of(data))
     try:
-        text = _decode_table(data, name)
+        text = _decode_table(data)
     except RecordError as exc:
         return Reject(name, str(exc), excerpt=excerpt_of(data))
     if not text.strip():
@@ -317,9 +313,11 @@ def parse_jsonl(data: bytes, name: str, mapping: Mapping[str, str]) -> Iterator[
     else:
         lines = ((i + 1, line) for i, line in enumerate(text.split("\n")))  # not splitlines(): U+2028 is text
         unit = "line"
-    state: dict[str, Any] = {"mapping": None}
+    full: dict[str, str] = {}  # the mapping, completed from the first object's keys
+    completed = False
 
     def rows() -> Iterator[tuple[str, Any]]:
+        nonlocal completed
         for number, raw in lines:
             locator = f"{unit}={number}"
             if isinstance(raw, str):
@@ -333,18 +331,12 @@ def parse_jsonl(data: bytes, name: str, mapping: Mapping[str, str]) -> Iterator[
             if not isinstance(raw, dict):
                 yield locator, Reject(name, f"JSON {unit} is a {type(raw).__name__}, not an object", locator, excerpt_of(str(raw)))
                 continue
-            if state["mapping"] is None:
-                state["mapping"] = effective_mapping(mapping, raw.keys())
+            if not completed:
+                full.update(effective_mapping(mapping, raw.keys()))
+                completed = True
             yield locator, raw
 
-    for locator, row in rows():
-        if isinstance(row, Reject):
-            yield row
-            continue
-        try:
-            yield record_from_row(row, state["mapping"], f"{name}#{locator}", "jsonl")
-        except RecordError as exc:
-            yield Reject(name, str(exc), locator, excerpt_of(json.dumps(row, default=str, ensure_ascii=False)))
+    yield from _rows_to_records(rows(), full, name, "jsonl")
 
 
 def parse_parquet(path: Path | bytes, name: str, mapping: Mapping[str, str]) -> Iterator[Record | Reject]:
