@@ -19,13 +19,6 @@ import streamlit as st
 from trends import queries
 from trends.store import generation
 
-CACHED = (
-    "volume", "rising_falling", "headline", "views_over_time", "top_articles", "views_by",
-    "views_distribution", "views_vs_age", "country_map", "co_mentions", "drilldown", "article",
-    "search", "facets", "summary", "new_since_last_ingest",
-)
-
-
 @st.cache_data(show_spinner=False, max_entries=1024, ttl=3600)
 def _call(name: str, generation_key: tuple, db_path: str, args: tuple, kwargs: tuple) -> Any:
     return getattr(queries, name)(db_path, *args, **dict(kwargs))

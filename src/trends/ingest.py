@@ -33,8 +33,9 @@ import pyarrow as pa
 
 from trends.parsing import Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping
 from trends.store import arrow_rows, insert_rows, stable_id, writer
+from trends.tagging.storage import TAG_SCHEMA, start_run, tag_rows
 
-EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTS = 0, 1
 MAX_SHOWN_REJECTS = 200  # reject lines printed per run (all are stored in the rejects table)
 
 
@@ -114,14 +115,6 @@ def _load_tagging():
     return tagging if hasattr(tagging, "extract") else None
 
 
-def _tag_tuples(tags) -> list[tuple]:
-    return [
-        (t.kind, t.key, t.label, int(t.mentions), float(t.score), getattr(t, "method", None) or "alias",
-         [list(map(int, s)) for s in (t.spans or [])])
-        for t in tags
-    ]
-
-
 class Tagger:
     """Runs `trends.tagging` over texts; its `tag_records` keeps a warm process pool for big batches."""
 
@@ -133,12 +126,12 @@ class Tagger:
     def active(self) -> bool:
         return self.tagging is not None
 
-    def tag(self, texts: list[str]) -> list[list[tuple]]:
+    def tag(self, texts: list[str]) -> list[list]:
         if not self.tagging or not texts:
             return [[] for _ in texts]
         if hasattr(self.tagging, "tag_records"):
-            return [_tag_tuples(tags) for tags in self.tagging.tag_records(texts, self.processes)]
-        return [_tag_tuples(self.tagging.extract(text)) for text in texts]
+            return self.tagging.tag_records(texts, self.processes)
+        return [self.tagging.extract(text) for text in texts]
 
 
 # ------------------------------------------------------------------------------------------- arrow rows
@@ -157,11 +150,6 @@ _SNAPSHOT_SCHEMA = pa.schema([
 ])
 _RELATED_SCHEMA = pa.schema([
     ("article_id", pa.int64()), ("position", pa.int32()), ("title", pa.string()), ("title_key", pa.string()),
-])
-_TAG_SCHEMA = pa.schema([
-    ("article_id", pa.int64()), ("kind", pa.string()), ("key", pa.string()), ("label", pa.string()),
-    ("mentions", pa.int32()), ("score", pa.float64()), ("method", pa.string()),
-    ("spans", pa.list_(pa.list_(pa.int32()))), ("published", pa.date32()),
 ])
 _REJECT_SCHEMA = pa.schema([
     ("run_id", pa.int32()), ("input", pa.string()), ("record", pa.string()), ("reason", pa.string()),
@@ -190,12 +178,8 @@ class _Run:
         # of DuckDB checkpointing every ~16 MB mid-run, which roughly halves the cost of each batch commit.
         con.execute("SET checkpoint_threshold = '4GB'")
         con.execute("BEGIN TRANSACTION")
-        con.execute("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running'")
-        self.run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()[0]
-        con.execute(
-            "INSERT INTO ingest_runs (run_id, command, inputs, started_at, status) VALUES (?, ?, ?, ?, 'running')",
-            [self.run_id, command, inputs[:2000], self.now],
-        )
+        # started_at is the run's clock: "new since the last ingest" compares first_seen with it.
+        self.run_id = start_run(con, command, inputs, started_at=self.now)
         con.execute("COMMIT")
         self.summary.run_id = self.run_id
 
@@ -252,10 +236,10 @@ class _Run:
 
         new_rows, changed_rows, snapshots, view_updates, seen_ids, related_rows, to_tag = [], [], [], [], [], [], []
         counts = {"new": 0, "updated": 0, "unchanged": 0}
+        tag_now = now if self.tagger.active else None
         for rec, identity, aid, chash in prepared:
             observed = rec.observed_at or now
             old = existing.get(aid)
-            tag_now = now if self.tagger.active else None
             row = (
                 aid, identity, rec.url, rec.source, rec.title, rec.headline, rec.published, list(rec.authors),
                 rec.body, len(rec.body.split()), rec.language, chash, rec.views,
@@ -271,18 +255,18 @@ class _Run:
                 to_tag.append((aid, rec))
                 continue
             old_hash, old_views, old_observed, first_seen = old
-            changed = False
+            views_changed = rec.views is not None and rec.views != old_views
+            if views_changed:
+                snapshots.append((aid, observed, rec.views, run_id))
             if old_hash != chash:
-                changed = True
-                changed_rows.append(row[:14] + (first_seen,) + row[15:])
+                # Rewritten in full (delete + insert keeps every column right, list columns included).
+                views, views_at = (rec.views, observed) if views_changed else (old_views, old_observed)
+                changed_rows.append(row[:12] + (views, views_at, first_seen) + row[15:])
                 related_rows.extend((aid, i, t, normalise_title(t)) for i, t in enumerate(rec.related))
                 to_tag.append((aid, rec))
-            if rec.views is not None and rec.views != old_views:
-                changed = True
-                snapshots.append((aid, observed, rec.views, run_id))
-                if old_observed is None or observed >= old_observed:
-                    view_updates.append((aid, observed, rec.views, run_id))
-            if changed:
+            elif views_changed and (old_observed is None or observed >= old_observed):
+                view_updates.append((aid, observed, rec.views, run_id))
+            if views_changed or old_hash != chash:
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
@@ -290,21 +274,8 @@ class _Run:
 
         insert_rows(con, "articles", _ARTICLE_SCHEMA, new_rows)
         if changed_rows:
-            ids = [(r[0], now, None, run_id) for r in changed_rows]
-            self._delete_for(ids, ("related", "tags"))
-            # Rewrite changed articles (delete + insert keeps every column right, list columns included).
-            view_state = {aid: (obs, v) for aid, obs, v, _ in view_updates}
-            self._delete_for(ids, ("articles",))
-            keep = []
-            for r in changed_rows:
-                old_hash, old_views, old_observed, first_seen = existing[r[0]]
-                views, observed = (r[12], r[13]) if r[12] is not None else (old_views, old_observed)
-                if r[0] not in view_state and r[12] is not None and r[12] == old_views:
-                    observed = old_observed
-                keep.append(r[:12] + (views, observed) + r[14:])
-            insert_rows(con, "articles", _ARTICLE_SCHEMA, keep)
-            changed_ids = {r[0] for r in changed_rows}
-            view_updates = [u for u in view_updates if u[0] not in changed_ids]
+            self._delete_for([(r[0], now, None, run_id) for r in changed_rows], ("related", "tags", "articles"))
+            insert_rows(con, "articles", _ARTICLE_SCHEMA, changed_rows)
         if view_updates:
             self._update_from(
                 view_updates, "UPDATE articles SET views = u.views, views_observed_at = u.observed_at, "
@@ -318,12 +289,8 @@ class _Run:
         insert_rows(con, "related", _RELATED_SCHEMA, related_rows)
         if to_tag:
             tag_lists = self.tagger.tag([rec.title + "\n\n" + rec.body for _, rec in to_tag])
-            tag_rows = [
-                (aid, kind, key, label, mentions, score, method, spans, rec.published)
-                for (aid, rec), tags in zip(to_tag, tag_lists)
-                for kind, key, label, mentions, score, method, spans in tags
-            ]
-            insert_rows(con, "tags", _TAG_SCHEMA, tag_rows)
+            rows = [row for (aid, rec), tags in zip(to_tag, tag_lists) for row in tag_rows(aid, rec.published, tags)]
+            insert_rows(con, "tags", TAG_SCHEMA, rows)
         insert_rows(con, "rejects", _REJECT_SCHEMA, self._reject_rows(rejects))
         con.execute("COMMIT")
         self.summary.new += counts["new"]
@@ -364,13 +331,12 @@ class _Run:
         return s
 
 
-def resolve_related(con) -> int:
+def resolve_related(con) -> None:
     """Point "Read also" titles at articles whose headline (or full title) has the same normalised key.
 
     Runs over every unresolved link, so new articles resolve old links and new links resolve to old
-    articles. Returns how many links were resolved.
+    articles.
     """
-    before = con.execute("SELECT count(*) FROM related WHERE target_id IS NOT NULL").fetchone()[0]
     key_headline = _SQL_TITLE_KEY.format(col="headline")
     key_title = _SQL_TITLE_KEY.format(col="title")
     con.execute(
@@ -387,7 +353,6 @@ def resolve_related(con) -> int:
         WHERE related.target_id IS NULL AND related.title_key = k.key AND related.article_id <> k.article_id
         """
     )
-    return con.execute("SELECT count(*) FROM related WHERE target_id IS NOT NULL").fetchone()[0] - before
 
 
 # ------------------------------------------------------------------------------------------- public API

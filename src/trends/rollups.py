@@ -1,7 +1,7 @@
 """Daily roll-ups the read side answers unfiltered time series from (write side, end of a writer block).
 
 At a million articles, counting tags per period from the raw tables takes seconds; the same counts
-summed from per-day roll-ups take milliseconds. `build_rollups(con)` recreates three small derived
+summed from per-day roll-ups take milliseconds. `build_rollups(con)` recreates the small derived
 tables and records a signature of the data they were built from; the queries use them only while
 that signature still matches the database (and only for filters that are just a date range and the
 synthetic switch), so a writer that forgets to rebuild makes answers slower, never wrong.
@@ -54,10 +54,10 @@ _BUILD = [
        FROM (SELECT published, synthetic, views, unnest(list_distinct(authors)) AS author
              FROM articles WHERE published IS NOT NULL)
        GROUP BY ALL ORDER BY day""",
-    """CREATE OR REPLACE TABLE rollup_pairs AS
+    f"""CREATE OR REPLACE TABLE rollup_pairs AS
        WITH t AS (SELECT DISTINCT t.article_id, t.published, t.kind, t.key, a.synthetic
                   FROM about_tags t JOIN articles a ON a.article_id = t.article_id
-                  WHERE t.published IS NOT NULL AND t.kind IN ('country', 'person'))
+                  WHERE t.published IS NOT NULL AND t.kind IN {PAIR_KINDS!r})
        SELECT x.published AS day, x.kind, x.key AS a, y.key AS b, x.synthetic, count(*) AS together
        FROM t x JOIN t y ON x.article_id = y.article_id AND x.kind = y.kind AND x.key < y.key
        GROUP BY ALL ORDER BY x.kind, day""",

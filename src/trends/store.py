@@ -25,7 +25,6 @@ Tables (schema version ``SCHEMA_VERSION``):
   ``title + "\\n\\n" + body``; ``published`` is copied from the article so time series need no join.
 - ``ingest_runs``: one row per ingest/retag/demo run with its counts and status.
 - ``rejects(run_id, input, record, reason, excerpt, rejected_at)``: every input that was not stored, and why.
-- ``themes(key, label, top_terms, weight, articles, fitted_at)``: the fitted theme model's themes.
 - ``about_tags`` (a view): the tags whose score reaches ``trends.tagging.ABOUT_THRESHOLD``; every count on
   the dashboard is over these, so a passing mention does not make an article \"about\" a country.
 - ``themes(key, label, top_terms, weight, articles, fitted_at)``: the NMF theme model fitted on the corpus
@@ -339,15 +338,12 @@ def _open_generation(gen: Generation) -> duckdb.DuckDBPyConnection:
     # An in-memory instance that ATTACHes the file: duckdb's per-path instance cache would otherwise hand
     # back the old, already-open inode after a writer has swapped a new file in.
     con = duckdb.connect(":memory:", config=READ_CONFIG)
-    try:
-        con.execute("ATTACH ? AS db (READ_ONLY)", [gen.path])
-    except duckdb.Error:
-        try:  # older duckdb versions do not bind ATTACH paths
-            con.execute(f"ATTACH '{gen.path.replace(chr(39), chr(39) * 2)}' AS db (READ_ONLY)")
-        except duckdb.Error as exc:
-            con.close()
-            raise StoreError(f"cannot open {gen.path} for reading: {str(exc).splitlines()[0]}") from exc
-    load_fts(con)
+    try:  # ATTACH cannot take a bound parameter for the path: a quoted literal, quotes doubled
+        con.execute(f"ATTACH '{gen.path.replace(chr(39), chr(39) * 2)}' AS db (READ_ONLY)")
+    except duckdb.Error as exc:
+        con.close()
+        raise StoreError(f"cannot open {gen.path} for reading: {str(exc).splitlines()[0]}") from exc
+    load_fts(con)  # once per instance: its cursors share the loaded extension
     return con
 
 
@@ -372,6 +368,5 @@ def read_cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
             _read_instances[gen.path] = inst
         cursor = inst[1].cursor()
     cursor.execute("USE db")
-    load_fts(cursor)
     cached[gen.path] = (gen, cursor)
     return cursor

@@ -115,12 +115,13 @@ def set_theme_counts(con) -> None:
     )
 
 
-def start_run(con, command: str, inputs: str) -> int:
+def start_run(con, command: str, inputs: str, started_at: dt.datetime | None = None) -> int:
+    """A new row in ingest_runs (status 'running'); a run left 'running' by a crash becomes 'interrupted'."""
     con.execute("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running'")
     run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()[0]
     con.execute(
         "INSERT INTO ingest_runs (run_id, command, inputs, started_at, status) VALUES (?, ?, ?, ?, 'running')",
-        [run_id, command, inputs[:2000], dt.datetime.now()],
+        [run_id, command, inputs[:2000], started_at or dt.datetime.now()],
     )
     return int(run_id)
 
