@@ -297,7 +297,6 @@ def encode_view(view: ViewState) -> dict[str, str]:
     return out
 
 
-FILTER_PARAM_NAMES = frozenset({"v", "from", "to", "grain", "q", "min_views", "synthetic", *_LIST_PARAMS.values()})
 VIEW_PARAM_NAMES = frozenset(
     {"dim", "measure", "compare", "drill_dim", "drill_key", "drill_period", "period", "article", "sort", "page", "section"}
 )

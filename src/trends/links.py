@@ -68,10 +68,6 @@ def page_url(
     return f"{base.rstrip('/')}/{path}" + (f"?{query}" if query else "")
 
 
-def article_url(article_id: int, flt: Filter | None = None, *, base: str = DEFAULT_BASE) -> str:
-    return page_url("articles", flt or Filter(), ViewState(article=article_id), base=base)
-
-
 def static_url(base: str = DEFAULT_BASE) -> str:
     """Where Streamlit serves ./static (used as Plotly's topojsonURL so maps work offline)."""
     return f"{base.rstrip('/')}/app/static/"

@@ -11,7 +11,7 @@ from trends.queries.articles import article, drilldown, new_since_last_ingest, s
 from trends.queries.overview import facets, summary
 from trends.queries.readership import top_articles, views_by, views_distribution, views_over_time, views_vs_age
 from trends.queries.relations import co_mention_matrix, co_mentions
-from trends.queries.timeseries import comparison_windows, country_map, headline, rising_falling, top_keys, volume
+from trends.queries.timeseries import comparison_windows, country_map, headline, rising_falling, volume
 
 __all__ = [
     "QueryError",
@@ -31,7 +31,6 @@ __all__ = [
     "snippet",
     "summary",
     "top_articles",
-    "top_keys",
     "views_by",
     "views_distribution",
     "views_over_time",

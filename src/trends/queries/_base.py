@@ -31,6 +31,18 @@ GRAIN_SQL = {
 assert set(GRAIN_SQL) == set(GRAINS)
 
 _PANDAS_FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}
+_GRAIN_OFFSET = {
+    "day": pd.DateOffset(days=1),
+    "week": pd.DateOffset(weeks=1),
+    "month": pd.DateOffset(months=1),
+    "quarter": pd.DateOffset(months=3),
+    "year": pd.DateOffset(years=1),
+}
+
+
+def grain_offset(grain: str) -> pd.DateOffset:
+    """The length of one grain period."""
+    return _GRAIN_OFFSET[grain]
 
 
 class QueryError(ValueError):
@@ -89,12 +101,12 @@ def period_range(first: dt.date | None, last: dt.date | None, grain: str) -> pd.
     return pd.date_range(start, end, freq=_PANDAS_FREQ[grain], name="period")
 
 
-def where_clause(flt: Filter, p: Params, alias: str = "a", *, skip: frozenset[str] = frozenset()) -> str:
-    """The filter as a boolean SQL expression over the articles table aliased ``alias``.
+def where_clause(flt: Filter, p: Params, *, skip: frozenset[str] = frozenset()) -> str:
+    """The filter as a boolean SQL expression over the articles table aliased ``a``.
 
     ``skip`` names filter parts to leave out (facets ignore their own dimension's selection).
     """
-    a = alias
+    a = "a"
     parts: list[str] = []
     if flt.date_from and "date" not in skip:
         parts.append(f"{a}.published >= {p(flt.date_from)}")
@@ -122,14 +134,22 @@ def where_clause(flt: Filter, p: Params, alias: str = "a", *, skip: frozenset[st
 
 def _tag_dates(flt: Filter, p: Params, skip: frozenset[str]) -> str:
     """Date bounds repeated on the tag rows (they carry ``published``), so the semi-join set stays small."""
-    if "date" in skip:
-        return ""
+    return "" if "date" in skip else range_sql(flt, p, "published")
+
+
+def range_sql(flt: Filter, p: Params, column: str) -> str:
+    """`` AND column >= from AND column <= to`` for the filter's date range (empty when it has none)."""
     sql = ""
     if flt.date_from:
-        sql += f" AND published >= {p(flt.date_from)}"
+        sql += f" AND {column} >= {p(flt.date_from)}"
     if flt.date_to:
-        sql += f" AND published <= {p(flt.date_to)}"
+        sql += f" AND {column} <= {p(flt.date_to)}"
     return sql
+
+
+def rollup_scope(flt: Filter, p: Params) -> str:
+    """The conditions on a daily roll-up table (``day``, ``synthetic``) for a roll-up-eligible filter."""
+    return _synthetic_sql(flt) + range_sql(flt, p, "day")
 
 
 def has_search_index(cur: duckdb.DuckDBPyConnection) -> str | None:
@@ -269,21 +289,15 @@ def counted_rows(
     *,
     keys: tuple[str, ...] | None = None,
     skip: frozenset[str] = frozenset(),
-    dated: bool = True,
 ) -> str:
     """SQL with columns ``published, key, label, n``: sum ``n`` per group to count matching articles.
 
     From the daily roll-ups when the filter allows (one row per day and key), else one row per
-    (article, key) from the raw tables. ``dated=False`` leaves the filter's date range to the caller.
+    (article, key) from the raw tables.
     """
     check_dimension(dimension)
-    f = flt if dated else flt.replace(date_from=None, date_to=None)
     if use_rollups(flt, skip):
-        conds = _synthetic_sql(f)
-        if f.date_from:
-            conds += f" AND day >= {p(f.date_from)}"
-        if f.date_to:
-            conds += f" AND day <= {p(f.date_to)}"
+        conds = rollup_scope(flt, p)
         if dimension in TAG_KINDS:
             if keys is not None:
                 conds += f" AND key IN (SELECT unnest({p(list(keys))}::VARCHAR[]))"
@@ -297,29 +311,21 @@ def counted_rows(
             f"WHERE {column} IS NOT NULL{conds}"
         )
     # tag rows carry `published`, so the date range needs no join with articles
-    undated = f.replace(date_from=None, date_to=None)
+    undated = flt.replace(date_from=None, date_to=None)
     rows = dimension_rows(dimension, p, where_clause(undated, p, skip=skip), keys=keys)
-    bounds = ""
-    if f.date_from:
-        bounds += f" AND published >= {p(f.date_from)}"
-    if f.date_to:
-        bounds += f" AND published <= {p(f.date_to)}"
-    return f"SELECT published, key, label, 1 AS n FROM ({rows}) WHERE published IS NOT NULL{bounds}"
+    return f"SELECT published, key, label, 1 AS n FROM ({rows}) WHERE published IS NOT NULL{range_sql(flt, p, 'published')}"
 
 
-def total_rows(flt: Filter, p: Params, *, dated: bool = True) -> str:
+def total_rows(flt: Filter, p: Params) -> str:
     """SQL with columns ``published, n, views, source``: every matching article (or day of them)."""
-    f = flt if dated else flt.replace(date_from=None, date_to=None)
     if use_rollups(flt):
-        conds = _synthetic_sql(f)
-        if f.date_from:
-            conds += f" AND day >= {p(f.date_from)}"
-        if f.date_to:
-            conds += f" AND day <= {p(f.date_to)}"
-        return f"SELECT day AS published, articles AS n, views_sum AS views, source FROM rollup_articles WHERE TRUE{conds}"
+        return (
+            f"SELECT day AS published, articles AS n, views_sum AS views, source FROM rollup_articles "
+            f"WHERE TRUE{rollup_scope(flt, p)}"
+        )
     return (
         f"SELECT a.published, 1 AS n, coalesce(a.views, 0) AS views, a.source FROM articles a "
-        f"WHERE a.published IS NOT NULL AND {where_clause(f, p)}"
+        f"WHERE a.published IS NOT NULL AND {where_clause(flt, p)}"
     )
 
 

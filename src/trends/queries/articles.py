@@ -10,15 +10,16 @@ import pandas as pd
 
 from trends.filters import SORTS, Filter
 from trends.queries._base import (
-    TAG_KINDS,
     Params,
     QueryError,
+    TAG_KINDS,
     _current_indexed,
     bm25_hits,
     check_dimension,
     cursor,
     fetch_df,
     fetch_one,
+    grain_offset,
     grain_sql,
     period_start,
     rollups_ready,
@@ -38,9 +39,7 @@ def _page(page: int, page_size: int) -> tuple[int, int]:
 
 def _period_end(start: dt.date, grain: str) -> dt.date:
     """The day after the grain period that starts at ``start``."""
-    offset = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
-              "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}[grain]
-    return (pd.Timestamp(start) + offset).date()
+    return (pd.Timestamp(start) + grain_offset(grain)).date()
 
 
 def _key_condition(dimension: str, key: str, p: Params, dates: str = "") -> str:

@@ -7,18 +7,16 @@ import os
 import pandas as pd
 
 from trends.filters import Filter
-from trends.queries._base import TAG_KINDS, Params, check_dimension, counted_rows, cursor, fetch_df, rollups_ready
-
-# A widget for a dimension lists keys as if that dimension were not yet filtered, so a user can add more.
-_SKIP_FOR = {"source": "source", "author": "author", **{k: k for k in TAG_KINDS}}
-
+from trends.queries._base import Params, check_dimension, counted_rows, cursor, fetch_df, rollups_ready
 
 def facets(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int = 50) -> pd.DataFrame:
     """The dimension's keys with their matching-article counts (ignoring the dimension's own selection)."""
     check_dimension(dimension)
     cur = cursor(db_path)
     p = Params()
-    rows = counted_rows(flt, dimension, p, skip=frozenset({_SKIP_FOR[dimension]}))
+    # As if the dimension were not yet filtered (a widget lists keys a user can add); filter parts are
+    # named after their dimension.
+    rows = counted_rows(flt, dimension, p, skip=frozenset({dimension}))
     df = fetch_df(
         cur,
         f"SELECT key, min(label) AS label, sum(n) AS articles FROM ({rows}) "

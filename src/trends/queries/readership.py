@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from trends.filters import Filter
+from trends.queries.articles import growth_sql
 from trends.queries._base import (
     Params,
     QueryError,
@@ -18,13 +19,15 @@ from trends.queries._base import (
     date_bounds,
     dimension_rows,
     fetch_df,
-    total_rows,
-    use_rollups,
     grain_sql,
     period_expr,
     period_range,
+    rollup_scope,
+    total_rows,
+    use_rollups,
     where_clause,
 )
+from trends.rollups import VIEW_BUCKETS_PER_E
 
 TOP_BY = ("views", "growth")
 
@@ -64,18 +67,11 @@ def views_over_time(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
 
 def _period_medians_from_rollups(cur, flt: Filter) -> pd.DataFrame:
     """Median views per period interpolated from the daily views histogram (see _median_from_histogram)."""
-    from trends.rollups import VIEW_BUCKETS_PER_E
-
     p = Params()
-    conds = "" if flt.synthetic else " AND NOT synthetic"
-    if flt.date_from:
-        conds += f" AND day >= {p(flt.date_from)}"
-    if flt.date_to:
-        conds += f" AND day <= {p(flt.date_to)}"
     hist = fetch_df(
         cur,
         f"SELECT {period_expr(flt.grain, 'day')} AS period, bucket, sum(articles) AS n FROM rollup_article_views "
-        f"WHERE TRUE{conds} GROUP BY ALL ORDER BY period, bucket",
+        f"WHERE TRUE{rollup_scope(flt, p)} GROUP BY ALL ORDER BY period, bucket",
         p,
     )
     rows = [
@@ -92,8 +88,6 @@ def top_articles(db_path: str | os.PathLike, flt: Filter, by: str = "views", lim
     cur = cursor(db_path)
     p = Params()
     where = where_clause(flt, p)
-    from trends.queries.articles import growth_sql
-
     growth = growth_sql()
     if by == "views":
         sql = f"""
@@ -154,16 +148,6 @@ def views_by(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int
 def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.DataFrame:
     """Counts and sums exact from the daily roll-ups; the median interpolated from the views histogram
     (see `_median_from_histogram`)."""
-    from trends.rollups import VIEW_BUCKETS_PER_E
-
-    def bounds(p: Params) -> str:
-        conds = "" if flt.synthetic else " AND NOT synthetic"
-        if flt.date_from:
-            conds += f" AND day >= {p(flt.date_from)}"
-        if flt.date_to:
-            conds += f" AND day <= {p(flt.date_to)}"
-        return conds
-
     p = Params()
     if dimension in TAG_KINDS:
         sums = f"SELECT key, label, articles, views_sum, day, synthetic FROM rollup_tags WHERE kind = {p(dimension)}"
@@ -174,7 +158,7 @@ def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.D
     top = fetch_df(
         cur,
         f"SELECT key, min(label) AS label, sum(articles) AS articles, sum(views_sum) AS views_sum FROM ({sums}) "
-        f"WHERE TRUE{bounds(p)} GROUP BY key ORDER BY views_sum DESC, key LIMIT {p(int(limit))}",
+        f"WHERE TRUE{rollup_scope(flt, p)} GROUP BY key ORDER BY views_sum DESC, key LIMIT {p(int(limit))}",
         p,
     )
     if top.empty:
@@ -183,7 +167,7 @@ def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.D
     p2 = Params()
     hist = fetch_df(
         cur,
-        f"SELECT key, bucket, sum(articles) AS n FROM rollup_tag_views WHERE kind = {p2(dimension)}{bounds(p2)} "
+        f"SELECT key, bucket, sum(articles) AS n FROM rollup_tag_views WHERE kind = {p2(dimension)}{rollup_scope(flt, p2)} "
         f"AND key IN (SELECT unnest({p2(list(top['key']))}::VARCHAR[])) GROUP BY ALL ORDER BY key, bucket",
         p2,
     )

@@ -9,13 +9,15 @@ import pandas as pd
 
 from trends.filters import Filter
 from trends.queries._base import (
-    TAG_KINDS,
     Params,
     QueryError,
+    TAG_KINDS,
     counted_rows,
     cursor,
     fetch_df,
     fetch_one,
+    range_sql,
+    rollup_scope,
     total_rows,
     use_rollups,
     where_clause,
@@ -51,13 +53,8 @@ def co_mentions(
     p = Params()
     order_sql = {"together": "together DESC", "lift": "lift DESC", "pmi": "lift DESC"}[order]
     if kind in PAIR_KINDS and use_rollups(flt):
-        pair_scope = "" if flt.synthetic else " AND NOT synthetic"
-        if flt.date_from:
-            pair_scope += f" AND day >= {p(flt.date_from)}"
-        if flt.date_to:
-            pair_scope += f" AND day <= {p(flt.date_to)}"
         pairs = (
-            f"SELECT a, b, sum(together) AS together FROM rollup_pairs WHERE kind = {p(kind)}{pair_scope} "
+            f"SELECT a, b, sum(together) AS together FROM rollup_pairs WHERE kind = {p(kind)}{rollup_scope(flt, p)} "
             f"GROUP BY ALL HAVING sum(together) >= {p(int(min_count))}"
         )
         singles = f"SELECT key, min(label) AS label, sum(n) AS n FROM ({counted_rows(flt, kind, p)}) GROUP BY key"
@@ -65,10 +62,7 @@ def co_mentions(
     else:
         where = where_clause(flt.replace(date_from=None, date_to=None), p)
         scope = "" if where == "TRUE" else f" AND article_id IN (SELECT a.article_id FROM articles a WHERE {where})"
-        if flt.date_from:
-            scope += f" AND published >= {p(flt.date_from)}"
-        if flt.date_to:
-            scope += f" AND published <= {p(flt.date_to)}"
+        scope += range_sql(flt, p, "published")
         head = f"t AS (SELECT DISTINCT article_id, key, label FROM about_tags WHERE kind = {p(kind)}{scope}), "
         singles = "SELECT key, min(label) AS label, count(*) AS n FROM t GROUP BY key"
         pairs = (

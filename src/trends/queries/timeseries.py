@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from trends.filters import Filter
+from trends.filters import MEASURES, Filter
 from trends.queries._base import (
     Params,
     QueryError,
@@ -19,13 +19,13 @@ from trends.queries._base import (
     date_bounds,
     fetch_df,
     fetch_one,
+    grain_offset,
     grain_sql,
     period_expr,
     period_range,
     total_rows,
 )
 
-MEASURES = ("count", "share")
 MAX_COMPARE = 6
 
 _VOLUME_COLUMNS = ["period", "key", "label", "articles", "total", "share"]
@@ -50,16 +50,6 @@ def _key_counts(cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None) 
     df = fetch_df(cur, sql, p)
     df["period"] = pd.to_datetime(df["period"])
     return df
-
-
-def top_keys(cur, flt: Filter, dimension: str, top_n: int) -> list[str]:
-    """The dimension's keys with the most matching articles in the filter's range (ties by key)."""
-    p = Params()
-    sql = (
-        f"SELECT key FROM ({counted_rows(flt, dimension, p)}) GROUP BY key "
-        f"ORDER BY sum(n) DESC, key LIMIT {p(int(top_n))}"
-    )
-    return [r[0] for r in cur.execute(sql, p.values).fetchall()]
 
 
 def volume(
@@ -94,8 +84,6 @@ def _volume_frame(
     first, last = date_bounds(cur, flt)
     periods = period_range(first, last, flt.grain)
     totals = _totals(cur, flt).reindex(periods, fill_value=0)
-    if keys is not None and not keys:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _volume_dtypes().items()})
     counts = _key_counts(cur, flt, dimension, keys)
     if keys is None:
         sizes = counts.groupby("key")["articles"].sum().reset_index()
@@ -140,28 +128,17 @@ def comparison_windows(cur, flt: Filter) -> tuple[dt.date, dt.date, dt.date, dt.
     the current window is the last grain period (e.g. the last month) ending on the newest article.
     The previous window has the same length and ends the day before the current one starts.
     """
-    _, last = date_bounds(cur, flt)
-    end = flt.date_to or last
+    end = flt.date_to or date_bounds(cur, flt)[1]
     if end is None:
         return None
     if flt.date_from:
         start = flt.date_from
     else:
-        start = (pd.Timestamp(end) - _grain_offset(flt.grain) + pd.Timedelta(days=1)).date()
+        start = (pd.Timestamp(end) - grain_offset(flt.grain) + pd.Timedelta(days=1)).date()
     length = (end - start).days + 1
     prev_end = start - dt.timedelta(days=1)
     prev_start = prev_end - dt.timedelta(days=length - 1)
     return start, end, prev_start, prev_end
-
-
-def _grain_offset(grain: str) -> pd.DateOffset:
-    return {
-        "day": pd.DateOffset(days=1),
-        "week": pd.DateOffset(weeks=1),
-        "month": pd.DateOffset(months=1),
-        "quarter": pd.DateOffset(months=3),
-        "year": pd.DateOffset(years=1),
-    }[grain]
 
 
 def headline(db_path: str | os.PathLike, flt: Filter) -> dict:
@@ -260,7 +237,7 @@ def rising_falling(
     periods_in_current = max(len(period_range(start, end, flt.grain)), 1)
     history_periods = period_range(first, start - dt.timedelta(days=1), flt.grain) if first else []
     # drop a history period that overlaps the current window's first period (partial)
-    history_periods = [x for x in history_periods if x.date() < start and (x + _grain_offset(flt.grain)).date() <= start]
+    history_periods = [x for x in history_periods if x.date() < start and (x + grain_offset(flt.grain)).date() <= start]
     z = {}
     if len(history_periods) >= 2:
         hist["period"] = pd.to_datetime(hist["period"])
