@@ -83,14 +83,19 @@ def _strip(label: str, start: int) -> tuple[str, int]:
         label, start = label[m.end():], start + m.end()
 
 
-def discover(text: str, taken: list[tuple[int, int]]) -> list[tuple[str, str, int, int, str | None]]:
-    """(kind, label, start, end, acronym) for names on no list; ``taken`` are spans of curated hits to skip."""
+def discover(
+    text: str, taken: list[tuple[int, int]], headlines: dict[int, bool] | None = None
+) -> list[tuple[str, str, int, int, str | None]]:
+    """(kind, label, start, end, acronym) for names on no list; ``taken`` are spans of curated hits to skip.
+
+    ``headlines`` is the caller's cache of `line_is_headline` answers for this text, if it has one.
+    """
 
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in taken)
 
     found: list[tuple[str, str, int, int, str | None]] = []
-    headlines: dict[int, bool] = {}
+    headlines = {} if headlines is None else headlines
     for anchor in _ANCHOR_RE.finditer(text):
         if line_is_headline(text, anchor.start(), headlines):
             continue  # Title Case / ALL CAPS lines capitalise everything: no evidence of a name

@@ -54,8 +54,8 @@ def load_gold(path: str | Path, text_fields: list[str], labels: str, limit: int 
     return records
 
 
-def predicted_countries(tags: list[Tag], threshold: float = ABOUT_THRESHOLD) -> frozenset[str]:
-    return frozenset(t.key for t in tags if t.kind == "country" and t.score >= threshold)
+def predicted_countries(tags: list[Tag]) -> frozenset[str]:
+    return frozenset(t.key for t in tags if t.kind == "country" and t.about)
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:

@@ -46,11 +46,10 @@ def retag_database(
         run_id = storage.start_run(con, "retag", str(taxonomy or "bundled taxonomy"))
         tagged_at = dt.datetime.now().replace(microsecond=0)
         with _bar(progress, total, "retag") as bar:
-            for rows in storage.iter_article_batches(con, batch_size):
-                texts = [f"{title}\n\n{body}" for _, title, body, _ in rows]
-                tag_lists = pool.extract_many(texts)
+            for rows in storage.iter_texts(con, batch_size):
+                tag_lists = pool.extract_many([text for _, text, _ in rows])
                 out = []
-                for (article_id, _, _, published), tags in zip(rows, tag_lists):
+                for (article_id, _, published), tags in zip(rows, tag_lists):
                     out.extend(storage.tag_rows(article_id, published, tags))
                 storage.replace_entity_tags(con, [r[0] for r in rows], out, tagged_at)
                 tags_written += len(out)

@@ -70,7 +70,7 @@ class Tagger:
         countries = self._scored("country", spans["country"], layout, self.lexicon.country_labels, "gazetteer")
         tags.extend(countries)
         taken = [s for kind in ("person", "org", "country") for spl in spans[kind].values() for s in spl]
-        discovered = self._discover(text, taken, spans)
+        discovered = self._discover(text, taken, spans, headline_lines)
         for kind, curated in (("person", self.lexicon.person_labels), ("org", self.lexicon.org_labels)):
             found = self._scored(kind, spans[kind], layout, {**discovered[kind], **curated}, "alias")
             for tag in found:
@@ -87,17 +87,16 @@ class Tagger:
         cues = Counter(h.entry.key for h in cue_hits)
         for hit in hits:
             surface = hit.entry.key
-            candidates = list(self.lexicon.ambiguous[surface])
-            best = max(
-                candidates,
-                key=lambda iso: (2 * cues[f"{surface}|{iso}"] + len(country_spans.get(iso, ())), -candidates.index(iso)),
+            best = max(  # ties: the first candidate (max keeps the first of equals)
+                self.lexicon.ambiguous[surface],
+                key=lambda iso: 2 * cues[f"{surface}|{iso}"] + len(country_spans.get(iso, ())),
             )
             country_spans[best].append((hit.start, hit.end))
 
-    def _discover(self, text, taken, spans) -> dict[str, dict[str, str]]:
+    def _discover(self, text, taken, spans, headline_lines: dict[int, bool]) -> dict[str, dict[str, str]]:
         labels: dict[str, dict[str, str]] = {"person": {}, "org": {}}
         nlp = spacy_pipeline()
-        found = spacy_entities(nlp, text, taken) if nlp is not None else discover(text, taken)
+        found = spacy_entities(nlp, text, taken) if nlp is not None else discover(text, taken, headline_lines)
         for kind, label, start, end, acronym in found:
             key = slugify(label)
             if key in spans[kind] and key not in labels[kind]:
@@ -109,10 +108,7 @@ class Tagger:
                 spans[kind][key].extend(_exact_occurrences(text, acronym, exclude=(start, end + len(acronym) + 3)))
             elif kind == "person" and len(label.split()[-1]) >= 4:  # later "Baerbock" after "Annalena Baerbock"
                 spans[kind][key].extend(_exact_occurrences(text, label.split()[-1], exclude=(start, end)))
-        for kind in labels:
-            for key in labels[kind]:
-                spans[kind][key] = sorted(set(spans[kind][key]))
-        return labels
+        return labels  # `_scored` sorts and de-duplicates the spans
 
     @staticmethod
     def _scored(kind, by_key, layout: Layout, labels, method) -> list[Tag]:
@@ -120,7 +116,7 @@ class Tagger:
         evidence = {key: sum(layout.weight(s) for s, _ in spl) for key, spl in by_key.items()}
         salience = scores(evidence)
         tags = [
-            Tag(kind, key, labels.get(key, key), len(by_key[key]), sorted(by_key[key]), salience[key], method)
+            Tag(kind, key, labels.get(key, key), len(by_key[key]), by_key[key], salience[key], method)
             for key in evidence
         ]
         tags.sort(key=lambda t: (-t.score, t.key))

@@ -95,8 +95,7 @@ def fit_themes(con, n_themes: int | None = None, sample_size: int = SAMPLE_SIZE,
         doc_weights = model.transform(vectorizer.transform([text for _, text, _ in rows]))
         tag_rows = []
         for (article_id, _, published), w in zip(rows, doc_weights):
-            for tag in assign(w, keys):
-                tag_rows.extend(storage.tag_rows(article_id, published, [tag]))
+            tag_rows.extend(storage.tag_rows(article_id, published, assign(w, keys)))
         storage.insert_theme_tags(con, tag_rows)
         assigned += len(tag_rows)
         if progress is not None:

@@ -68,10 +68,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         include = tuple(str(p).strip().lower() for p in raw.get("include") or [] if str(p).strip().rstrip("*"))
         if not include and not raw.get("countries"):
             raise ValueError(f"{path}: topic {key!r} has no include phrases")
-        try:
-            threshold = float(raw.get("threshold", 2))
-        except (TypeError, ValueError):
-            raise ValueError(f"{path}: topic {key!r} threshold must be a number") from None
+        threshold = _number(raw.get("threshold", 2), path, key, "threshold")
         if threshold <= 0:
             raise ValueError(f"{path}: topic {key!r} threshold must be > 0")
         countries = raw.get("countries") or {}
