@@ -14,7 +14,7 @@ import streamlit as st
 
 from trends import links, ui
 from trends.queries import QueryError
-from trends.store import StoreError, ensure_database, generation
+from trends.store import StoreError, ensure_database, first_line, generation
 from trends.paths import resolve_db_path
 
 # A local icon: a material-symbol or emoji icon would make the browser fetch it from a font CDN.
@@ -71,4 +71,4 @@ try:
     page.run()  # each page starts with ui.page_setup(): filters, share link, banner
 except (StoreError, QueryError, duckdb.Error) as exc:
     # A damaged or unreadable database file: one clear line, not a traceback.
-    st.error(f"Cannot read the database: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    st.error(f"Cannot read the database: {first_line(exc)}")

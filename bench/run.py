@@ -174,13 +174,13 @@ def naive_pandas(path: Path) -> dict:
         try:
             articles = con.execute("SELECT article_id, source, published, views, authors, synthetic FROM articles").df()
             tags = con.execute("SELECT article_id, kind, key, label FROM tags").df()
+            articles["period"] = pd.to_datetime(articles["published"]).dt.to_period("M").dt.start_time
         finally:
             con.close()
         return articles, tags
 
     def volume_topic():
         articles, tags = load()
-        articles["period"] = pd.to_datetime(articles["published"]).dt.to_period("M").dt.start_time
         totals = articles.groupby("period").size()
         t = tags[tags["kind"] == "topic"].merge(articles[["article_id", "period"]], on="article_id")
         top = t["key"].value_counts().head(8).index
@@ -189,12 +189,10 @@ def naive_pandas(path: Path) -> dict:
 
     def views_over_time():
         articles, _ = load()
-        articles["period"] = pd.to_datetime(articles["published"]).dt.to_period("M").dt.start_time
         return articles.groupby("period")["views"].agg(["size", "sum", "median"])
 
     def country_map():
         articles, tags = load()
-        articles["period"] = pd.to_datetime(articles["published"]).dt.to_period("M").dt.start_time
         totals = articles.groupby("period").size()
         t = tags[tags["kind"] == "country"].merge(articles[["article_id", "period"]], on="article_id")
         counts = t.groupby(["period", "key"])["article_id"].nunique().rename("articles").reset_index()

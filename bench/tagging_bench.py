@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "tests" / "fixtures" / "page-example.txt"
+from tagging_tune import DEFAULT_GOLD  # bench/ is on sys.path when this runs as a script
+from trends.paths import SEED_PAGE as SEED
 
 SWAPS = [
     ("Russia", ["Russia", "Iran", "Turkey", "India", "Brazil"]),
@@ -85,7 +85,7 @@ def time_pool(texts: list[str], runs: int, processes: int = 2) -> dict:
 
 
 def time_reuters(runs: int) -> dict | None:
-    path = ROOT.parent / "shared" / "corpora" / "reuters-21578-modapte-train.jsonl"
+    path = DEFAULT_GOLD
     if not path.exists():
         return None
     from trends.tagging.evaluate import load_gold

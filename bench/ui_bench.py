@@ -22,8 +22,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from trends import links
+
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["overview", "topics", "countries", "readership", "articles", "about"]
+PAGES = list(links.PAGES)  # every dashboard page, in menu order
 CHART_PAGES = {"overview", "topics", "countries", "readership"}
 
 
@@ -45,7 +47,7 @@ def apptest_times(runs: int, params: str = "") -> dict[str, tuple[float, float]]
                 print(f"first run in this process (imports, opening the database): {time.perf_counter() - t:.2f}s")
                 first = False
             if page != "overview":
-                at.switch_page(f"pages/{page}.py")
+                at.switch_page(links.PAGES[page][0])
             st.cache_data.clear()
             t = time.perf_counter()
             at.run()

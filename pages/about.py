@@ -3,14 +3,11 @@
 import streamlit as st
 
 from trends import ui
-from trends.paths import resolve_db_path
 
 flt, view, info = ui.page_setup("about")
-db = resolve_db_path()
 st.caption("Database file")
-st.code(str(db), language=None)
-if info is None:
-    ui.require_articles(info)
+st.code(str(ui.db_path()), language=None)
+ui.require_database(info)  # an empty database still gets this page: it says how to fill it
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Articles", f"{int(info.get('articles') or 0):,}")
@@ -25,7 +22,7 @@ if info.get("articles"):
         f"{synthetic:,} synthetic demo articles, {int(info['articles']) - synthetic:,} ingested from real inputs."
     )
 else:
-    ui.empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
+    ui.empty_state(*ui.NO_ARTICLES)
 
 st.subheader("Provenance")
 st.markdown(

@@ -16,7 +16,8 @@ if by_period.empty:
     ui.empty_state("No countries mentioned in this period.")
     ui.stop(flt, view)
 
-periods = sorted(pd.to_datetime(by_period["period"]).dt.date.unique())
+dates = pd.to_datetime(by_period["period"]).dt.date
+periods = sorted(dates.unique())
 options = ["all"] + [p.isoformat() for p in periods]
 
 
@@ -35,7 +36,7 @@ if chosen == "all":
     shown["share"] = shown["articles"] / max(1, shown["articles"].sum())
     period_label = "the whole range"
 else:
-    shown = by_period[pd.to_datetime(by_period["period"]).dt.date.astype(str) == chosen]
+    shown = by_period[dates.astype(str) == chosen]
     period_label = f"the {flt.grain} starting {chosen}"
 
 shown = shown[shown["articles"] > 0]

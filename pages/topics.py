@@ -27,7 +27,7 @@ def _on_controls() -> None:
 ss = st.session_state
 ss["tp_dim"] = dimension
 ss["tp_measure"] = measure
-ss["tp_compare"] = [k for k in view.compare][:6]
+ss["tp_compare"] = list(view.compare)[:6]
 a, b, c = st.columns([1, 1, 2.5])
 a.segmented_control("Show", ["topic", "theme"], key="tp_dim", on_change=_on_controls,
                     format_func=lambda d: ui.DIMENSION_LABELS[d] + "s")
@@ -67,7 +67,7 @@ with right:
         if by_source.empty:
             ui.empty_state("No sources for this selection.", "")
         else:
-            def _pick(ids, focus=focus, sub=sub):
+            def _pick(ids, sub=sub):
                 return sub, ViewState(dimension=view.dimension, measure=view.measure, compare=view.compare,
                                       drill_dimension="source", drill_key=ids[0] or None)
 

@@ -11,7 +11,7 @@ import os
 import sys
 
 from trends.paths import resolve_db_path
-from trends.store import StoreError
+from trends.store import StoreError, first_line
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             from trends.tagging.evaluate import cmd_eval as handler
         return int(handler(args) or 0)
     except (StoreError, FileNotFoundError, PermissionError, ValueError) as exc:
-        print(f"trends {args.command}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        print(f"trends {args.command}: {first_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"trends {args.command}: interrupted; committed batches are kept, rerun to finish", file=sys.stderr)

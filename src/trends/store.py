@@ -207,6 +207,11 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, schema, rows) -> Non
 # --------------------------------------------------------------------------------------------- writer
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (or its type's name): users get one line, not a traceback."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def _sidecar(db_path: Path, suffix: str) -> Path:
     return db_path.with_name(db_path.name + suffix)
 

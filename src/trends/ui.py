@@ -24,7 +24,7 @@ from trends import charts, links
 from trends.filters import GRAINS, Filter, ViewState, decode, decode_view
 from trends.paths import resolve_db_path
 from trends.queries import QueryError
-from trends.store import StoreError
+from trends.store import StoreError, first_line
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 TAG_COLORS = {
@@ -121,27 +121,39 @@ def summary() -> dict | None:
         st.session_state["_db_error"] = None
         return query("summary")
     except (StoreError, QueryError, duckdb.Error) as exc:
-        st.session_state["_db_error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        st.session_state["_db_error"] = first_line(exc)
         return None
 
 
-def require_articles(info: dict | None) -> None:
-    """Stop the page with a friendly note when the database cannot be read or holds no articles."""
+NO_ARTICLES = ("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
+
+
+def require_database(info: dict | None) -> None:
+    """Stop the page with a friendly note when the database cannot be read."""
     if info is None:
         st.error(f"Cannot read the database at {escape_md(db_path())}: {escape_md(st.session_state.get('_db_error'))}. "
                  "Build one with `trends demo` or `trends ingest <files>`.")
         st.stop()
+
+
+def require_articles(info: dict | None) -> None:
+    """Stop the page with a friendly note when the database cannot be read or holds no articles."""
+    require_database(info)
     if not info.get("articles"):
-        empty_state("The database has no articles yet.", "Run `trends demo` or `trends ingest <files>` and reload.")
+        empty_state(*NO_ARTICLES)
         st.stop()
 
 
 # ------------------------------------------------------------------------------------------ URL state
 
 
+def _url_params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
 def current_state() -> tuple[Filter, ViewState]:
     """Decode the URL; list the codec's notices (bad parameters are ignored) and show the clean link."""
-    raw = {k: st.query_params.get_all(k) for k in st.query_params}
+    raw = _url_params()
     flt, notes = decode(raw)
     view, view_notes = decode_view(raw)
     notices = notes + view_notes
@@ -162,17 +174,13 @@ def set_url(flt: Filter, view: ViewState | None = None) -> None:
     st.session_state["_filter_params"] = links.params(flt)
 
 
-def page_key() -> str:
-    return st.session_state.get("_page", "overview")
-
-
 SHARE_KEY = "share_open"
 
 
 def share_box(flt: Filter, view: ViewState) -> None:
     """The 'share this view' control: the full link to exactly this view, and its presenter form."""
     base = links.base_url(st.context.url)
-    page = page_key()
+    page = st.session_state.get("_page", "overview")
     # Lazy (on_change="rerun"): the links are drawn only once it is opened, so a first visit does not
     # load and run the code-block highlighter (about 0.2 s of browser time before the first chart).
     box = st.sidebar.expander("Share this view", icon=":material/share:", key=SHARE_KEY, on_change="rerun")
@@ -215,7 +223,7 @@ def options(dimension: str, current: tuple[str, ...]) -> tuple[list[str], dict[s
 
 def _on_filter_change(bounds: tuple[dt.date | None, dt.date | None]) -> None:
     ss = st.session_state
-    raw = {k: st.query_params.get_all(k) for k in st.query_params}
+    raw = _url_params()
     flt, _ = decode(raw)
     dates = ss.get(_W["dates"]) or ()
     date_from, date_to = flt.date_from, flt.date_to
@@ -655,7 +663,6 @@ def article_view(flt: Filter, view: ViewState) -> None:
                             st.rerun()
                     else:
                         st.caption(escape_md(r.title) + " (not in this database)")
-    st.session_state["_panel_drawn"] = True
 
 
 def metric_delta(current: float | int | None, previous: float | int | None) -> str | None:
