@@ -222,6 +222,13 @@ def record_from_row(row: Mapping[str, Any], mapping: Mapping[str, str], input: s
     )
 
 
+def _mapping_for(mapping: Mapping[str, str], columns: list[str], name: str) -> dict[str, str] | Reject:
+    """The mapping completed from a table's columns, or the Reject naming a mapped column it lacks."""
+    full = effective_mapping(mapping, columns)
+    reason = missing_column_reason(full, columns)
+    return Reject(name, reason) if reason else full
+
+
 def _rows_to_records(rows: Iterable[tuple[str, Any]], mapping: Mapping[str, str], name: str, fmt: str) -> Iterator[Record | Reject]:
     for locator, row in rows:
         if isinstance(row, Reject):
@@ -267,10 +274,9 @@ def parse_csv(data: bytes, name: str, mapping: Mapping[str, str], delimiter: str
     except (StopIteration, csv.Error) as exc:
         yield Reject(name, f"unreadable CSV header: {exc}")
         return
-    full = effective_mapping(mapping, header)
-    reason = missing_column_reason(full, header)
-    if reason:
-        yield Reject(name, reason)
+    full = _mapping_for(mapping, header, name)
+    if isinstance(full, Reject):
+        yield full
         return
 
     def rows() -> Iterator[tuple[str, Any]]:
@@ -350,10 +356,9 @@ def parse_parquet(path: Path | bytes, name: str, mapping: Mapping[str, str]) -> 
         yield Reject(name, f"not a readable Parquet file: {str(exc).splitlines()[0][:150]}")
         return
     columns = table_file.schema_arrow.names
-    full = effective_mapping(mapping, columns)
-    reason = missing_column_reason(full, columns)
-    if reason:
-        yield Reject(name, reason)
+    full = _mapping_for(mapping, columns, name)
+    if isinstance(full, Reject):
+        yield full
         return
 
     def rows() -> Iterator[tuple[str, Any]]:
