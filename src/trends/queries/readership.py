@@ -27,7 +27,7 @@ from trends.queries._base import (
     use_rollups,
     where_clause,
 )
-from trends.rollups import VIEW_BUCKETS_PER_E
+from trends.derived import VIEW_BUCKETS_PER_E
 
 TOP_BY = ("views", "growth")
 

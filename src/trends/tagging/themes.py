@@ -87,7 +87,7 @@ def fit_themes(con, n_themes: int | None = None, sample_size: int = SAMPLE_SIZE,
         "min_share": MIN_SHARE,
         "fitted_at": fitted_at.isoformat(),
     }
-    storage.replace_themes(con, themes, facts)
+    storage.replace_themes(con, themes, facts, model=(vectorizer, model, keys))
 
     assigned = 0
     con.execute("BEGIN TRANSACTION")
@@ -120,3 +120,16 @@ def assign(weights: np.ndarray, keys: dict[int, tuple[str, str]]) -> list[Tag]:
         score = round(min(1.0, ABOUT_THRESHOLD * share / MIN_SHARE), 4)
         tags.append(Tag("theme", key, label, 1, [], score, "nmf"))
     return tags
+
+
+def assign_texts(model_blob: bytes, texts: list[str]) -> list[list[Tag]]:
+    """Theme tags for new texts from a stored fitted model (`trends.tagging.storage.load_theme_model`)."""
+    import pickle
+
+    vectorizer, model, keys = pickle.loads(model_blob)
+    if not texts:
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        weights = model.transform(vectorizer.transform(list(texts)))
+    return [assign(w, keys) for w in weights]
