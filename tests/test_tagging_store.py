@@ -90,7 +90,7 @@ def test_retag_bad_input_is_one_line(small_db, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("trends retag:") and "\n" not in err
     assert main(["retag", "--db", str(tmp_path / "none.duckdb"), "--quiet"]) == 2
-    assert "no database" in capsys.readouterr().err
+    assert "no archive" in capsys.readouterr().err
 
 
 OIL = "Oil prices rose as crude output fell and barrels of oil piled up at the refinery; OPEC crude quotas"
