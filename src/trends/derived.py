@@ -289,7 +289,7 @@ def collapse_rollups(con, catalog: str = "work") -> None:
         keys = [c for c in cols if c not in measures]
         sums = ", ".join(f"sum({m}) AS {m}" for m in measures)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _collapsed AS SELECT {', '.join(keys)}, {sums} FROM {catalog}.{table} "
-                    f"GROUP BY ALL HAVING sum({measures[0]}) <> 0 ORDER BY {keys[0]}")
+                    f"GROUP BY ALL HAVING {' OR '.join(f'sum({m}) <> 0' for m in measures)} ORDER BY {keys[0]}")
         con.execute(f"DELETE FROM {catalog}.{table}")
         con.execute(f"INSERT INTO {catalog}.{table} BY NAME SELECT * FROM temp._collapsed")
         con.execute("DROP TABLE temp._collapsed")

@@ -55,11 +55,13 @@ class IngestSummary:
     run_id: int | None = None
     snapshots: int = 0
     themes_fitted: bool = False
+    housekeeping: str | None = None  # "merged" / "compacted" segments after the publish
 
     def line(self) -> str:
         return (
             f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.rejected} rejected "
             f"in {self.seconds:.1f}s ({self.articles_per_s:,.0f} articles/s)"
+            + (f"; segments {self.housekeeping}" if self.housekeeping else "")
         )
 
 
@@ -374,7 +376,7 @@ class _Run:
         derived.sort_segment(con)
         derived.mark_built(con)
         con.execute("COMMIT")
-        crash_point("themes")
+        crash_point("finish")
         con.execute("CHECKPOINT work")  # the publish's expensive part, timed with the run
         s = self.summary
         s.seconds = time.perf_counter() - started
@@ -416,6 +418,7 @@ def derived_themes_fit_in_place(w) -> bool:
     if count_articles(con) < 8:
         return False
     facts = fit_themes(con)
+    crash_point("themes")
     con.execute("BEGIN TRANSACTION")
     derived.rebuild(con, "work")
     set_setting(con, THEMES_ASSIGNED, facts.get("fitted_at", ""))
@@ -488,8 +491,12 @@ def ingest_records(
                 run.batch(pending, pending_rejects)
                 bar.update(len(pending))
             summary = run.finish(started)
-        if tagger.active and not getattr(summary, "themes_fitted", False):
+        if tagger.active and not summary.themes_fitted:
             fit_themes_if_missing(db_path)
+        summary.housekeeping = derived.maybe_compact(db_path)
+        summary.seconds = time.perf_counter() - started  # the line covers everything the command did
+        looked_at = summary.new + summary.updated + summary.unchanged
+        summary.articles_per_s = looked_at / summary.seconds if summary.seconds > 0 else 0.0
         return summary
     finally:
         bar.close()

@@ -112,8 +112,9 @@ TABLES: dict[str, tuple[str, str]] = {
     "superseded": ("internal", "article_id BIGINT NOT NULL, scope VARCHAR NOT NULL"),
 }
 SCOPES = ("row", "content")
-# the measure columns of each roll-up (everything else is the group key); a group whose first measure
-# sums to zero is empty (the same contributions were added and taken away)
+# the measure columns of each roll-up (everything else is the group key); a group whose measures all sum
+# to zero is empty (the same contributions were added and taken away). Not "articles = 0" alone: within
+# one segment's deltas a view-count change is (-1, -old views) + (+1, +new views) = (0, difference).
 ROLLUP_MEASURES = {
     "rollup_articles": ("articles", "views_sum"), "rollup_tags": ("articles", "views_sum"),
     "rollup_authors": ("articles", "views_sum"), "rollup_pairs": ("together",),
@@ -425,8 +426,8 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
                 keys = [c for c in columns_of(table) if c not in measures]
                 union = " UNION ALL ".join(f"SELECT {cols} FROM {a}.{table}" for a in holders)
                 sums = ", ".join(f"sum({m})::{'HUGEINT' if m == 'views_sum' else 'BIGINT'} AS {m}" for m in measures)
-                body = (f"SELECT {', '.join(keys)}, {sums} FROM ({union}) GROUP BY {', '.join(keys)} "
-                        f"HAVING sum({measures[0]}) <> 0")
+                nonzero = " OR ".join(f"sum({m}) <> 0" for m in measures)
+                body = f"SELECT {', '.join(keys)}, {sums} FROM ({union}) GROUP BY {', '.join(keys)} HAVING {nonzero}"
         name = "related_links" if table == "related" else table  # `related` is resolved below
         con.execute(f"CREATE OR REPLACE VIEW {schema}.{name} AS {body}")
     threshold = _about_threshold(con, schema)
