@@ -357,8 +357,12 @@ def merge_segments(path, first: int, last: int) -> None:
 def maybe_compact(path) -> str | None:
     """After a publish: merge the delta segments when there are too many, or fold everything into a new
     base when the deltas have grown past a share of it. Returns what was done (None: nothing)."""
+    import os
+
     from trends.store import locked, segment_files
 
+    if os.environ.get("TRENDS_NO_COMPACT"):  # benchmarks that measure many segments on purpose
+        return None
     with locked(path) as manifest:
         if manifest is None or len(manifest.segments) <= 1:
             return None
