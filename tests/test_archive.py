@@ -63,7 +63,7 @@ def test_search_keeps_numbers_and_short_tokens(tmp_path):
     db = tmp_path / "s"
     pages = make_pages(tmp_path / "p", 10)
     (pages / "odd.txt").write_text(
-        (pages / "page-0001.txt").read_text().replace("Note 1.", "Note 1. The Ingestwave9 pilot starts."), encoding="utf-8")
+        (pages / "page-0001.txt").read_text().replace("Note 1.", "Note 1. The Ingestwave9 pilot starts in São Paulo."), encoding="utf-8")
     (pages / "page-0001.txt").unlink()
     ingest_paths(db, [pages], progress=False, processes=1, tag=False)
     from trends import queries
@@ -75,6 +75,7 @@ def test_search_keeps_numbers_and_short_tokens(tmp_path):
         assert ids(word) == with_text(word) and ids(word), word
     assert len(ids("Ingestwave9")) == 1
     assert ids("Ingestwave") == set()  # the digit is part of the word
+    assert ids("Sao Paulo") == ids("São Paulo") == {query(db, "SELECT article_id FROM articles WHERE body LIKE '%São Paulo%'")[0][0]}
 
 
 def test_twenty_small_ingests_stay_compact(tmp_path):

@@ -91,17 +91,22 @@ def title_key_sql(col: str) -> str:
     return _TITLE_KEY.format(col=col)
 
 
+def _unaccented(text: str) -> str:
+    """Accents stripped; skipped for pure-ASCII text, which it cannot change (it costs a third of indexing)."""
+    return f"CASE WHEN regexp_matches({text}, '[^\\x00-\\x7F]') THEN strip_accents({text}) ELSE {text} END"
+
+
 def token_sql(text: str) -> str:
     """SQL yielding one column ``term`` per token of ``text`` (an SQL expression): the one tokeniser."""
     return (
-        f"SELECT stem(w, 'porter') AS term FROM (SELECT unnest(string_split(regexp_replace(lower(strip_accents({text})), "
+        f"SELECT stem(w, 'porter') AS term FROM (SELECT unnest(string_split(regexp_replace(lower({_unaccented(text)}), "
         f"'[^\\p{{L}}\\p{{N}}]+', ' ', 'g'), ' ')) AS w) WHERE w <> '' AND w NOT IN (SELECT word FROM memory.main.stopwords)"
     )
 
 
 def _postings_sql(A: str) -> str:
     return f"""WITH tok AS (
-            SELECT article_id, unnest(string_split(regexp_replace(lower(strip_accents(title || ' ' || body)),
+            SELECT article_id, unnest(string_split(regexp_replace(lower({_unaccented("title || ' ' || body")}),
                    '[^\\p{{L}}\\p{{N}}]+', ' ', 'g'), ' ')) AS w FROM {A}),
         counted AS (SELECT article_id, w, count(*) AS n FROM tok WHERE w <> '' GROUP BY ALL),
         stems AS (SELECT w, stem(w, 'porter') AS term FROM (SELECT DISTINCT w FROM counted)

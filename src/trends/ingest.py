@@ -272,6 +272,8 @@ class _Run:
         self.shown_rejects = 0
         self.now = dt.datetime.now()
         self.themes = _ThemeModel(w) if tagger.active else None
+        self.pending = None  # (plan, tags future) of the batch being tagged
+        self.executor = None
         self.con.execute("BEGIN TRANSACTION")
         # started_at is the run's clock: "new since the last ingest" compares first_seen with it.
         self.run_id = start_run(self.con, command, inputs, started_at=self.now, live=w.live)
@@ -310,10 +312,38 @@ class _Run:
             self.con.unregister("_batch_ids")
 
     def batch(self, records: list[Record], rejects: list[Reject]) -> None:
+        """Plan this batch and start tagging it (worker processes), then apply the previous batch while
+        the tagger works: storage and tagging run side by side. Ids never repeat within a run, so the
+        previous batch's writes cannot change this batch's plan."""
         prepared, duplicates = prepare(records, self.seen)
         plan = plan_batch(prepared, self.stored_rows([p[2] for p in prepared]), self.now, self.run_id, self.tagger.active)
         plan.rejects = list(rejects) + duplicates
-        tag_rows_ = self.tag(plan.to_tag)  # CPU work before the transaction opens
+        if not self.tagger.active:  # nothing to overlap: commit at once
+            self._applied(plan, [])
+            return
+        tags = self._pool().submit(self.tag, plan.to_tag)
+        self.flush()
+        self.pending = (plan, tags)
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            plan, tags = self.pending
+            self.pending = None
+            self._applied(plan, tags.result())
+
+    def _pool(self):
+        if self.executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagging")
+        return self.executor
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    def _applied(self, plan: Plan, tag_rows_: list[tuple]) -> None:
         self.apply(plan, tag_rows_)
         self.summary.new += len(plan.new)
         self.summary.updated += len(plan.rewritten) + len(plan.restored)
@@ -369,6 +399,8 @@ class _Run:
         """The end of the run: themes fitted when the archive has none (in place while nothing is
         published yet), the segment sorted, then the run row marked ``ok`` with the whole run's seconds."""
         con, w = self.con, self.w
+        self.flush()
+        self.close()
         if self.themes is not None and self.themes.blob is None and not w.published_articles():
             fitted = derived_themes_fit_in_place(w)
             self.summary.themes_fitted = fitted
@@ -471,8 +503,8 @@ def ingest_records(
     tagger = Tagger(tag, processes)
     bar = _progress_bar(progress, total)
     try:
-        with open_writer(db_path, settings=archive_settings(tagger.active) if _is_new(db_path) else None) as w:
-            run = _Run(w, command, inputs, tagger, echo_rejects, bar)
+        with open_writer(db_path, settings=archive_settings(tagger.active) if _is_new(db_path) else None) as w, \
+                contextlib.closing(_Run(w, command, inputs, tagger, echo_rejects, bar)) as run:
             pending: list[Record] = []
             pending_rejects: list[Reject] = []
             for item in records:
