@@ -307,3 +307,23 @@ def test_legacy_single_file_is_refused_in_one_line_and_upgrades(tmp_path):
         {k: v for k, v in derived_state(src).items() if k not in ("rollup_tags", "rollup_summary", "rollup_kinds",
          "rollup_keys", "tags_by_key", "rollup_pairs", "rollup_tag_views")}  # themes were refitted: tag tables differ
     assert _one_line(cli("upgrade", legacy, "--to", new)).endswith("choose a new folder for the archive")
+
+
+def test_an_unchanged_rescan_rewrites_no_article_and_records_the_sighting(tmp_path):
+    db = tmp_path / "seen"
+    pages = make_pages(tmp_path / "p", 5)
+    ingest_paths(db, [pages], progress=False, processes=1, tag=False)
+    second = ingest_paths(db, [pages], progress=False, processes=1, tag=False)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 5)
+    newest = store.segment_files(db)[-1]
+    con = duckdb.connect(str(newest), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 0  # no row rewritten
+        assert con.execute("SELECT count(*) FROM sightings").fetchone()[0] == 5
+    finally:
+        con.close()
+    from trends import queries
+
+    aid = query(db, "SELECT min(article_id) FROM articles")[0][0]
+    seen = query(db, "SELECT max(seen_at) FROM sightings WHERE article_id = ?", [aid])[0][0]
+    assert queries.article(db, aid)["meta"]["last_seen"] == seen

@@ -137,6 +137,10 @@ def article(db_path: str | os.PathLike, article_id: int) -> dict | None:
     if meta.empty:
         return None
     record = meta.iloc[0].to_dict()
+    # an unchanged article seen again is not rewritten: its later sightings are their own rows
+    seen = fetch_one(cur, f"SELECT max(seen_at) FROM sightings WHERE article_id = {aid}", p)[0]
+    if seen is not None and (pd.isna(record["last_seen"]) or pd.Timestamp(seen) > record["last_seen"]):
+        record["last_seen"] = pd.Timestamp(seen)
     body = record.pop("body")
     record["authors"] = list(record["authors"]) if record["authors"] is not None else []
     tags = fetch_df(
