@@ -43,6 +43,10 @@ SEARCH_VERSION = "letters-digits-porter-v1"
 ROLLUPS_SETTING = "rollups"
 ROLLUPS_VERSION = "signed-daily-v1"
 
+# the physical order of each roll-up (what its readers filter on first), so zone maps skip row groups
+ROLLUP_ORDER = {"rollup_articles": "day", "rollup_tags": "kind, key, day", "rollup_authors": "day",
+                "rollup_pairs": "kind, day", "rollup_tag_views": "kind, key, day", "rollup_article_views": "day",
+                "rollup_kinds": "kind", "rollup_keys": "kind, key"}
 ROLLUP_TABLES = ("rollup_articles", "rollup_tags", "rollup_authors", "rollup_pairs", "rollup_tag_views",
                  "rollup_article_views", "rollup_kinds", "rollup_keys")
 CONTENT_TABLES = ("title_keys", "tags_by_key", "postings", "docs")
@@ -140,7 +144,7 @@ def per_article_rows(con, A: str, T: str, G_snap: str, content: bool, row: bool,
         order = lambda cols: f" ORDER BY {cols}" if sort else ""  # noqa: E731
         _insert(con, "tags_by_key", f"SELECT kind, key, published, article_id, label FROM {T}{order('kind, key, published')}")
         _insert(con, "title_keys", f"SELECT DISTINCT * FROM (SELECT {title_key_sql('headline')} AS title_key, article_id FROM {A} "
-                                   f"UNION ALL SELECT {title_key_sql('title')}, article_id FROM {A})")
+                                   f"UNION ALL SELECT {title_key_sql('title')}, article_id FROM {A}){order('title_key')}")
         if search:
             crash_point("search")
             con.execute(f"CREATE OR REPLACE TEMP TABLE _postings AS {_postings_sql(A)}")
@@ -211,6 +215,7 @@ def rebuild(con, schema: str = "work", search: bool = True) -> None:
     contributions(con, A, T, G, +1)
     per_article_rows(con, A, T, "", content=True, row=False, sort=True, search=search)
     per_article_rows(con, A, T, f"{schema}.view_snapshots", content=False, row=True)
+    collapse_rollups(con)  # one row per group, in each roll-up's read order
     mark_built(con, search=search)
 
 
@@ -218,7 +223,8 @@ def sort_segment(con) -> None:
     """Before a working segment is published: its roll-up deltas summed per group, its big tables
     re-sorted (zone maps skip well)."""
     collapse_rollups(con)
-    for table, order in (("tags_by_key", "kind, key, published"), ("postings", "term"), ("tags", "article_id")):
+    for table, order in (("tags_by_key", "kind, key, published"), ("postings", "term"), ("tags", "article_id"),
+                         ("title_keys", "title_key")):
         cols = ", ".join(_columns(table))
         con.execute(f"CREATE OR REPLACE TEMP TABLE _sorted AS SELECT {cols} FROM work.{table} ORDER BY {order}")
         con.execute(f"DELETE FROM work.{table}")
@@ -261,8 +267,10 @@ def copy_live(w) -> None:
     con, src = w.con, "memory.source"
     for table in ROLLUP_TABLES + CONTENT_TABLES + ROW_TABLES:
         cols = ", ".join(_columns(table))
-        order = {"tags_by_key": " ORDER BY kind, key, published", "postings": " ORDER BY term"}.get(table, "")
+        order = {"tags_by_key": " ORDER BY kind, key, published", "postings": " ORDER BY term",
+                 "title_keys": " ORDER BY title_key"}.get(table, "")
         con.execute(f"INSERT INTO work.{table} SELECT {cols} FROM {src}.{table}{order}")
+    collapse_rollups(con)
 
 
 def attach_source(w) -> None:
@@ -294,7 +302,7 @@ def collapse_rollups(con, catalog: str = "work") -> None:
         keys = [c for c in cols if c not in measures]
         sums = ", ".join(f"sum({m}) AS {m}" for m in measures)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _collapsed AS SELECT {', '.join(keys)}, {sums} FROM {catalog}.{table} "
-                    f"GROUP BY ALL HAVING {' OR '.join(f'sum({m}) <> 0' for m in measures)} ORDER BY {keys[0]}")
+                    f"GROUP BY ALL HAVING {' OR '.join(f'sum({m}) <> 0' for m in measures)} ORDER BY {ROLLUP_ORDER[table]}")
         con.execute(f"DELETE FROM {catalog}.{table}")
         con.execute(f"INSERT INTO {catalog}.{table} BY NAME SELECT * FROM temp._collapsed")
         con.execute("DROP TABLE temp._collapsed")
@@ -334,7 +342,7 @@ def merge_segments(path, first: int, last: int) -> None:
         con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS merged")
         create_tables(con, "merged")
         order = {"tags_by_key": " ORDER BY kind, key, published", "postings": " ORDER BY term", "tags": " ORDER BY article_id",
-                 "articles": " ORDER BY published, article_id"}
+                 "articles": " ORDER BY published, article_id", "title_keys": " ORDER BY title_key"}
         for table, (scope, _) in TABLES.items():
             cols = ", ".join(columns_of(table))
             if table == "superseded":

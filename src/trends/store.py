@@ -442,9 +442,9 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
     con.execute(
         f"""CREATE OR REPLACE VIEW {schema}.related AS
             SELECT r.article_id, r.position, r.title, r.title_key,
-                   (SELECT min(k.article_id) FROM {schema}.title_keys k
-                    WHERE k.title_key = r.title_key AND k.article_id <> r.article_id) AS target_id
-            FROM {schema}.related_links r""")
+                   min(k.article_id) FILTER (WHERE k.article_id <> r.article_id) AS target_id
+            FROM {schema}.related_links r LEFT JOIN {schema}.title_keys k ON k.title_key = r.title_key
+            GROUP BY r.article_id, r.position, r.title, r.title_key""")
 
 
 def load_stopwords(con: duckdb.DuckDBPyConnection) -> None:
@@ -572,7 +572,9 @@ class Writer:
         return sum(_count(self.con, f"SELECT count(*) FROM seg{i}.articles") for i in range(len(self.base.segments)))
 
 
-WRITE_CONFIG = {"threads": 2, "memory_limit": "1GB", "preserve_insertion_order": False}
+# preserve_insertion_order stays on: segments are written sorted (tags by article, tags_by_key by key,
+# postings by term, articles by date) so that zone maps skip row groups; turning it off scrambles that.
+WRITE_CONFIG = {"threads": 2, "memory_limit": "1GB"}
 
 
 def _lock(path: Path, wait: bool):

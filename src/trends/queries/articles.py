@@ -201,7 +201,7 @@ def search(
         details = fetch_df(
             cur,
             f"SELECT article_id, title, source, published, views, body FROM articles "
-            f"WHERE article_id = ANY({p3([int(x) for x in ranked['article_id']])}::BIGINT[])",
+            f"WHERE article_id IN (SELECT unnest({p3([int(x) for x in ranked['article_id']])}::BIGINT[]))",
             p3,
         )
         df = ranked[["article_id", "score"]].merge(details, on="article_id", how="inner")
