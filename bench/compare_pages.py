@@ -4,8 +4,9 @@ data as an archive (one segment, and with delta segments), same samples, same pe
     nice python bench/compare_pages.py --legacy bench/cache/demo-100000.duckdb --old-src /work/main/src \\
         --archive bench/cache/archive-100000 [--archive bench/cache/archive-100000-plus6] [--repeat 20]
 
-Each side runs in its own fresh process (``--old-src`` on PYTHONPATH for the previous code), calling
-bench/page_queries.py's queries: one warm call, then ``--repeat`` timed calls; p50 and p95 per query.
+Each side runs in its own process (``--old-src`` on PYTHONPATH for the previous code) serving
+bench/page_queries.py's queries; after one warm call each, the driver times ``--repeat`` calls per
+query, alternating the sides call by call, so both see the same machine load; p50 and p95 per query.
 The answers are compared (frames equal within 1e-9, rows sorted) between the two sides. Writes the JSON
 and bench/COMPARE_PAGES.md itself.
 """
@@ -23,34 +24,48 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 SIDE = r"""
-import json, pickle, statistics, sys, time
+import json, pickle, sys, time
 sys.path.insert(0, sys.argv[2])
 from page_queries import page_queries
-db, repeat, answers = sys.argv[1], int(sys.argv[3]), sys.argv[4]
+db, answers = sys.argv[1], sys.argv[3]
 calls = page_queries(db)
-out, results = {}, {}
-for name, call in calls.items():
-    results[name] = call()
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter(); call(); samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    out[name] = {"p50_ms": round(statistics.median(samples), 1),
-                 "p95_ms": round(samples[min(len(samples) - 1, max(0, int(round(0.95 * len(samples))) - 1))], 1)}
-pickle.dump(results, open(answers, "wb"))
-print(json.dumps(out))
+pickle.dump({name: call() for name, call in calls.items()}, open(answers, "wb"))  # also the warm call
+print(json.dumps(list(calls)), flush=True)
+for line in sys.stdin:
+    name = line.strip()
+    t0 = time.perf_counter()
+    calls[name]()
+    print((time.perf_counter() - t0) * 1000, flush=True)
 """
 
 
-def run_side(db: Path, repeat: int, src: str | None, answers: Path) -> dict:
-    env = dict(os.environ)
-    if src:
-        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, "-c", SIDE, str(db), str(HERE), str(repeat), str(answers)],
-                          capture_output=True, text=True, env=env)
-    if proc.returncode:
-        raise RuntimeError(proc.stderr[-3000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+class Side:
+    """A process answering one page query per request (interleaved with the other side: same load)."""
+
+    def __init__(self, db: Path, src: str | None, answers: Path):
+        env = dict(os.environ)
+        if src:
+            env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+        self.proc = subprocess.Popen([sys.executable, "-c", SIDE, str(db), str(HERE), str(answers)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, env=env)
+        self.names = json.loads(self.proc.stdout.readline())
+
+    def time(self, name: str) -> float:
+        self.proc.stdin.write(name + "\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def percentiles(samples: list[float]) -> dict:
+    import statistics
+
+    samples = sorted(samples)
+    return {"p50_ms": round(statistics.median(samples), 1),
+            "p95_ms": round(samples[min(len(samples) - 1, max(0, int(round(0.95 * len(samples))) - 1))], 1)}
 
 
 def same(a, b) -> bool:
@@ -86,22 +101,27 @@ def main(argv=None) -> int:
     parser.add_argument("--report", type=Path, default=HERE / "COMPARE_PAGES.md")
     args = parser.parse_args(argv)
     load0 = os.getloadavg()[0]
-    sides = {"single file (previous code)": run_side(args.legacy, args.repeat, args.old_src, HERE / "cache" / "answers-old.pkl")}
-    old_answers = pickle.load(open(HERE / "cache" / "answers-old.pkl", "rb"))
-    agree = {}
-    for archive in args.archive:
-        name = f"archive {archive.name}"
-        sides[name] = run_side(archive, args.repeat, None, HERE / "cache" / "answers-new.pkl")
-        new_answers = pickle.load(open(HERE / "cache" / "answers-new.pkl", "rb"))
-        agree[name] = {q: same(old_answers[q], new_answers[q]) for q in old_answers}
+    cache = HERE / "cache"
+    names = ["single file (previous code)"] + [f"archive {a.name}" for a in args.archive]
+    sides = [Side(args.legacy, args.old_src, cache / "answers-0.pkl")] + [
+        Side(a, None, cache / f"answers-{i + 1}.pkl") for i, a in enumerate(args.archive)]
+    samples = {n: {q: [] for q in sides[0].names} for n in names}
+    for _ in range(args.repeat):
+        for q in sides[0].names:
+            for n, side in zip(names, sides):
+                samples[n][q].append(side.time(q))
+    for side in sides:
+        side.close()
+    answers = [pickle.load(open(cache / f"answers-{i}.pkl", "rb")) for i in range(len(sides))]
+    agree = {n: {q: same(answers[0][q], answers[i + 1][q]) for q in answers[0]} for i, n in enumerate(names[1:])}
+    sides = {n: {q: percentiles(v) for q, v in samples[n].items()} for n in names}
     result = {"sides": sides, "answers_equal": agree, "repeat": args.repeat, "load_1m": [load0, os.getloadavg()[0]]}
     args.json.write_text(json.dumps(result, indent=2, default=str))
-    names = list(sides)
     lines = ["# Page queries: previous single file vs archive", "",
              f"Command: `python bench/compare_pages.py {' '.join(sys.argv[1:] if argv is None else argv)}`; "
              f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, 1-minute load "
              f"{load0:.1f} -> {os.getloadavg()[0]:.1f}. p50 / p95 ms over {args.repeat} warm calls per query, each side in "
-             "its own process. `same` = the archive's answer equals the previous code's (searches: ids and scores; "
+             "its own process, the sides' calls interleaved (same load). `same` = the archive's answer equals the previous code's (searches: ids and scores; "
              "view medians from histograms).", "",
              "| query | " + " | ".join(names) + " | same |", "|---|" + "---:|" * len(names) + "---|"]
     for q in sides[names[0]]:

@@ -23,7 +23,7 @@ Roll-ups (daily, for filters that are only a date range and the synthetic switch
 Per article (hidden with the article's rows when it is re-stored): ``article_growth(article_id, growth)``
 (views gained between the first and last snapshot), ``tags_by_key`` (about tags sorted by kind, key,
 published: zone maps skip to one key), ``title_keys`` ("Read also" resolution), and the search rows
-``postings(term, article_id, tf)`` (sorted by term) and ``docs(article_id, len)``. BM25's N, avgdl and
+``postings(term, article_id, tf, len)`` (sorted by term; ``len`` is the document's) and ``docs(article_id, len)``. BM25's N, avgdl and
 df are computed at query time from the live rows (`trends.queries._base.bm25_hits`), so scores equal a
 full rebuild's.
 
@@ -148,10 +148,13 @@ def per_article_rows(con, A: str, T: str, G_snap: str, content: bool, row: bool,
         if search:
             crash_point("search")
             con.execute(f"CREATE OR REPLACE TEMP TABLE _postings AS {_postings_sql(A)}")
-            _insert(con, "postings", "SELECT * FROM temp._postings" + order("term"))
-            _insert(con, "docs", f"SELECT a.article_id, CAST(coalesce(sum(p.tf), 0) AS INTEGER) AS len FROM {A} a "
-                                 f"LEFT JOIN temp._postings p USING (article_id) GROUP BY a.article_id")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _docs AS SELECT a.article_id, CAST(coalesce(sum(p.tf), 0) AS INTEGER) AS len "
+                        f"FROM {A} a LEFT JOIN temp._postings p USING (article_id) GROUP BY a.article_id")
+            _insert(con, "docs", "SELECT * FROM temp._docs")
+            # each posting carries its document's length, so scoring reads no second table
+            _insert(con, "postings", "SELECT p.*, d.len FROM temp._postings p JOIN temp._docs d USING (article_id)" + order("term"))
             con.execute("DROP TABLE temp._postings")
+            con.execute("DROP TABLE temp._docs")
     if row:
         _insert(con, "article_growth",
                 f"SELECT article_id, arg_max(views, observed_at) - arg_min(views, observed_at) AS growth FROM {G_snap} "

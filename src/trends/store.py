@@ -97,7 +97,7 @@ TABLES: dict[str, tuple[str, str]] = {
     # derived (trends.derived)
     "title_keys": ("content", "title_key VARCHAR NOT NULL, article_id BIGINT NOT NULL"),
     "tags_by_key": ("content", "kind VARCHAR, key VARCHAR, published DATE, article_id BIGINT, label VARCHAR"),
-    "postings": ("content", "term VARCHAR NOT NULL, article_id BIGINT NOT NULL, tf INTEGER NOT NULL"),
+    "postings": ("content", "term VARCHAR NOT NULL, article_id BIGINT NOT NULL, tf INTEGER NOT NULL, len INTEGER NOT NULL"),
     "docs": ("content", "article_id BIGINT NOT NULL, len INTEGER NOT NULL"),
     "article_growth": ("row", "article_id BIGINT NOT NULL, growth BIGINT"),
     "rollup_articles": ("rollup", "day DATE, source VARCHAR, synthetic BOOLEAN, articles BIGINT, views_sum HUGEINT"),
@@ -469,6 +469,7 @@ READ_VIEWS_SCHEMA = "main"
 
 # Readers spill (rarely) to the system temp folder, never to a `.tmp/` in whatever folder the app runs from.
 READ_CONFIG = {
+    "enable_progress_bar": False,
     "threads": 2,
     "memory_limit": "350MB",
     "temp_directory": os.path.join(tempfile.gettempdir(), "trends-duckdb-spill"),
@@ -574,7 +575,7 @@ class Writer:
 
 # preserve_insertion_order stays on: segments are written sorted (tags by article, tags_by_key by key,
 # postings by term, articles by date) so that zone maps skip row groups; turning it off scrambles that.
-WRITE_CONFIG = {"threads": 2, "memory_limit": "1GB"}
+WRITE_CONFIG = {"threads": 2, "memory_limit": "1GB", "enable_progress_bar": False}
 
 
 def _lock(path: Path, wait: bool):

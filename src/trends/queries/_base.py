@@ -176,13 +176,13 @@ def bm25_hits(text: str, p: Params, mode: str, scope: str | None = None) -> str:
 
     within = f" WHERE po.article_id IN ({scope})" if scope else ""
     return f"""WITH qt AS (SELECT DISTINCT term FROM ({token_sql(p(text))})),
-            po AS (SELECT term, article_id, tf FROM postings WHERE term IN (SELECT term FROM qt)),
-            df AS (SELECT term, count(*) AS df FROM po GROUP BY term),
-            st AS (SELECT count(*) AS num_docs, avg(len) AS avgdl FROM docs)
+            po AS (SELECT term, article_id, tf, len FROM postings WHERE term IN (SELECT term FROM qt)),
+            df AS (SELECT term, count(*)::DOUBLE AS df FROM po GROUP BY term),
+            st AS (SELECT count(*)::DOUBLE AS num_docs, avg(len) AS avgdl FROM docs)
         SELECT po.article_id,
                sum(log(((st.num_docs - df.df + 0.5) / (df.df + 0.5)) + 1)
-                   * (po.tf * {BM25_K1 + 1}) / (po.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * d.len / st.avgdl))) AS score
-        FROM po JOIN df USING (term) JOIN docs d ON d.article_id = po.article_id, st{within}
+                   * (po.tf * {BM25_K1 + 1}) / (po.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * po.len / st.avgdl))) AS score
+        FROM po JOIN df USING (term), st{within}
         GROUP BY po.article_id"""
 
 
