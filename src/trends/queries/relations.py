@@ -108,14 +108,17 @@ def co_mention_network(
     max_nodes: int = 30,
     min_count: int = 3,
     max_edges: int = 60,
+    per_node: int = 3,
 ) -> dict:
     """The co-mention view as a network: ``{"nodes": DataFrame[key, label, articles], "edges":
     DataFrame[a, b, label_a, label_b, together, lift, pmi]}``.
 
-    Nodes are the ``max_nodes`` keys of the kind with the most matching articles (ties by key); edges
+    Nodes are the ``max_nodes`` keys of the kind with the most matching articles (ties by key). Edges
     join two of them when at least ``min_count`` articles carry both (the minimum support that keeps a
-    lift from resting on one or two articles), the ``max_edges`` with the highest lift first (ties: more
-    shared articles, then by key). Lift and pmi are as in `co_mentions`. A node may have no edge.
+    lift from resting on one or two articles); each node keeps its ``per_node`` highest-lift edges, so
+    the rare pairs with the highest lifts do not take every edge, and of those the ``max_edges`` with
+    the highest lift are returned (ties: more shared articles, then by key). Lift and pmi are as in
+    `co_mentions`. A node may have no edge.
     """
     if kind not in TAG_KINDS:
         raise QueryError(f"unknown tag kind {kind!r}; use one of {', '.join(TAG_KINDS)}")
@@ -128,13 +131,18 @@ def co_mention_network(
         p,
     )
     nodes["articles"] = nodes["articles"].astype("int64")
+    empty = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("lift", "pmi") else "object") for c in EDGE_COLUMNS})
     if nodes.empty:
-        edges = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("lift", "pmi") else "object") for c in EDGE_COLUMNS})
-        return {"nodes": nodes[NODE_COLUMNS], "edges": edges}
+        return {"nodes": nodes[NODE_COLUMNS], "edges": empty}
     p = Params()
-    sql = (f"{_pairs_sql(cur, flt, kind, max(1, int(min_count)), p, keys=tuple(nodes['key']))} "
-           f"ORDER BY lift DESC, together DESC, a, b LIMIT {p(max(0, int(max_edges)))}")
-    edges = _pair_frame(fetch_df(cur, sql, p))[EDGE_COLUMNS].reset_index(drop=True)
+    sql = f"{_pairs_sql(cur, flt, kind, max(1, int(min_count)), p, keys=tuple(nodes['key']))} ORDER BY lift DESC, together DESC, a, b"
+    pairs = _pair_frame(fetch_df(cur, sql, p))
+    if pairs.empty or max_edges <= 0:
+        return {"nodes": nodes[NODE_COLUMNS], "edges": empty}
+    rank = pd.concat([pairs[["a"]].rename(columns={"a": "key"}), pairs[["b"]].rename(columns={"b": "key"})])
+    rank["pair"] = list(range(len(pairs))) * 2  # pairs are in edge order already
+    kept = set(rank.sort_values(["key", "pair"]).groupby("key").head(max(1, int(per_node)))["pair"])
+    edges = pairs.iloc[sorted(kept)].head(int(max_edges))[EDGE_COLUMNS].reset_index(drop=True)
     return {"nodes": nodes[NODE_COLUMNS], "edges": edges}
 
 

@@ -57,9 +57,9 @@ def _key_counts(cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None) 
 
 
 SHARE_ACTIVE_EXPLAINED = (
-    "Share adjusted for the source mix: each source's articles on a key are weighed against that source's "
-    "own usual share of them, so a source entering or leaving the archive does not move the line (with an "
-    "unchanging mix of sources it equals the plain share)."
+    "Share adjusted for the source mix: each source's share is weighted by that source's size over the whole "
+    "range, and a source with no articles in a period counts at its usual share, so a source entering or "
+    "leaving the archive does not move the line."
 )
 
 
@@ -130,39 +130,39 @@ def _volume_frame(
 def share_among_active(cur, flt: Filter, dimension: str, frame: pd.DataFrame) -> pd.Series:
     """The mix-adjusted share for each row of a `_volume_frame` (NaN where the frame has a gap).
 
-    With n(s, P) the matching articles of source s in period P, n(s, k, P) those carrying key k, and
-    b(s, k) = sum over P of n(s, k, P) / sum over P of n(s, P) the source's own share of k over the range:
+    With n(s, P) the matching articles of source s in period P and n(s, k, P) those carrying key k,
+    over the range: w(s) = n(s) / n, source s's weight, and b(s, k) = n(s, k) / n(s), its usual share
+    of k. A source is active in P when it has an article then (n(s, P) >= 1). Then
 
-        share_active(k, P) = b(k) * O(k, P) / E(k, P),  O = sum_s n(s, k, P),  E = sum_s n(s, P) * b(s, k)
+        share_active(k, P) = sum over s of w(s) * (n(s, k, P) / n(s, P) if s is active in P else b(s, k))
 
-    where b(k) is k's share of all matching articles in the range and the sums run over the sources
-    active in P (those with an article then; inactive sources add nothing to O or E). O / E is 1 when
-    every active source gives k its usual share, so a change of which sources are active leaves the
-    value at b(k); a source giving k more than usual raises it. 0 where no active source ever carries k.
+    a weighted mean of shares, so it stays within 0..1. A source that enters or leaves at its usual
+    share leaves the value where it was; only a source giving k more (or less) than usual moves it. With
+    one source it is the plain share.
     """
     if frame.empty:
         return pd.Series(dtype="float64")
     keys = tuple(dict.fromkeys(frame["key"]))
+    periods = pd.DatetimeIndex(sorted(frame["period"].unique()))
     per_source = _source_totals(cur, flt)
+    totals = per_source.pivot_table(index="period", columns="source", values="n", aggfunc="sum", fill_value=0)
+    totals = totals.reindex(periods, fill_value=0).astype("float64")
+    size = totals.sum(axis=0)
+    weight = size / size.sum() if size.sum() > 0 else size
+    active = totals > 0
     per_key = _source_key_counts(cur, flt, dimension, keys)
-    source_total = per_source.groupby("source")["n"].sum()
-    overall = float(source_total.sum())
     result = pd.Series(np.nan, index=frame.index, dtype="float64")
-    by_period_source = per_source.pivot_table(index="period", columns="source", values="n", aggfunc="sum", fill_value=0)
     for key in keys:
-        rows = frame.index[frame["key"] == key]
         mine = per_key[per_key["key"] == key]
-        key_by_source = mine.groupby("source")["n"].sum().reindex(source_total.index, fill_value=0)
-        own_share = (key_by_source / source_total.where(source_total > 0, 1)).astype("float64")
-        overall_share = float(key_by_source.sum()) / overall if overall else 0.0
-        observed = mine.groupby("period")["n"].sum()
-        expected = by_period_source.mul(own_share, axis=1).sum(axis=1)
-        periods = frame.loc[rows, "period"]
-        o = periods.map(observed).fillna(0).to_numpy(dtype="float64")
-        e = periods.map(expected).fillna(0).to_numpy(dtype="float64")
-        value = np.where(e > 0, overall_share * o / np.where(e > 0, e, 1), 0.0)
-        value[frame.loc[rows, "articles"].isna().to_numpy()] = np.nan
-        result.loc[rows] = value
+        counts = mine.pivot_table(index="period", columns="source", values="n", aggfunc="sum", fill_value=0)
+        counts = counts.reindex(index=periods, columns=totals.columns, fill_value=0).astype("float64")
+        usual = counts.sum(axis=0) / size.where(size > 0, 1)
+        shares = (counts / totals.where(active, 1)).where(active, usual, axis=1)
+        value = shares.mul(weight, axis=1).sum(axis=1)
+        rows = frame.index[frame["key"] == key]
+        out = frame.loc[rows, "period"].map(value).to_numpy(dtype="float64", copy=True)
+        out[frame.loc[rows, "articles"].isna().to_numpy()] = np.nan
+        result.loc[rows] = out
     return result
 
 
