@@ -29,6 +29,8 @@ from trends.queries._base import (
 )
 
 LIST_COLUMNS = ["article_id", "title", "source", "published", "views", "authors"]
+# The select list of an article list over ``articles a`` (authors joined into one string).
+LIST_SQL = "a.article_id, a.title, a.source, a.published, a.views, array_to_string(a.authors, ', ') AS authors"
 MAX_PAGE_SIZE = 500
 
 
@@ -128,8 +130,7 @@ def drilldown(
     size, offset = _page(page, page_size)
     df = fetch_df(
         cur,
-        f"SELECT a.article_id, a.title, a.source, a.published, a.views, array_to_string(a.authors, ', ') AS authors "
-        f"FROM articles a {join} WHERE {where} ORDER BY {order} LIMIT {p(size)} OFFSET {p(offset)}",
+        f"SELECT {LIST_SQL} FROM articles a {join} WHERE {where} ORDER BY {order} LIMIT {p(size)} OFFSET {p(offset)}",
         p,
     )
     df["published"] = pd.to_datetime(df["published"])

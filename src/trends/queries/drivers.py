@@ -39,7 +39,7 @@ from trends.queries._base import (
     period_start,
     where_clause,
 )
-from trends.queries.articles import LIST_COLUMNS, _key_condition
+from trends.queries.articles import LIST_COLUMNS, LIST_SQL, _key_condition
 
 WINDOW = 3  # grain periods on each side of the selected one
 MAX_DOCS = 300  # articles tokenised per group at most (a deterministic sample by article id hash)
@@ -135,8 +135,7 @@ def drivers(
     about = _key_condition(dimension, str(key), p, f" AND published >= {s} AND published < {e}")
     top = fetch_df(
         cur,
-        f"SELECT a.article_id, a.title, a.source, a.published, a.views, array_to_string(a.authors, ', ') AS authors "
-        f"FROM articles a WHERE {where_clause(undated, p)} AND {about} AND a.published >= {s} AND a.published < {e} "
+        f"SELECT {LIST_SQL} FROM articles a WHERE {where_clause(undated, p)} AND {about} AND a.published >= {s} AND a.published < {e} "
         f"ORDER BY a.views DESC NULLS LAST, a.published DESC, a.article_id LIMIT {p(max(0, int(articles)))}",
         p,
     )

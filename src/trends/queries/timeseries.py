@@ -145,20 +145,25 @@ def share_among_active(cur, flt: Filter, dimension: str, frame: pd.DataFrame) ->
     keys = tuple(dict.fromkeys(frame["key"]))
     periods = pd.DatetimeIndex(sorted(frame["period"].unique()))
     per_source = _source_totals(cur, flt)
-    totals = per_source.pivot_table(index="period", columns="source", values="n", aggfunc="sum", fill_value=0)
+    totals = per_source.groupby(["period", "source"])["n"].sum().unstack(fill_value=0)
     totals = totals.reindex(periods, fill_value=0).astype("float64")
     size = totals.sum(axis=0)
     weight = size / size.sum() if size.sum() > 0 else size
-    active = totals > 0
+    active = totals.to_numpy() > 0
+    denominator = np.where(active, totals.to_numpy(), 1.0)
     per_key = _source_key_counts(cur, flt, dimension, keys)
+    grouped = {key: part for key, part in per_key.groupby("key")}
     result = pd.Series(np.nan, index=frame.index, dtype="float64")
     for key in keys:
-        mine = per_key[per_key["key"] == key]
-        counts = mine.pivot_table(index="period", columns="source", values="n", aggfunc="sum", fill_value=0)
-        counts = counts.reindex(index=periods, columns=totals.columns, fill_value=0).astype("float64")
-        usual = counts.sum(axis=0) / size.where(size > 0, 1)
-        shares = (counts / totals.where(active, 1)).where(active, usual, axis=1)
-        value = shares.mul(weight, axis=1).sum(axis=1)
+        part = grouped.get(key)
+        if part is None:
+            counts = np.zeros(totals.shape)
+        else:
+            counts = (part.groupby(["period", "source"])["n"].sum().unstack(fill_value=0)
+                      .reindex(index=periods, columns=totals.columns, fill_value=0).to_numpy(dtype="float64"))
+        usual = counts.sum(axis=0) / np.where(size.to_numpy() > 0, size.to_numpy(), 1.0)
+        shares = np.where(active, counts / denominator, usual[np.newaxis, :])
+        value = pd.Series(shares @ weight.to_numpy(), index=periods)
         rows = frame.index[frame["key"] == key]
         out = frame.loc[rows, "period"].map(value).to_numpy(dtype="float64", copy=True)
         out[frame.loc[rows, "articles"].isna().to_numpy()] = np.nan
@@ -180,14 +185,16 @@ def _source_totals(cur, flt: Filter) -> pd.DataFrame:
 
 
 def _source_key_counts(cur, flt: Filter, dimension: str, keys: tuple[str, ...]) -> pd.DataFrame:
-    """``period, key, source, n``: matching articles per period, key and source, for the given keys."""
+    """``period, key, source, n``: matching articles per period, key and source, for the given keys
+    (one tag row per article and key, so rows count articles). The one query here without a roll-up:
+    the roll-ups have no source per tag, so the chosen keys' tag rows are joined with the articles."""
     p = Params()
     undated = flt.replace(date_from=None, date_to=None)
     rows = dimension_rows(dimension, p, where_clause(undated, p), keys=keys)
     df = fetch_df(
         cur,
         f"SELECT {period_expr(flt.grain, 'r.published')} AS period, r.key, coalesce(a.source, '') AS source, "
-        f"count(DISTINCT r.article_id) AS n FROM ({rows}) r JOIN articles a ON a.article_id = r.article_id "
+        f"count(*) AS n FROM ({rows}) r JOIN articles a ON a.article_id = r.article_id "
         f"WHERE r.published IS NOT NULL{range_sql(flt, p, 'r.published')} GROUP BY ALL",
         p,
     )
