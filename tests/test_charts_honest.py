@@ -191,3 +191,8 @@ def test_driver_terms_bars_carry_the_term():
     bar = charts.driver_terms(terms).data[0]
     assert list(bar.y) == ["route", "pipeline"]  # strongest on top
     assert [list(c)[:2] for c in bar.customdata] == [["route", ""], ["pipeline", ""]]
+
+
+def test_ranked_bars_of_counts_never_show_a_negative_axis():
+    df = pd.DataFrame({"key": ["a", "b"], "label": ["A", "B"], "views_sum": [NAN, NAN], "articles": [3, 1]})
+    assert charts.ranked_bars(df, "views_sum").layout.xaxis.rangemode == "tozero"

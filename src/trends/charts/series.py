@@ -174,7 +174,7 @@ def ranked_bars(
             hovertemplate="%{y}: %{x:,}<extra></extra>",
         )
     )
-    fig.update_xaxes(title=value_title or value)
+    fig.update_xaxes(title=value_title or value, rangemode="tozero")  # counts: never a negative axis
     return _style(fig, title, height=max(240, 24 * len(data) + 80))
 
 
