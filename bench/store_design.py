@@ -55,7 +55,7 @@ def open_single(legacy: Path):
 
 
 def ducklake_dir(legacy: Path) -> Path:
-    return legacy.with_suffix(".ducklake")
+    return HERE / "cache" / (legacy.stem + ".ducklake")
 
 
 def convert_ducklake(legacy: Path) -> float:

@@ -120,7 +120,7 @@ def build_fixture_db(path: str | Path, *, search_index: bool = True, rollups: bo
         # without ``rollups`` the roll-ups are emptied and unmarked, so the queries take the raw-table path
         derived.rebuild(con, "work", search=search_index)
         if not rollups:
-            for table in derived.ROLLUP_TABLES:
+            for table in derived.DASHBOARD_ROLLUPS:
                 con.execute(f"DELETE FROM work.{table}")
             con.execute("DELETE FROM work.meta WHERE key = ?", [derived.ROLLUPS_SETTING])
         if not search_index:

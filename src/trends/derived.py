@@ -46,9 +46,10 @@ ROLLUPS_VERSION = "signed-daily-v1"
 # the physical order of each roll-up (what its readers filter on first), so zone maps skip row groups
 ROLLUP_ORDER = {"rollup_articles": "day", "rollup_tags": "kind, key, day", "rollup_authors": "day",
                 "rollup_pairs": "kind, day", "rollup_tag_views": "kind, key, day", "rollup_article_views": "day",
-                "rollup_kinds": "kind", "rollup_keys": "kind, key"}
+                "rollup_kinds": "kind", "rollup_keys": "kind, key", "term_docs": "term"}
 ROLLUP_TABLES = ("rollup_articles", "rollup_tags", "rollup_authors", "rollup_pairs", "rollup_tag_views",
-                 "rollup_article_views", "rollup_kinds", "rollup_keys")
+                 "rollup_article_views", "rollup_kinds", "rollup_keys", "term_docs")
+DASHBOARD_ROLLUPS = ROLLUP_TABLES[:-1]  # what `use_rollups` answers from (term_docs is the search vocabulary)
 CONTENT_TABLES = ("title_keys", "tags_by_key", "postings", "docs")
 ROW_TABLES = ("article_growth",)
 
@@ -100,12 +101,16 @@ def _unaccented(text: str) -> str:
     return f"CASE WHEN regexp_matches({text}, '[^\\x00-\\x7F]') THEN strip_accents({text}) ELSE {text} END"
 
 
+def words_sql(text: str) -> str:
+    """SQL yielding one column ``w`` per word of ``text`` (an SQL expression), before stopwords and stems."""
+    return (f"SELECT w FROM (SELECT unnest(string_split(regexp_replace(lower({_unaccented(text)}), "
+            f"'[^\\p{{L}}\\p{{N}}]+', ' ', 'g'), ' ')) AS w) WHERE w <> ''")
+
+
 def token_sql(text: str) -> str:
     """SQL yielding one column ``term`` per token of ``text`` (an SQL expression): the one tokeniser."""
-    return (
-        f"SELECT stem(w, 'porter') AS term FROM (SELECT unnest(string_split(regexp_replace(lower({_unaccented(text)}), "
-        f"'[^\\p{{L}}\\p{{N}}]+', ' ', 'g'), ' ')) AS w) WHERE w <> '' AND w NOT IN (SELECT word FROM memory.main.stopwords)"
-    )
+    return (f"SELECT stem(w, 'porter') AS term FROM ({words_sql(text)}) "
+            f"WHERE w NOT IN (SELECT word FROM memory.main.stopwords)")
 
 
 def _postings_sql(A: str) -> str:
@@ -153,6 +158,7 @@ def per_article_rows(con, A: str, T: str, G_snap: str, content: bool, row: bool,
             _insert(con, "docs", "SELECT * FROM temp._docs")
             # each posting carries its document's length, so scoring reads no second table
             _insert(con, "postings", "SELECT p.*, d.len FROM temp._postings p JOIN temp._docs d USING (article_id)" + order("term"))
+            _insert(con, "term_docs", "SELECT term, count(*) AS docs FROM temp._postings GROUP BY term")
             con.execute("DROP TABLE temp._postings")
             con.execute("DROP TABLE temp._docs")
     if row:
@@ -178,6 +184,7 @@ def hide_and_subtract(w, row_ids: str, content_ids: str) -> None:
     G = _ids_filter(f"{live}.tags", row_ids)
     T = f"(SELECT * FROM {G} WHERE score >= {thr!r})"
     contributions(con, A, T, G, -1)
+    _insert(con, "term_docs", f"SELECT term, -count(*) AS docs FROM {_ids_filter(f'{live}.postings', content_ids)} GROUP BY term")
     for table in ("articles",) + ROW_TABLES:
         con.execute(f"DELETE FROM work.{table} WHERE article_id IN (SELECT article_id FROM {row_ids})")
     for table in ("tags", "related") + CONTENT_TABLES:

@@ -108,6 +108,7 @@ TABLES: dict[str, tuple[str, str]] = {
     "rollup_article_views": ("rollup", "day DATE, synthetic BOOLEAN, bucket SMALLINT, articles BIGINT"),
     "rollup_kinds": ("rollup", "kind VARCHAR, tags BIGINT, articles BIGINT"),
     "rollup_keys": ("rollup", "kind VARCHAR, key VARCHAR, tags BIGINT"),
+    "term_docs": ("rollup", "term VARCHAR, docs BIGINT"),  # the search vocabulary: documents per term
     # bookkeeping
     "superseded": ("internal", "article_id BIGINT NOT NULL, scope VARCHAR NOT NULL"),
 }
@@ -119,7 +120,7 @@ ROLLUP_MEASURES = {
     "rollup_articles": ("articles", "views_sum"), "rollup_tags": ("articles", "views_sum"),
     "rollup_authors": ("articles", "views_sum"), "rollup_pairs": ("together",),
     "rollup_tag_views": ("articles",), "rollup_article_views": ("articles",),
-    "rollup_kinds": ("tags", "articles"), "rollup_keys": ("tags",),
+    "rollup_kinds": ("tags", "articles"), "rollup_keys": ("tags",), "term_docs": ("docs",),
 }
 LATEST_KEYS = {"meta": "key", "ingest_runs": "run_id"}
 
