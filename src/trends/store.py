@@ -470,7 +470,6 @@ READ_VIEWS_SCHEMA = "main"
 
 # Readers spill (rarely) to the system temp folder, never to a `.tmp/` in whatever folder the app runs from.
 READ_CONFIG = {
-    "enable_progress_bar": False,
     "threads": 2,
     "memory_limit": "350MB",
     "temp_directory": os.path.join(tempfile.gettempdir(), "trends-duckdb-spill"),
@@ -480,6 +479,7 @@ READ_CONFIG = {
 def _open_instance(path: Path, manifest: Manifest) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:", config=READ_CONFIG)
     try:
+        con.execute("SET enable_progress_bar = false")
         aliases = []
         for i, name in enumerate(manifest.segments):
             alias = f"seg{i}"
@@ -576,7 +576,7 @@ class Writer:
 
 # preserve_insertion_order stays on: segments are written sorted (tags by article, tags_by_key by key,
 # postings by term, articles by date) so that zone maps skip row groups; turning it off scrambles that.
-WRITE_CONFIG = {"threads": 2, "memory_limit": "1GB", "enable_progress_bar": False}
+WRITE_CONFIG = {"threads": 2, "memory_limit": "1GB"}
 
 
 def _lock(path: Path, wait: bool):
@@ -739,6 +739,7 @@ def _writer(path: Path, wait: bool, settings: dict | None, rewrite: bool, copy) 
             raise StoreError("a new archive needs its about_threshold setting (trends.ingest passes tagging's)")
         try:
             con = duckdb.connect(":memory:", config=WRITE_CONFIG)
+            con.execute("SET enable_progress_bar = false")  # no DuckDB bar on a user's terminal
             for i, name in enumerate(base.segments if base else ()):
                 _attach(con, path / SEGMENT_DIR / name, f"seg{i}", read_only=True)
             # small blocks for small segments (a default 256 kB block per table would make a one-article
