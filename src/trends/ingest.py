@@ -776,16 +776,17 @@ def refuse_demo_mix(db_path) -> None:
     """Raise a one-line ValueError when ``db_path`` holds synthetic demo articles: `trends ingest` reads
     real inputs (only `trends demo` makes synthetic ones), and a newcomer's own archive must not mix
     silently with the demo in the default database."""
-    if not os.path.exists(db_path):
+    from trends.store import open_status, read_cursor
+
+    if open_status(db_path).state != "ok":  # nothing published yet (or unusable: the writer says so)
         return
-    from trends.store import read_cursor
 
     synthetic, articles = read_cursor(db_path).execute(
         "SELECT count(*) FILTER (WHERE synthetic), count(*) FROM articles").fetchone()
     if synthetic:
         raise ValueError(
             f"{db_path} holds the synthetic demo ({synthetic:,} of its {articles:,} articles); keep your archive apart "
-            f"with --db NEW_FILE (e.g. --db data/my-archive.duckdb), or pass --into-demo to mix them on purpose"
+            f"with --db NEW_FOLDER (e.g. --db data/my-archive), or pass --into-demo to mix them on purpose"
         )
 
 
