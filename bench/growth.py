@@ -3,8 +3,8 @@ view counts, dashboard queries during an ingest, and archive bytes per article o
 
     nice python bench/growth.py --archive bench/cache/archive-100000 [--json bench/growth.json]
 
-Works on a copy of ``--archive`` (made once per run, deleted after). Each ingest is `trends ingest` in its
-own process under ``/usr/bin/time -v`` (wall seconds, peak RSS), niced, with tagging on. The pages are
+Works on a copy of ``--archive`` (made once per run, deleted after). Each ingest is `trends ingest
+--into-demo` (the archive is the demo's) in its own process under ``/usr/bin/time -v`` (wall seconds, peak RSS), niced, with tagging on. The pages are
 seed-format files from the demo generator: new articles from another seed, and the archive's own first
 1,000 demo articles re-rendered with higher view counts (same text, so a pure re-scrape). Dashboard
 latency: the page queries (bench/page_queries.py) in a separate reader process, idle and while a niced
@@ -115,7 +115,7 @@ def reader_run(db: Path, seconds: float) -> dict:
 
 def during_ingest(db: Path, pages: Path, seconds: float) -> tuple[dict, dict]:
     ingest = subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "trends.cli", "ingest", str(pages), "--db", str(db),
-                               "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               "--quiet", "--into-demo"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)  # the writer is past start-up and holds the lock
     busy = reader_run(db, seconds)
     still_running = ingest.poll() is None
@@ -147,9 +147,9 @@ def main(argv=None) -> int:
         thousand = write_new_pages(pages / "thousand", 1000, seed=102)
         again = write_rescrape(pages / "again", 1000, n0 - 1)
         busy_pages = write_new_pages(pages / "busy", 1000, seed=103)
-        result["ingest_1_new"] = timed_cli("ingest", str(one), "--db", str(db), "--quiet")
-        result["ingest_1000_new"] = timed_cli("ingest", str(thousand), "--db", str(db), "--quiet")
-        result["ingest_1000_changed_views"] = timed_cli("ingest", str(again), "--db", str(db), "--quiet")
+        result["ingest_1_new"] = timed_cli("ingest", str(one), "--db", str(db), "--quiet", "--into-demo")
+        result["ingest_1000_new"] = timed_cli("ingest", str(thousand), "--db", str(db), "--quiet", "--into-demo")
+        result["ingest_1000_changed_views"] = timed_cli("ingest", str(again), "--db", str(db), "--quiet", "--into-demo")
         idle = reader_run(db, args.reader_seconds)
         busy, ingest = during_ingest(db, busy_pages, args.reader_seconds)
         result["dashboard"] = {
@@ -162,7 +162,7 @@ def main(argv=None) -> int:
         sizes = []
         for i in range(20):
             small = write_new_pages(pages / f"small-{i}", 5, seed=200 + i)
-            r = timed_cli("ingest", str(small), "--db", str(db), "--quiet")
+            r = timed_cli("ingest", str(small), "--db", str(db), "--quiet", "--into-demo")
             n = articles_in(db)
             sizes.append({"articles": n, "bytes": archive_bytes(db), "bytes_per_article": round(archive_bytes(db) / n),
                           "wall_s": r["wall_s"], "segments": len(list((db / "segments").glob("seg-*.duckdb")))})

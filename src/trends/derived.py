@@ -320,7 +320,7 @@ def collapse_rollups(con, catalog: str = "work") -> None:
 
 # ------------------------------------------------------------------------------------------- compaction
 
-MAX_SEGMENTS = 8  # more than this after a publish: the delta segments are merged into one
+MAX_SEGMENTS = 4  # more than this after a publish: the delta segments are merged into one
 FULL_COMPACT_SHARE = 0.25  # delta articles above this share of the base's: everything into a new base
 
 
