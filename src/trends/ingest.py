@@ -274,6 +274,8 @@ class _Run:
         self.themes = _ThemeModel(w) if tagger.active else None
         self.pending = None  # (plan, tags future) of the batch being tagged
         self.executor = None
+        if self.themes is not None:  # build the tagger and load the theme model while the input is read
+            self._pool().submit(self._warm)
         self.con.execute("BEGIN TRANSACTION")
         # started_at is the run's clock: "new since the last ingest" compares first_seen with it.
         self.run_id = start_run(self.con, command, inputs, started_at=self.now, live=w.live)
@@ -324,6 +326,11 @@ class _Run:
         tags = self._pool().submit(self.tag, plan.to_tag)
         self.flush()
         self.pending = (plan, tags)
+
+    def _warm(self) -> None:
+        if hasattr(self.tagger.tagging, "default_tagger"):
+            self.tagger.tagging.default_tagger()
+        self.themes.assign([])
 
     def flush(self) -> None:
         if self.pending is not None:
@@ -431,13 +438,18 @@ class _ThemeModel:
         from trends.tagging.storage import load_theme_model
 
         self.blob = load_theme_model(w.con, w.live)
+        self.model = None
 
     def assign(self, texts: list[str]) -> list[list]:
         if self.blob is None:
             return [[] for _ in texts]
+        if self.model is None:
+            import pickle
+
+            self.model = pickle.loads(self.blob)  # once per run
         from trends.tagging.themes import assign_texts
 
-        return assign_texts(self.blob, texts)
+        return assign_texts(self.model, texts)
 
 
 def derived_themes_fit_in_place(w) -> bool:
@@ -523,7 +535,7 @@ def ingest_records(
                 run.batch(pending, pending_rejects)
                 bar.update(len(pending))
             summary = run.finish(started)
-        if tagger.active and not summary.themes_fitted:
+        if tagger.active and not summary.themes_fitted and not run.themes.blob:
             fit_themes_if_missing(db_path)
         summary.housekeeping = derived.maybe_compact(db_path)
         summary.seconds = time.perf_counter() - started  # the line covers everything the command did
@@ -776,13 +788,13 @@ def refuse_demo_mix(db_path) -> None:
     """Raise a one-line ValueError when ``db_path`` holds synthetic demo articles: `trends ingest` reads
     real inputs (only `trends demo` makes synthetic ones), and a newcomer's own archive must not mix
     silently with the demo in the default database."""
-    from trends.store import open_status, read_cursor
+    from trends.store import StoreError, read_cursor
 
-    if open_status(db_path).state != "ok":  # nothing published yet (or unusable: the writer says so)
+    try:
+        cur = read_cursor(db_path)
+    except StoreError:  # nothing published yet (or unusable: the writer says so in its own line)
         return
-
-    synthetic, articles = read_cursor(db_path).execute(
-        "SELECT count(*) FILTER (WHERE synthetic), count(*) FROM articles").fetchone()
+    synthetic, articles = cur.execute("SELECT count(*) FILTER (WHERE synthetic), count(*) FROM articles").fetchone()
     if synthetic:
         raise ValueError(
             f"{db_path} holds the synthetic demo ({synthetic:,} of its {articles:,} articles); keep your archive apart "

@@ -122,11 +122,12 @@ def assign(weights: np.ndarray, keys: dict[int, tuple[str, str]]) -> list[Tag]:
     return tags
 
 
-def assign_texts(model_blob: bytes, texts: list[str]) -> list[list[Tag]]:
-    """Theme tags for new texts from a stored fitted model (`trends.tagging.storage.load_theme_model`)."""
+def assign_texts(fitted, texts: list[str]) -> list[list[Tag]]:
+    """Theme tags for new texts from a stored fitted model (`trends.tagging.storage.load_theme_model`:
+    its pickled bytes, or the unpickled ``(vectorizer, model, keys)``)."""
     import pickle
 
-    vectorizer, model, keys = pickle.loads(model_blob)
+    vectorizer, model, keys = pickle.loads(fitted) if isinstance(fitted, bytes) else fitted
     if not texts:
         return []
     with warnings.catch_warnings():
