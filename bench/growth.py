@@ -8,7 +8,7 @@ Works on a copy of ``--archive`` (made once per run, deleted after). Each ingest
 seed-format files from the demo generator: new articles from another seed, and the archive's own first
 1,000 demo articles re-rendered with higher view counts (same text, so a pure re-scrape). Dashboard
 latency: the page queries (bench/page_queries.py) in a separate reader process, idle and while a niced
-1,000-article ingest runs; each query's samples give p95; errors and waits (a query slower than 5 s, or a
+ingest of ``--busy-articles`` new articles runs; each query's samples give p95; errors and waits (a query slower than 5 s, or a
 lock error) are counted. Writes the JSON and bench/GROWTH.md itself.
 """
 
@@ -129,7 +129,9 @@ def main(argv=None) -> int:
     parser.add_argument("--archive", type=Path, required=True)
     parser.add_argument("--json", type=Path, default=HERE / "growth.json")
     parser.add_argument("--report", type=Path, default=HERE / "GROWTH.md")
-    parser.add_argument("--reader-seconds", type=float, default=20)
+    parser.add_argument("--reader-seconds", type=float, default=40, help="reader time, idle and during the ingest")
+    parser.add_argument("--busy-articles", type=int, default=4000, help="size of the ingest the reader runs beside")
+    parser.add_argument("--skip-growth", action="store_true", help="only the dashboard-during-ingest figures")
     args = parser.parse_args(argv)
     from trends.store import archive_bytes
 
@@ -146,10 +148,14 @@ def main(argv=None) -> int:
         one = write_new_pages(pages / "one", 1, seed=101)
         thousand = write_new_pages(pages / "thousand", 1000, seed=102)
         again = write_rescrape(pages / "again", 1000, n0 - 1)
-        busy_pages = write_new_pages(pages / "busy", 1000, seed=103)
-        result["ingest_1_new"] = timed_cli("ingest", str(one), "--db", str(db), "--quiet", "--into-demo")
-        result["ingest_1000_new"] = timed_cli("ingest", str(thousand), "--db", str(db), "--quiet", "--into-demo")
-        result["ingest_1000_changed_views"] = timed_cli("ingest", str(again), "--db", str(db), "--quiet", "--into-demo")
+        busy_pages = write_new_pages(pages / "busy", args.busy_articles, seed=103)
+        if args.skip_growth:
+            result.update({k: {"wall_s": None, "peak_rss_mb": None, "summary": "skipped"} for k in
+                           ("ingest_1_new", "ingest_1000_new", "ingest_1000_changed_views")})
+        else:
+            result["ingest_1_new"] = timed_cli("ingest", str(one), "--db", str(db), "--quiet", "--into-demo")
+            result["ingest_1000_new"] = timed_cli("ingest", str(thousand), "--db", str(db), "--quiet", "--into-demo")
+            result["ingest_1000_changed_views"] = timed_cli("ingest", str(again), "--db", str(db), "--quiet", "--into-demo")
         idle = reader_run(db, args.reader_seconds)
         busy, ingest = during_ingest(db, busy_pages, args.reader_seconds)
         result["dashboard"] = {
@@ -160,15 +166,15 @@ def main(argv=None) -> int:
             "ingest_ran_throughout": busy["ingest_ran_throughout"], "ingest_returncode": ingest["returncode"],
         }
         sizes = []
-        for i in range(20):
+        for i in range(0 if args.skip_growth else 20):
             small = write_new_pages(pages / f"small-{i}", 5, seed=200 + i)
             r = timed_cli("ingest", str(small), "--db", str(db), "--quiet", "--into-demo")
             n = articles_in(db)
             sizes.append({"articles": n, "bytes": archive_bytes(db), "bytes_per_article": round(archive_bytes(db) / n),
                           "wall_s": r["wall_s"], "segments": len(list((db / "segments").glob("seg-*.duckdb")))})
         result["twenty_small_ingests"] = sizes
-        result["articles_after"] = sizes[-1]["articles"]
-        result["bytes_per_article_after"] = sizes[-1]["bytes_per_article"]
+        result["articles_after"] = sizes[-1]["articles"] if sizes else None
+        result["bytes_per_article_after"] = sizes[-1]["bytes_per_article"] if sizes else None
         result["load_1m_end"] = os.getloadavg()[0]
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -191,7 +197,7 @@ def write_report(r: dict, path: Path, command: str) -> None:
     for key in ("ingest_1_new", "ingest_1000_new", "ingest_1000_changed_views"):
         x = r[key]
         lines.append(f"| {key} | {x['wall_s']} | {x['peak_rss_mb']} | {x['summary']} |")
-    lines += ["", f"Dashboard page queries in a separate process, idle vs during a niced 1,000-article ingest "
+    lines += ["", f"Dashboard page queries in a separate process, idle vs during a niced ingest of new articles "
               f"({d['idle_samples']} / {d['during_samples']} samples; ingest ran throughout: {d['ingest_ran_throughout']}): "
               f"errors {d['errors']}, waits (> 5 s) {d['waits']}, worst p95 ratio {worst:.2f}x.", "",
               "| query | idle p95 ms | during p95 ms | ratio |", "|---|---:|---:|---:|"]
