@@ -365,6 +365,9 @@ def merge_segments(path, first: int, last: int) -> None:
                 con.execute(f"INSERT INTO merged.themes SELECT {cols} FROM ({union})")
                 continue
             con.execute(f"INSERT INTO merged.{table} SELECT {cols} FROM memory.range.{source}{order.get(table, '')}")
+        from trends.store import index_articles
+
+        index_articles(con, "merged")
         con.execute("DELETE FROM merged.meta WHERE key = 'segment_kind'")
         con.execute("INSERT INTO merged.meta VALUES ('segment_kind', 'merged')")
         con.execute("CHECKPOINT merged")

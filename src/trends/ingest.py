@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from trends import derived
 from trends.parsing import Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping
-from trends.store import arrow_rows, crash_point, insert_rows, open_writer, set_setting, stable_id
+from trends.store import arrow_rows, crash_point, index_articles, insert_rows, open_writer, set_setting, stable_id
 from trends.tagging.storage import TAG_SCHEMA, start_run, tag_rows
 
 EXIT_OK, EXIT_REJECTS = 0, 1
@@ -414,6 +414,7 @@ class _Run:
         con.execute("BEGIN TRANSACTION")
         derived.sort_segment(con)
         derived.mark_built(con)
+        index_articles(con, "work")
         con.execute("COMMIT")
         crash_point("finish")
         con.execute("CHECKPOINT work")  # the publish's expensive part, timed with the run

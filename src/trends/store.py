@@ -747,6 +747,7 @@ def _writer(path: Path, wait: bool, settings: dict | None, rewrite: bool, copy) 
             small = not rewrite and base is not None and stale is None
             con.execute(f"ATTACH {_quote(work)} AS work" + (" (BLOCK_SIZE 16384)" if small else ""))
             create_tables(con, "work")
+            con.execute("DROP INDEX IF EXISTS work.articles_by_id")  # a resumed segment may carry it
             con.execute("USE work")
             con.execute("SET checkpoint_threshold = '1GB'")  # one checkpoint at publish, not every 16 MB
             load_fts(con)
@@ -807,9 +808,19 @@ def get_setting(con, key: str, schema: str = "memory.live") -> str | None:
     return row[0] if row else None
 
 
+def index_articles(con, catalog: str) -> None:
+    """A unique index on the segment's ``articles.article_id`` (built once, just before publishing): list
+    lookups (a search page's 25 articles) then read only those rows' text, not every body; it also proves
+    the segment holds each article once. Not kept while writing (rows are deleted and re-inserted)."""
+    con.execute(f"DROP INDEX IF EXISTS {catalog}.articles_by_id")
+    con.execute(f"CREATE UNIQUE INDEX articles_by_id ON {catalog}.articles (article_id)")
+
+
 def _publish(w: Writer) -> None:
     con = w.con
     crash_point("before-publish")
+    if not _count(con, "SELECT count(*) FROM duckdb_indexes() WHERE database_name = 'work' AND index_name = 'articles_by_id'"):
+        index_articles(con, "work")
     con.execute("CHECKPOINT work")
     con.execute("USE memory")
     con.execute("DETACH work")

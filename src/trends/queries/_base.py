@@ -163,20 +163,36 @@ def has_search_index(cur: duckdb.DuckDBPyConnection) -> str | None:
 BM25_K1, BM25_B = 1.2, 0.75
 
 
+def query_terms(text: str) -> list[str]:
+    """The search terms of a query, by the documents' own tokeniser (`trends.derived.token_sql`), run on a
+    small private in-memory DuckDB (stemming needs no data), so the postings scan gets constant terms."""
+    from trends.derived import token_sql
+    from trends.store import load_fts, load_stopwords
+
+    con = getattr(_local, "tokeniser", None)
+    if con is None:
+        con = _local.tokeniser = duckdb.connect(":memory:", config={"threads": 1})
+        load_fts(con)
+        load_stopwords(con)
+    rows = con.execute(f"SELECT DISTINCT term FROM ({token_sql('$q')}) ORDER BY term", {"q": text}).fetchall()
+    return [r[0] for r in rows][:32]
+
+
 def bm25_hits(text: str, p: Params, mode: str, scope: str | None = None) -> str:
     """SQL with columns ``article_id, score`` for the articles matching any word of ``text``.
 
-    BM25 (k1 = 1.2, b = 0.75) over the live ``postings`` / ``docs`` rows: N, the mean document length
-    and each term's document frequency are counted at query time, so an archive of many segments scores
-    exactly as one rebuilt in full. Only the query's terms' postings are read (sorted by term, zone maps
-    skip the rest). The query is tokenised by the same SQL as the documents (`trends.derived.token_sql`).
-    ``scope`` (SQL selecting article ids) restricts scoring to those articles (df and N stay global).
+    BM25 (k1 = 1.2, b = 0.75) over the live ``postings`` rows (each carries its document's length):
+    N, the mean document length and each term's document frequency are counted at query time, so an
+    archive of many segments scores exactly as one rebuilt in full. Only the query's terms' postings are
+    read (sorted by term, zone maps skip the rest). ``scope`` (SQL selecting article ids) restricts
+    scoring to those articles (df and N stay global).
     """
-    from trends.derived import token_sql
-
+    terms = query_terms(text)
+    if not terms:
+        return "SELECT NULL::BIGINT AS article_id, NULL::DOUBLE AS score WHERE FALSE"
+    wanted = ", ".join(p(t) for t in terms)
     within = f" WHERE po.article_id IN ({scope})" if scope else ""
-    return f"""WITH qt AS (SELECT DISTINCT term FROM ({token_sql(p(text))})),
-            po AS (SELECT term, article_id, tf, len FROM postings WHERE term IN (SELECT term FROM qt)),
+    return f"""WITH po AS (SELECT term, article_id, tf, len FROM postings WHERE term IN ({wanted})),
             df AS (SELECT term, count(*)::DOUBLE AS df FROM po GROUP BY term),
             st AS (SELECT count(*)::DOUBLE AS num_docs, avg(len) AS avgdl FROM docs)
         SELECT po.article_id,
