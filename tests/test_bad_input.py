@@ -104,7 +104,7 @@ CASES = [
     ("unsupported type", bytes_file("picture.png", b"\x89PNG\r\n\x1a\n\x00\x00"), ["unsupported file type '.png'"]),
     ("truncated after title", text_file("trunc1.txt", GOOD_HEADER), ["truncated page: nothing after the title (no date, no body)"]),
     ("truncated before body", text_file("trunc2.txt", GOOD_HEADER + "14.02.2024\n1 234\n\nAccording to A.Smith\n"), ["truncated page: no body text after the header"]),
-    ("undecodable bytes", bytes_file("undecodable.txt", b"Title\n\n" + bytes(range(1, 9)) * 40 + b"\x98\x81"), ["undecodable bytes: not UTF-8, cp1251 or another text encoding"]),
+    ("undecodable bytes", bytes_file("undecodable.txt", b"Title\n\n" + bytes(range(1, 9)) * 40 + b"\x98\x81"), ["undecodable bytes: not UTF-8, and no text encoding fits them"]),
     ("missing date", text_file("nodate.txt", GOOD_HEADER + "The body starts right away.\n"), ["missing date: expected dd.mm.yyyy after the title, found 'The body starts right away.'"]),
     ("impossible day", text_file("feb31.txt", GOOD_HEADER + "31.02.2023\n\nBody.\n"), ["impossible date '31.02.2023': day is out of range for month"]),
     ("impossible month", text_file("month13.txt", GOOD_HEADER + "12.13.2023\n\nBody.\n"), ["impossible date '12.13.2023': month must be in 1..12"]),

@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyarrow as pa
 
-from trends.parsing import Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping
+from trends.parsing import Limits, Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping, printable
 from trends.store import arrow_rows, insert_rows, stable_id, writer
 from trends.tagging.storage import TAG_SCHEMA, start_run, tag_rows
 
@@ -498,6 +498,7 @@ def ingest_paths(
     """Parse and store files, folders and globs. Bad --format / --map raise ValueError (a usage error)."""
     paths = [str(p) for p in paths]
     normalise_format(fmt)  # fail fast on usage errors, before touching the database
+    Limits.from_env()  # a bad TRENDS_MAX_* value is a usage error too
     if isinstance(mapping, str):
         mapping = parse_mapping(mapping)
     items = list(expand_paths(paths))
@@ -601,10 +602,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
         else:
             for r in records:
                 views = f"{r.views:,} views" if r.views is not None else "no views"
-                print(
+                print(printable(
                     f"{r.input}: {r.title} | {r.source or '-'} | {r.published or '-'} | {views} | "
                     f"{', '.join(r.authors) or '-'} | {len(r.body.split())} words | {len(r.related)} related"
-                )
+                ))
     return EXIT_REJECTS if rejected else EXIT_OK
 
 
@@ -619,7 +620,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         args.db, args.paths, fmt=args.format, mapping=args.map, tag=not args.no_tag,
         batch_size=args.batch_size, progress=not args.quiet,
     )
-    print(f"trends ingest: {summary.line()} -> {args.db}", file=sys.stderr)
+    print(printable(f"trends ingest: {summary.line()} -> {args.db}"), file=sys.stderr)
     return EXIT_REJECTS if summary.rejected else EXIT_OK
 
 
@@ -645,7 +646,7 @@ def _print_stats(db, data: dict, as_json: bool) -> None:
     print(f"tags          {data['tags']:,} ({kinds}); {data['untagged_articles']:,} articles untagged")
     print(f"rejects       {data['rejects']:,}")
     for rej in data["recent_rejects"]:
-        print(f"  {rej['input']}{'#' + rej['record'] if rej['record'] else ''}: {rej['reason']}")
+        print(printable(f"  {rej['input']}{'#' + rej['record'] if rej['record'] else ''}: {rej['reason']}"))
     if data["top_sources"]:
         print("top sources   " + ", ".join(f"{s['source']} ({s['articles']:,})" for s in data["top_sources"][:8]))
     if data["last_run"]:
