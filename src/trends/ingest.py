@@ -31,7 +31,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyarrow as pa
 
-from trends.parsing import Limits, Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping, printable
+from trends.parsing import (
+    Limits, Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping, printable, storable,
+)
 from trends.store import arrow_rows, insert_rows, stable_id, writer
 from trends.tagging.storage import TAG_SCHEMA, start_run, tag_rows
 
@@ -506,7 +508,7 @@ def ingest_paths(
     total = len(files) if all(page_like(f, fmt) for f in files) else None  # tables: rows unknown up front
     return ingest_records(
         db_path, _records_from_items(items, fmt, mapping, processes), tag=tag, batch_size=batch_size, progress=progress,
-        total=total, command=command, inputs=" ".join(paths), echo_rejects=echo_rejects, refresh=refresh,
+        total=total, command=command, inputs=storable(" ".join(paths)), echo_rejects=echo_rejects, refresh=refresh,
         processes=processes,
     )
 

@@ -21,7 +21,7 @@ from trends.parsing.text import MAX_PAGE_BYTES, decode_page
 
 __all__ = [
     "FORMATS", "Limits", "Record", "Reject", "RecordError", "detect_format", "expand_paths", "parse", "parse_mapping",
-    "parse_seed_text", "parse_html_text", "printable", "split_source",
+    "parse_seed_text", "parse_html_text", "printable", "split_source", "storable",
 ]
 
 FORMATS = ("seed", "html", "csv", "tsv", "jsonl", "parquet")
@@ -151,11 +151,11 @@ def _parse(source, name: str, fmt: str | None, columns, limits: Limits) -> Itera
             record.notes.append(decoded.note)
         yield record
     elif kind in ("csv", "tsv"):
-        yield from parse_csv(data, name, columns, delimiter="\t" if kind == "tsv" else ",", confidence=confidence)
+        yield from parse_csv(data, name, columns, delimiter="\t" if kind == "tsv" else ",", limits=limits)
     elif kind == "jsonl":
-        yield from parse_jsonl(data, name, columns, confidence=confidence)
+        yield from parse_jsonl(data, name, columns, limits=limits)
     else:
-        yield from parse_parquet(data, name, columns)  # already in memory: not read from disk again
+        yield from parse_parquet(data, name, columns, limits=limits)  # already in memory: not read from disk again
 
 
 def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[str | Reject]:

@@ -27,6 +27,7 @@ from trends.parsing.model import Record, RecordError
 
 SHORT_TEXT_WORDS = 150  # a precise extraction shorter than this is checked against a recall-oriented one
 RECALL_GAIN = 1.5  # ... and replaced when that finds at least this many times the words
+MIN_RECALL_WORDS = 25  # and at least this many: a few words found only by the loose pass are menus, not an article
 
 _CHARSET_RE = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([-\w.:]{2,40})""", re.I)
 _XML_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]{0,100}encoding\s*=\s*["']([-\w.:]{2,40})["']""", re.I)
@@ -125,7 +126,7 @@ def main_text(tree) -> str:
     words = len(text.split())
     if words < SHORT_TEXT_WORDS:
         recall = _text_of(trafilatura.bare_extraction(_joined_body(deepcopy(tree)), favor_recall=True, **options))
-        if len(recall.split()) >= RECALL_GAIN * max(1, words):
+        if len(recall.split()) >= max(MIN_RECALL_WORDS, RECALL_GAIN * words):
             text = recall
     return text
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import itertools
 import json
 import math
 import re
@@ -22,10 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from trends.parsing.limits import MAX_VIEWS, check_date, check_views
+from trends.parsing.limits import ENV_NAMES, MAX_VIEWS, Limits, check_date, check_text, check_views
 from trends.parsing.model import Record, RecordError, Reject, excerpt_of
 from trends.parsing.seed import parse_date, split_authors
-from trends.parsing.text import DEFAULT_CONFIDENCE, Decoded, decode_text
+from trends.parsing.text import Decoded, decode_text
 
 FIELDS = (
     "title", "headline", "source", "published", "views", "authors", "body", "related", "url",
@@ -111,7 +111,9 @@ def missing_column_reason(mapping: Mapping[str, str], columns: Iterable[str]) ->
     return None
 
 
-def _get(row: Mapping[str, Any], field: str, value: str) -> Any:
+def _get(row: Mapping[str, Any], field: str, value: str, required: bool = True) -> Any:
+    """The value for ``field``; a column the row lacks is an error only for a field the user mapped
+    (JSON objects may leave out keys that other lines have)."""
     if _is_literal(value):
         return value[1:-1]
     if "{" in value:
@@ -122,6 +124,8 @@ def _get(row: Mapping[str, Any], field: str, value: str) -> Any:
             values[col] = _template_value(row[col], col, field)
         return value.format_map(values)
     if value not in row:
+        if not required:
+            return None
         raise RecordError(f"missing field {value!r} (mapped to {field})")
     return row[value]
 
@@ -189,6 +193,7 @@ def _date(value: Any, field: str) -> dt.date:
         raise RecordError(f"unreadable date {raw[:30]!r} in {field} (use YYYY-MM-DD or dd.mm.yyyy)") from exc
 
 
+DEFAULT_LIMITS = Limits()
 _THOUSANDS_RE = re.compile(r"\d{1,3}(?:[ \u00a0\u202f,.'’]\d{3})+|\d+")
 _NEGATIVE_RE = re.compile(r"[-−]\s*\d[\d\s,.\u00a0]*(?:[eE][+]?\d+)?")
 _SCIENTIFIC_RE = re.compile(r"[+]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")
@@ -289,9 +294,19 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def record_from_row(row: Mapping[str, Any], mapping: Mapping[str, str], input: str, fmt: str) -> Record:
-    """One table row -> Record through the mapping, or RecordError with the reason."""
-    got = {field: _get(row, field, value) for field, value in mapping.items()}
+def record_from_row(
+    row: Mapping[str, Any], mapping: Mapping[str, str], input: str, fmt: str, limits: Limits = DEFAULT_LIMITS,
+    user_fields: frozenset[str] | None = None,
+) -> Record:
+    """One table row -> Record through the mapping, or RecordError with the reason.
+
+    Oversized title and body cells are rejected before any copy is made of them; every other limit
+    is checked on the finished record (`check_record`).
+    """
+    got = {field: _get(row, field, value, user_fields is None or field in user_fields) for field, value in mapping.items()}
+    for field, limit in (("title", limits.title_chars), ("headline", limits.title_chars), ("body", limits.body_chars)):
+        if isinstance(got.get(field), str) and len(got[field]) > 2 * limit:  # 2x: spacing may still shrink it
+            check_text(field, got[field], limit)
     title = _one_line(_text(got.get("title"), "title")) or _one_line(_text(got.get("headline"), "headline"))
     if not title:
         raise RecordError("no title" + (f" (column {mapping['title']!r} is empty)" if "title" in mapping else "; map one with --map title=COLUMN"))
@@ -338,7 +353,8 @@ def unexpected_reason(exc: BaseException) -> str:
 
 def _rows_to_records(
     rows: Iterable[tuple[str, Any]], mapping: Mapping[str, str], name: str, fmt: str, decoded: Decoded | None = None,
-    empty: str = "no records: the table has no rows",
+    empty: str = "no records: the table has no rows", limits: Limits = DEFAULT_LIMITS,
+    user_fields: frozenset[str] | None = None,
 ) -> Iterator[Record | Reject]:
     """Each row -> Record or Reject (one bad row never stops the table); a notice when there were no rows."""
     seen = 0
@@ -348,7 +364,7 @@ def _rows_to_records(
             yield row
             continue
         try:
-            rec = record_from_row(row, mapping, f"{name}#{locator}", fmt)
+            rec = record_from_row(row, mapping, f"{name}#{locator}", fmt, limits, user_fields)
         except RecordError as exc:
             yield Reject(name, str(exc), locator, _row_excerpt(row))
             continue
@@ -365,10 +381,23 @@ def _rows_to_records(
 
 
 def _row_excerpt(row: Any) -> str | None:
+    """The start of the row (a 50 MB cell is not copied whole to show 200 characters of it)."""
     try:
-        return excerpt_of(json.dumps(row, default=str, ensure_ascii=False)[:2000])
+        return excerpt_of(json.dumps(_short(row), default=str, ensure_ascii=False)[:2000])
     except (ValueError, TypeError, RecursionError):
-        return excerpt_of(repr(row)[:2000])
+        return excerpt_of(repr(_short(row))[:2000])
+
+
+def _short(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= 300 else value[:300] + "..."
+    if depth >= 3 and isinstance(value, (list, tuple, Mapping)):
+        return "..."
+    if isinstance(value, Mapping):
+        return {str(k)[:100]: _short(v, depth + 1) for k, v in list(value.items())[:30]}
+    if isinstance(value, (list, tuple)):
+        return [_short(v, depth + 1) for v in value[:30]]
+    return value
 
 
 def _table_text(data: bytes, name: str, what: str, confidence: float) -> Decoded | Reject:
@@ -388,6 +417,7 @@ def _table_text(data: bytes, name: str, what: str, confidence: float) -> Decoded
 
 
 _ESCAPED_BYTE_RE = re.compile("[\udc80-\udcff]")
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
 
 
 def _bad_bytes(text: str) -> bool:
@@ -398,15 +428,16 @@ BAD_BYTES_REASON = "undecodable bytes in this record (the file is UTF-8, these b
 
 
 def parse_csv(
-    data: bytes, name: str, mapping: Mapping[str, str], delimiter: str = ",", confidence: float = DEFAULT_CONFIDENCE,
+    data: bytes, name: str, mapping: Mapping[str, str], delimiter: str = ",", limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Record | Reject]:
-    decoded = _table_text(data, name, "a CSV table", confidence)
+    decoded = _table_text(data, name, "a CSV table", limits.encoding_confidence)
     if isinstance(decoded, Reject):
         yield decoded
         return
     csv.field_size_limit(sys.maxsize)
-    lines = list(io.StringIO(decoded.text, newline=""))  # physical lines, any newline convention
-    reader = _CsvLines(lines, delimiter)
+    lines = _LINE_RE.findall(decoded.text)  # physical lines, any newline convention (not StringIO: 4 bytes a character)
+    max_line = 2 * (limits.body_chars + limits.title_chars)  # a line longer than this holds a field over its limit
+    reader = _CsvLines(lines, delimiter, max_line)
     try:
         header = [h.strip() for h in reader.next_row()[1]]
     except StopIteration:
@@ -414,6 +445,9 @@ def parse_csv(
         return
     except csv.Error as exc:
         yield Reject(name, f"unreadable CSV header: {exc}")
+        return
+    except _LineTooLong as exc:
+        yield Reject(name, f"unreadable CSV header: the first line has {exc.length:,} characters")
         return
     if _bad_bytes("".join(header)):
         yield Reject(name, "undecodable bytes in the header row (not UTF-8)")
@@ -435,7 +469,16 @@ def parse_csv(
                 start = reader.resync()
                 yield f"row={number}", Reject(
                     name, f"broken CSV quoting on line {start}: {exc} (the rows after it are read on)",
-                    f"row={number}", excerpt_of(lines[start - 1]),
+                    f"row={number}", excerpt_of(lines[start - 1][:400]),
+                )
+                continue
+            except _LineTooLong as exc:
+                number += 1
+                line = reader.skip_long_line()
+                yield f"row={number}", Reject(
+                    name, f"row too long: line {line} has {exc.length:,} characters, more than any field may hold "
+                    f"(limits: {ENV_NAMES['body_chars']}, {ENV_NAMES['title_chars']})", f"row={number}",
+                    excerpt_of(lines[line - 1][:400]),
                 )
                 continue
             if not any(v.strip() for v in values):
@@ -452,7 +495,15 @@ def parse_csv(
                 continue
             yield locator, dict(zip(header, values))
 
-    yield from _rows_to_records(rows(), full, name, "csv", decoded, "no records: the table has a header row but no data rows")
+    yield from _rows_to_records(rows(), full, name, "csv", decoded, "no records: the table has a header row but no data rows", limits)
+
+
+class _LineTooLong(Exception):
+    """A physical line longer than any row may be: csv would copy it at 4 bytes a character first."""
+
+    def __init__(self, length: int):
+        super().__init__(length)
+        self.length = length
 
 
 class _CsvLines:
@@ -460,17 +511,24 @@ class _CsvLines:
 
     A stray quote makes the csv module read on to the next quote, swallowing the rows between into
     one field; in strict mode it raises instead, and `resync` restarts on the line after the broken
-    row's first line, so one bad quote costs one row.
+    row's first line, so one bad quote costs one row. A line longer than ``max_line`` characters
+    raises `_LineTooLong` before csv sees it; `skip_long_line` restarts after it.
     """
 
-    def __init__(self, lines: list[str], delimiter: str):
-        self.lines, self.delimiter = lines, delimiter
+    def __init__(self, lines: list[str], delimiter: str, max_line: int):
+        self.lines, self.delimiter, self.max_line = lines, delimiter, max_line
         self._restart(0)
 
     def _restart(self, offset: int) -> None:
         self.offset = offset
-        self.reader = csv.reader(iter(self.lines[offset:]), delimiter=self.delimiter, strict=True)
+        self.reader = csv.reader(self._feed(offset), delimiter=self.delimiter, strict=True)
         self.row_start = offset + 1  # 1-based physical line of the row being read
+
+    def _feed(self, offset: int) -> Iterator[str]:
+        for line in itertools.islice(self.lines, offset, None):
+            if len(line) > self.max_line:
+                raise _LineTooLong(len(line))
+            yield line
 
     def next_row(self) -> tuple[int, list[str]]:
         self.row_start = self.offset + self.reader.line_num + 1
@@ -482,11 +540,17 @@ class _CsvLines:
         self._restart(broken)
         return broken
 
+    def skip_long_line(self) -> int:
+        """Restart after the overlong line (the one csv was about to read); returns its number."""
+        long_line = self.offset + self.reader.line_num + 1
+        self._restart(long_line)
+        return long_line
+
 
 def parse_jsonl(
-    data: bytes, name: str, mapping: Mapping[str, str], confidence: float = DEFAULT_CONFIDENCE,
+    data: bytes, name: str, mapping: Mapping[str, str], limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Record | Reject]:
-    decoded = _table_text(data, name, "JSON lines", confidence)
+    decoded = _table_text(data, name, "JSON lines", limits.encoding_confidence)
     if isinstance(decoded, Reject):
         yield decoded
         return
@@ -530,19 +594,17 @@ def parse_jsonl(
                 completed = True
             yield locator, raw
 
-    yield from _rows_to_records(rows(), full, name, "jsonl", decoded, "no records: the file holds no JSON objects")
+    yield from _rows_to_records(
+        rows(), full, name, "jsonl", decoded, "no records: the file holds no JSON objects", limits, frozenset(mapping),
+    )
 
 
 def _whole_json(text: str, name: str) -> list | Reject | None:
-    """A ``.json`` file (or one starting with "[") as one document: its list of items (an object is
-    a list of one); None when it is JSON lines instead; a Reject when it cannot be one document."""
+    """A ``.json`` file as one document: its list of items (an object is a list of one); None when
+    it is JSON lines instead; a Reject when it cannot be one document."""
     stripped = text.lstrip("\ufeff \t\r\n")
-    if not (name.lower().endswith(".json") or stripped.startswith("[")) or not stripped.startswith(("[", "{")):
-        return None
-    if stripped.startswith("[") and not name.lower().endswith(".json"):
-        first = stripped.split("\n", 1)[0].rstrip()
-        if first.endswith("]"):  # a .jsonl whose lines are arrays: line by line, so each line gets its reason
-            return None
+    if not name.lower().endswith(".json") or not stripped.startswith(("[", "{")):
+        return None  # .jsonl / .ndjson: always line by line, so each bad line gets its own reason
     try:
         value = json.loads(stripped)
     except RecursionError:
@@ -560,7 +622,9 @@ def _whole_json(text: str, name: str) -> list | Reject | None:
     return value
 
 
-def parse_parquet(path: Path | bytes, name: str, mapping: Mapping[str, str]) -> Iterator[Record | Reject]:
+def parse_parquet(
+    path: Path | bytes, name: str, mapping: Mapping[str, str], limits: Limits = DEFAULT_LIMITS,
+) -> Iterator[Record | Reject]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -587,7 +651,7 @@ def parse_parquet(path: Path | bytes, name: str, mapping: Mapping[str, str]) -> 
         except (pa.ArrowException, OSError, ValueError) as exc:
             yield f"row={number + 1}", Reject(name, f"Parquet file is damaged: {_first_line(exc)}", f"row={number + 1}")
 
-    yield from _rows_to_records(rows(), full, name, "parquet", empty="no records: the Parquet file has no rows")
+    yield from _rows_to_records(rows(), full, name, "parquet", empty="no records: the Parquet file has no rows", limits=limits)
 
 
 def _batch_rows(batch) -> list:
