@@ -436,8 +436,8 @@ PARALLEL_PARSE_MIN = 500  # page files; below this a pool's start-up outweighs t
 
 
 def _parse_pages(task: tuple) -> list:
-    path, fmt = task
-    return list(parse(path, fmt))
+    path, fmt, limits = task
+    return list(parse(path, fmt, limits=limits))
 
 
 def iter_path_records(
@@ -451,8 +451,11 @@ def iter_path_records(
     return _records_from_items(list(expand_paths(paths)), fmt, mapping, workers)
 
 
-def _records_from_items(items: list, fmt: str | None, mapping, workers: int | None) -> Iterator[Record | Reject]:
+def _records_from_items(
+    items: list, fmt: str | None, mapping, workers: int | None, limits: Limits | None = None,
+) -> Iterator[Record | Reject]:
     fmt = normalise_format(fmt)
+    limits = limits or Limits.from_env()  # read once per run, not once per file
     columns = parse_mapping(mapping) if isinstance(mapping, str) else (mapping or {})
     pages = [i for i in items if not isinstance(i, Reject) and page_like(i, fmt)]
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -462,14 +465,14 @@ def _records_from_items(items: list, fmt: str | None, mapping, workers: int | No
 
         methods = multiprocessing.get_all_start_methods()
         pool = multiprocessing.get_context("fork" if "fork" in methods else None).Pool(workers)
-    return _stream(items, pages, fmt, columns, pool)
+    return _stream(items, pages, fmt, columns, pool, limits)
 
 
-def _stream(items, pages, fmt, columns, pool) -> Iterator[Record | Reject]:
+def _stream(items, pages, fmt, columns, pool, limits) -> Iterator[Record | Reject]:
     try:
         if pool is not None:
             yield from (i for i in items if isinstance(i, Reject))
-            for result in pool.imap(_parse_pages, [(p, fmt) for p in pages], chunksize=64):
+            for result in pool.imap(_parse_pages, [(p, fmt, limits) for p in pages], chunksize=64):
                 yield from result
             rest = [i for i in items if not isinstance(i, Reject) and not page_like(i, fmt)]
         else:
@@ -478,7 +481,7 @@ def _stream(items, pages, fmt, columns, pool) -> Iterator[Record | Reject]:
             if isinstance(item, Reject):
                 yield item
             else:
-                yield from parse(item, fmt, columns)
+                yield from parse(item, fmt, columns, limits=limits)
     finally:
         if pool is not None:
             pool.terminate()
@@ -500,14 +503,14 @@ def ingest_paths(
     """Parse and store files, folders and globs. Bad --format / --map raise ValueError (a usage error)."""
     paths = [str(p) for p in paths]
     normalise_format(fmt)  # fail fast on usage errors, before touching the database
-    Limits.from_env()  # a bad TRENDS_MAX_* value is a usage error too
+    limits = Limits.from_env()  # a bad TRENDS_MAX_* value is a usage error too
     if isinstance(mapping, str):
         mapping = parse_mapping(mapping)
     items = list(expand_paths(paths))
     files = [i for i in items if not isinstance(i, Reject)]
     total = len(files) if all(page_like(f, fmt) for f in files) else None  # tables: rows unknown up front
     return ingest_records(
-        db_path, _records_from_items(items, fmt, mapping, processes), tag=tag, batch_size=batch_size, progress=progress,
+        db_path, _records_from_items(items, fmt, mapping, processes, limits), tag=tag, batch_size=batch_size, progress=progress,
         total=total, command=command, inputs=storable(" ".join(paths)), echo_rejects=echo_rejects, refresh=refresh,
         processes=processes,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 from dataclasses import dataclass, fields
 
 from trends.parsing.model import Record, RecordError
@@ -39,28 +40,39 @@ class Limits:
     @classmethod
     def from_env(cls, environ=None) -> Limits:
         """Defaults overridden by ``TRENDS_MAX_<FIELD>`` (e.g. TRENDS_MAX_TITLE_CHARS=5000) and
-        ``TRENDS_MIN_ENCODING_CONFIDENCE``; ValueError (a usage error) for a value that is not a number."""
+        ``TRENDS_MIN_ENCODING_CONFIDENCE``; ValueError (a usage error) for a value that is not a number.
+
+        Called for every input file, so it costs one lookup per variable (results are cached).
+        """
         environ = os.environ if environ is None else environ
+        raw = tuple(environ.get(name) for _, name in _ENV_ITEMS)
+        cached = _FROM_ENV_CACHE.get(raw)
+        if cached is None:
+            cached = _FROM_ENV_CACHE[raw] = cls._parse_env(raw) if any(raw) else cls()
+        return cached
+
+    @classmethod
+    def _parse_env(cls, raw: tuple) -> Limits:
         values = {}
-        for f in fields(cls):
-            name = ENV_NAMES[f.name]
-            raw = environ.get(name)
-            if raw is None or not raw.strip():
+        for (field_name, name), text in zip(_ENV_ITEMS, raw):
+            if text is None or not text.strip():
                 continue
             try:
-                value = float(raw) if f.name == "encoding_confidence" else int(raw.replace("_", "").replace(",", ""))
+                value = float(text) if field_name == "encoding_confidence" else int(text.replace("_", "").replace(",", ""))
             except ValueError:
-                raise ValueError(f"{name}={raw!r} is not a number") from None
-            if f.name == "encoding_confidence" and not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name}={raw!r} must be between 0 and 1")
-            if f.name != "encoding_confidence" and value < 1:
-                raise ValueError(f"{name}={raw!r} must be a positive whole number")
-            values[f.name] = value
+                raise ValueError(f"{name}={text!r} is not a number") from None
+            if field_name == "encoding_confidence" and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name}={text!r} must be between 0 and 1")
+            if field_name != "encoding_confidence" and value < 1:
+                raise ValueError(f"{name}={text!r} must be a positive whole number")
+            values[field_name] = value
         return cls(**values)
 
 
 ENV_NAMES = {f.name: f"TRENDS_MAX_{f.name.upper()}" for f in fields(Limits)}
 ENV_NAMES["encoding_confidence"] = "TRENDS_MIN_ENCODING_CONFIDENCE"
+_ENV_ITEMS = tuple(ENV_NAMES.items())
+_FROM_ENV_CACHE: dict[tuple, Limits] = {}
 
 # Lone surrogates (JSON "\ud800", undecodable bytes) cannot be stored as UTF-8 anywhere downstream.
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -78,13 +90,27 @@ def check_views(number: int, raw: object = None) -> int:
 
 def check_date(value: dt.date, raw: str = "") -> dt.date:
     """A date within MIN_YEAR..MAX_YEAR and not in the future, or RecordError."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if MIN_YEAR <= value.year and day <= _latest_date():
+        return value
     shown = (raw or value.isoformat()).strip()[:40]
     if value.year < MIN_YEAR:
         raise RecordError(f"impossible date {shown!r}: before {MIN_YEAR}")
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if value.year > MAX_YEAR or day > dt.date.today() + FUTURE_SLACK:
-        raise RecordError(f"impossible date {shown!r}: in the future")
-    return value
+    raise RecordError(f"impossible date {shown!r}: in the future")
+
+
+_latest = (0.0, dt.date(MIN_YEAR, 1, 1))
+
+
+def _latest_date() -> dt.date:
+    """The last acceptable date: today + FUTURE_SLACK, capped at MAX_YEAR (looked up once a minute, not per row)."""
+    global _latest
+    checked, latest = _latest
+    now = time.monotonic()
+    if now - checked > 60 or checked == 0.0:
+        latest = min(dt.date.today() + FUTURE_SLACK, dt.date(MAX_YEAR, 12, 31))
+        _latest = (now, latest)
+    return latest
 
 
 def check_record(rec: Record, limits: Limits) -> Record:

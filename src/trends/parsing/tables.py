@@ -439,7 +439,9 @@ def parse_csv(
     max_line = 2 * (limits.body_chars + limits.title_chars)  # a line longer than this holds a field over its limit
     reader = _CsvLines(lines, delimiter, max_line)
     try:
-        header = [h.strip() for h in reader.next_row()[1]]
+        header: list[str] = []
+        while not any(header):  # blank lines before the header row are skipped
+            header = [h.strip() for h in reader.next_row()[1]]
     except StopIteration:
         yield Reject(name, "empty file")
         return
@@ -456,6 +458,8 @@ def parse_csv(
     if isinstance(full, Reject):
         yield full
         return
+
+    damaged = decoded.note is not None and decoded.encoding == "utf-8"  # bytes kept as escapes: check each row
 
     def rows() -> Iterator[tuple[str, Any]]:
         number = 0
@@ -487,15 +491,19 @@ def parse_csv(
             locator = f"row={number}"
             if len(values) != len(header):
                 yield locator, Reject(
-                    name, f"row has {len(values)} fields, the header has {len(header)}", locator, excerpt_of(",".join(values))
+                    name, f"row has {_fields(len(values))}, the header has {len(header)}", locator, excerpt_of(",".join(values)[:400])
                 )
                 continue
-            if _bad_bytes("".join(values)):
-                yield locator, Reject(name, BAD_BYTES_REASON, locator, excerpt_of(",".join(values)))
+            if damaged and _bad_bytes("".join(values)):
+                yield locator, Reject(name, BAD_BYTES_REASON, locator, excerpt_of(",".join(values)[:400]))
                 continue
             yield locator, dict(zip(header, values))
 
     yield from _rows_to_records(rows(), full, name, "csv", decoded, "no records: the table has a header row but no data rows", limits)
+
+
+def _fields(n: int) -> str:
+    return f"{n} field{'' if n == 1 else 's'}"
 
 
 class _LineTooLong(Exception):
@@ -567,6 +575,7 @@ def parse_jsonl(
         unit = "line"
     full: dict[str, str] = {}  # the mapping, completed from the first object's keys
     completed = False
+    damaged = decoded.note is not None and decoded.encoding == "utf-8"
 
     def rows() -> Iterator[tuple[str, Any]]:
         nonlocal completed
@@ -575,8 +584,8 @@ def parse_jsonl(
             if isinstance(raw, str):
                 if not raw.strip():
                     continue
-                if _bad_bytes(raw):
-                    yield locator, Reject(name, BAD_BYTES_REASON, locator, excerpt_of(raw))
+                if damaged and _bad_bytes(raw):
+                    yield locator, Reject(name, BAD_BYTES_REASON, locator, excerpt_of(raw[:400]))
                     continue
                 try:
                     raw = json.loads(raw)
