@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import SEED_PAGE
-from fixtures_ingest import db_state, query
+from fixtures_ingest import db_state, query, write_huge_page
 from fixtures_ingest import seed_page as page_text
 from trends.cli import main
 from trends.parsing import parse
@@ -38,14 +38,7 @@ def bytes_file(name: str, data: bytes, *extra: str):
 
 
 def huge_page(tmp: Path):
-    path = tmp / "huge.txt"
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(GOOD_HEADER + "14.02.2024\n642\n\n")
-        line = "A sentence of body text that goes on and on. " * 20 + "\n\n"
-        while fh.tell() < 50 * 1024 * 1024:
-            fh.write(line * 100)
-        fh.truncate(50 * 1024 * 1024)  # 52.4 MB
-    return [str(path)], []
+    return [str(write_huge_page(tmp / "huge.txt", GOOD_HEADER))], []
 
 
 def seed_duplicate_rows(tmp: Path):

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from fixtures_ingest import query
+from fixtures_ingest import query, write_huge_page
 from fixtures_ingest import seed_page as page_text
 from trends.ingest import ingest_paths
 from trends.parsing.model import printable, storable
@@ -126,14 +126,7 @@ def good_then_bad(column: str, bad_value, type_=None, good_value=None) -> Callab
 
 
 def huge_page(folder: Path) -> list[str]:
-    path = folder / "huge.txt"
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(HEADER + "14.02.2024\n642\n\n")
-        line = "A sentence of body text that goes on and on. " * 20 + "\n\n"
-        while fh.tell() < 50 * 1024 * 1024:
-            fh.write(line * 100)
-        fh.truncate(50 * 1024 * 1024)
-    return [str(path)]
+    return [str(write_huge_page(folder / "huge.txt", HEADER))]
 
 
 def truncated_parquet(folder: Path) -> list[str]:

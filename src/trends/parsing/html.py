@@ -97,7 +97,8 @@ def parse_html_text(html: str, input: str = "<html>", max_title_chars: int | Non
         raise RecordError("HTML page has no title")
     paragraphs = [" ".join(p.split()) for p in text.split("\n")]
     paragraphs = [p for p in paragraphs if p]
-    if paragraphs and _key(paragraphs[0]) == _key(title):  # the <h1> repeated as the first line
+    headings = {_key(t) for t in (title, *meta.h1s[:2], *meta.og_titles[:1], *meta.headlines[:1])}
+    if paragraphs and _key(paragraphs[0]) in headings:  # the headline repeated as the first line
         paragraphs = paragraphs[1:]
     if not paragraphs:
         raise RecordError("HTML page has no extractable article text")

@@ -140,7 +140,7 @@ def _template_value(value: Any, column: str, field: str) -> Any:
 
 
 def _kind(value: Any) -> str:
-    """'a JSON object', 'a list', 'a number' ... for one-line reasons."""
+    """'an object', 'a list', 'a number' ... for one-line reasons."""
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
