@@ -486,3 +486,15 @@ def test_cli_non_utf8_file_name_is_stored_and_shown_escaped(tmp_path):
     assert result.returncode == 1 and "Traceback" not in err
     assert "bad-\\xff\\xfe-name.txt: empty file" in err
     assert query(db, "SELECT input FROM rejects") == [(storable(path),)]
+
+
+def test_trends_rejects_lists_hostile_names_escaped(tmp_path):
+    (path,) = named("evil\n\x1b[31mrejected fake.txt")(tmp_path, "")
+    db = tmp_path / "t.duckdb"
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD_PAGE, encoding="utf-8")
+    assert run_cli("ingest", path, str(good), "--db", str(db), "--quiet", "--no-tag").returncode == 1
+    result = run_cli("rejects", "--db", str(db))
+    assert result.returncode == 0 and "\x1b" not in result.stdout
+    (line,) = result.stdout.splitlines()
+    assert line.endswith("evil\\n\\x1b[31mrejected fake.txt: empty file")
