@@ -68,10 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     # --- eval --------------------------------------------------------------------------------------
     p = sub.add_parser("eval", help="measure tagging accuracy against a gold file")
-    p.add_argument("what", choices=["countries"], help="what to evaluate")
+    p.add_argument("what", choices=["countries", "topics"], help="what to evaluate")
     p.add_argument("--gold", required=True, help="JSONL file with gold labels")
     p.add_argument("--text-fields", default="title,body", help="fields joined as the text to tag")
-    p.add_argument("--labels", default="countries_iso3", help="field holding the gold keys")
+    p.add_argument(
+        "--labels", default=None,
+        help="field(s) holding the gold keys, comma-separated (default: topics, or countries_iso3; "
+        "countries_about / countries_mentioned score about-countries / every country tag)",
+    )
+    p.add_argument("--split", choices=["all", "tune", "heldout"], default="all",
+                   help="score the tuning or the held-out half of the labelled set (stratified by source)")
+    p.add_argument("--profile", default=None, help="a tagging profile file (default: the bundled one)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N records")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser

@@ -86,7 +86,7 @@ class TaggingPool:
 
 
 def extract_many(
-    texts: Iterable[str], processes: int | None = None, taxonomy: str | Path | None = None
+    texts: Iterable[str], processes: int | None = None, taxonomy: str | Path | None = None, profile=None
 ) -> list[list[Tag]]:
     """Tags for many texts, in order: a process pool over ``processes`` (default: all cores) for big
     batches, in this process for small ones."""
