@@ -29,8 +29,7 @@ class Entry:
     key: str  # ISO3 / slug / ambiguous surface / topic key
     surface: str  # the alias as written in the data
     case: int
-    source: str = ""  # name | alias | place | region ...
-    prefix: bool = False  # topic phrase "sanction*": no right word boundary
+    source: str = ""  # name | alias | place | region ...; for a contextual topic rule, its id
     upper: tuple[int, ...] = ()  # offsets that must be capitals in the text (CAPITAL rule)
 
     def accepts(self, original: str) -> bool:
@@ -52,12 +51,12 @@ class Lexicon:
     first_names: frozenset[str] = frozenset()  # lower-case; the only name evidence inside headlines
     ambiguous: dict[str, list[str]] = field(default_factory=dict)  # surface -> candidate ISO3s, default first
 
-    def add(self, surface: str, kind: str, key: str, case: int, source: str = "", prefix: bool = False) -> None:
+    def add(self, surface: str, kind: str, key: str, case: int, source: str = "") -> None:
         surface = surface.strip()
         if not surface:
             return
         upper = tuple(i for i, ch in enumerate(surface) if ch.isupper())
-        entry = Entry(kind, key, surface, case, source, prefix, upper)
+        entry = Entry(kind, key, surface, case, source, upper)
         bucket = self.entries.setdefault(fold(surface), [])
         if entry not in bucket:
             bucket.append(entry)
@@ -209,7 +208,7 @@ def entity_lexicon() -> dict:
     return load_yaml(data_path("entities.yaml"))
 
 
-def build_lexicon(topic_phrases: list[tuple[str, str]]) -> Lexicon:
+def build_lexicon(topic_phrases: list[tuple[str, str, str]]) -> Lexicon:
     """All surfaces for one automaton: countries, people, orgs, blockers, cues and topic phrases."""
     surfaces, labels, extra = country_lexicon()
     curated = extra["curated"]
@@ -236,7 +235,6 @@ def build_lexicon(topic_phrases: list[tuple[str, str]]) -> Lexicon:
             for alias in spec.get("aliases") or []:
                 lex.add(str(alias), kind, key, case_rule(str(alias)), "alias")
 
-    for topic_key, phrase in topic_phrases:
-        prefix = phrase.endswith("*")
-        lex.add(phrase.rstrip("*"), "topic", topic_key, ANY, "include", prefix)
+    for topic_key, surface, rule_id in topic_phrases:
+        lex.add(surface, "topic", topic_key, ANY, rule_id)
     return lex

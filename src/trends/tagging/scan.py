@@ -40,11 +40,10 @@ def scan(automaton: ahocorasick.Automaton, text: str) -> tuple[list[Hit], list[H
         if start and folded[start - 1].isalnum():
             continue
         end = last + 1
-        right_ok = end >= n or not folded[end].isalnum() or not folded[last].isalnum()
+        if end < n and folded[end].isalnum() and folded[last].isalnum():
+            continue  # whole words only
         original = text[start:end]
         for entry in entries:
-            if not right_ok and not entry.prefix:
-                continue
             if entry.case != ANY and not entry.accepts(original):
                 continue
             kind = entry.kind

@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from trends.tagging.classifier import RuleEvidence, calibration_features
 from trends.tagging.discovery import discover, line_is_headline, slugify, spacy_entities, spacy_pipeline
-from trends.tagging.lexicon import build_lexicon
+from trends.tagging.lexicon import build_lexicon, fold
 from trends.tagging.model import ABOUT_THRESHOLD, Tag
+from trends.tagging.profile import TaggingProfile, default_profile, profile_for_taxonomy
 from trends.tagging.salience import Layout, scores
 from trends.tagging.scan import Hit, build_automaton, scan
-from trends.tagging.topics import Taxonomy, load_taxonomy
+from trends.tagging.topics import Taxonomy, Topic
 
 TOPIC_TITLE_WEIGHT = 3.0
 TOPIC_LEAD_WEIGHT = 1.5
+# Topic tags scoring below this are not kept at all (at or above ABOUT_THRESHOLD the article is about it).
+MIN_TOPIC_SCORE = 0.3
 
 # Words that may stand next to a person-like place name without making it a person's name.
 _NOT_NAMES = frozenset(
@@ -29,10 +33,20 @@ _NOT_NAMES = frozenset(
 
 
 class Tagger:
-    """Holds the automaton and taxonomy; build once per process (see ``default_tagger``)."""
+    """Holds the automaton, taxonomy and topic model of one profile; build once per process (see
+    ``trends.tagging.parallel.tagger_for``)."""
 
-    def __init__(self, taxonomy: str | Path | Taxonomy | None = None):
-        self.taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    def __init__(self, taxonomy: str | Path | Taxonomy | TaggingProfile | None = None):
+        if isinstance(taxonomy, TaggingProfile):
+            self.profile = taxonomy
+        elif isinstance(taxonomy, Taxonomy):
+            self.profile = TaggingProfile.from_taxonomy(taxonomy)
+        elif taxonomy is None:
+            self.profile = default_profile()
+        else:
+            self.profile = profile_for_taxonomy(taxonomy)
+        self.taxonomy = self.profile.taxonomy
+        self.model = self.profile.model
         self.lexicon = build_lexicon(self.taxonomy.phrases())
         self.automaton = build_automaton(self.lexicon)
 
@@ -77,7 +91,8 @@ class Tagger:
                 if tag.key not in curated:
                     tag.method = "discovered"
             tags.extend(found)
-        tags.extend(self._topics(topic_hits, layout, {t.key: t.score for t in countries}))
+        rules = self.rule_evidence(text, topic_hits, layout, countries)
+        tags.extend(self._topics(text, rules))
         return tags
 
     # ----------------------------------------------------------------------------------------- helpers
@@ -122,38 +137,75 @@ class Tagger:
         tags.sort(key=lambda t: (-t.score, t.key))
         return tags
 
-    def _topics(self, hits: list[Hit], layout: Layout, country_scores: dict[str, float]) -> list[Tag]:
-        evidence: dict[str, float] = defaultdict(float)
-        topic_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        excluded: set[str] = set()
+    def rule_evidence(self, text: str, hits: list[Hit], layout: Layout, countries: list[Tag]) -> dict[str, RuleEvidence]:
+        """The taxonomy rules' findings per topic: weighted include mentions, their spans, a title mention,
+        and whether the topic's country requirement is met."""
+        excluded: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        found: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        folded = None
         for hit in hits:
             key = hit.entry.key
             if key.endswith("!"):
-                excluded.add(key[:-1])
+                excluded[key[:-1]].append((hit.start, hit.end))
                 continue
-            if hit.start < layout.title_end:
-                weight = TOPIC_TITLE_WEIGHT
-            elif hit.start < layout.lead_end:
-                weight = TOPIC_LEAD_WEIGHT
-            else:
-                weight = 1.0
-            evidence[key] += weight
-            topic_spans[key].append((hit.start, hit.end))
-        tags = []
-        for key, total in evidence.items():
+            if hit.entry.source:  # a contextual rule: check the words around it
+                if folded is None:
+                    folded = fold(text)
+                if not self.taxonomy.rule(hit.entry.source).context_ok(folded, hit.start, hit.end):
+                    continue
+            found[key].add((hit.start, hit.end))
+        country_spans = {t.key: t.spans for t in countries}
+        for topic in self.taxonomy.topics.values():
+            for iso in topic.evidence_countries:
+                found[topic.key].update(country_spans.get(iso, ()))
+        scores = {t.key: t.score for t in countries}
+        out: dict[str, RuleEvidence] = {}
+        for key, spans in found.items():
             topic = self.taxonomy.topics.get(key)
-            if topic is None or key in excluded or total < topic.threshold:
+            if topic is None:
                 continue
-            present = {iso for iso, score in country_scores.items() if score >= topic.min_country_score}
-            if topic.countries_all and not all(c in present for c in topic.countries_all):
+            cancel = excluded.get(key, ())
+            spl = sorted(s for s in spans if not any(a < s[1] and s[0] < b for a, b in cancel))
+            if not spl:
                 continue
-            if topic.countries_any and not any(c in present for c in topic.countries_any):
-                continue
-            score = round(min(1.0, ABOUT_THRESHOLD * total / topic.threshold), 4)
-            spl = sorted(set(topic_spans[key]))
-            tags.append(Tag("topic", key, topic.label, len(spl), spl, score, "taxonomy"))
+            total = sum(TOPIC_TITLE_WEIGHT if s < layout.title_end else TOPIC_LEAD_WEIGHT if s < layout.lead_end else 1.0
+                        for s, _ in spl)
+            out[key] = RuleEvidence(total, spl, spl[0][0] < layout.title_end, _requirement_met(topic, scores))
+        return out
+
+    def _topics(self, text: str, rules: dict[str, RuleEvidence]) -> list[Tag]:
+        """Topic tags: the trained model's calibrated score where the profile has one for the topic,
+        else the rules alone (meeting the topic's threshold scores exactly ABOUT_THRESHOLD)."""
+        tags = []
+        model = self.model
+        margins = model.margins(text) if model is not None else None
+        for key, topic in self.taxonomy.topics.items():
+            rule = rules.get(key)
+            column = model.column.get(key) if model is not None else None
+            if column is None:
+                if rule is None or rule.evidence < topic.threshold or not rule.requirement:
+                    continue
+                score = round(min(1.0, ABOUT_THRESHOLD * rule.evidence / topic.threshold), 4)
+                method = "taxonomy"
+            else:
+                z = calibration_features(float(margins[column]), rule, topic.threshold)
+                score = round(model.score(model.probability(z)), 4)
+                if score < MIN_TOPIC_SCORE:
+                    continue
+                method = "classifier"
+            spl = rule.spans if rule is not None else []
+            tags.append(Tag("topic", key, topic.label, len(spl), spl, score, method))
         tags.sort(key=lambda t: (-t.score, t.key))
         return tags
+
+
+def _requirement_met(topic: Topic, country_scores: dict[str, float]) -> bool:
+    if not (topic.countries_all or topic.countries_any):
+        return True
+    present = {iso for iso, score in country_scores.items() if score >= topic.min_country_score}
+    if topic.countries_all and not all(c in present for c in topic.countries_all):
+        return False
+    return not (topic.countries_any and not any(c in present for c in topic.countries_any))
 
 
 def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, list[tuple[int, int]]]) -> None:
