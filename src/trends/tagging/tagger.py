@@ -55,6 +55,12 @@ class Tagger:
     def extract(self, text: str) -> list[Tag]:
         if not text:
             return []
+        tags, rules = self.entities_and_rules(text)
+        tags.extend(self._topics(text, rules))
+        return tags
+
+    def entities_and_rules(self, text: str) -> tuple[list[Tag], dict[str, RuleEvidence]]:
+        """Country, person and org tags, and the taxonomy rules' evidence per topic (what training reads)."""
         layout = Layout.of(text)
         entity_hits, topic_hits, cue_hits = scan(self.automaton, text)
         headline_lines: dict[int, bool] = {}
@@ -91,9 +97,7 @@ class Tagger:
                 if tag.key not in curated:
                     tag.method = "discovered"
             tags.extend(found)
-        rules = self.rule_evidence(text, topic_hits, layout, countries)
-        tags.extend(self._topics(text, rules))
-        return tags
+        return tags, self.rule_evidence(text, topic_hits, layout, countries)
 
     # ----------------------------------------------------------------------------------------- helpers
 
