@@ -62,6 +62,27 @@ class TopicModel:
             return self.bias.copy()
         return values @ self.weights[rows] + self.bias
 
+    def scores(self, text: str, rules: dict[str, "RuleEvidence"], thresholds: np.ndarray) -> np.ndarray:
+        """Topic scores of one text for every model column (vectorised ``calibration_features`` +
+        ``probability`` + ``score``)."""
+        margins = self.margins(text)
+        evidence = np.zeros(len(self.topics))
+        title = np.zeros(len(self.topics))
+        requirement = np.ones(len(self.topics))
+        for key, rule in rules.items():
+            col = self.column.get(key)
+            if col is not None:
+                evidence[col] = rule.evidence
+                title[col] = rule.title
+                requirement[col] = rule.requirement
+        c = self.calibrator
+        s = c[0] * margins + c[1] * np.log1p(evidence / thresholds) + c[2] * title + c[3] * requirement + c[4]
+        p = 1.0 / (1.0 + np.exp(-np.clip(s, -30.0, 30.0)))
+        t = self.cutoff
+        low = ABOUT_THRESHOLD * p / t if t > 0 else np.zeros_like(p)
+        high = ABOUT_THRESHOLD + (1 - ABOUT_THRESHOLD) * (p - t) / (1 - t) if t < 1 else np.ones_like(p)
+        return np.where(p < t, low, high)
+
     def probability(self, z: list[float]) -> float:
         c = self.calibrator
         s = float(sum(c[i] * z[i] for i in range(N_CALIBRATION_FEATURES)) + c[-1])

@@ -25,8 +25,8 @@ def predicted(tags: list[Tag], labels: str) -> frozenset[str]:
     """The keys a label field is compared with: about-topics, about-countries or every country."""
     if labels.startswith("topic"):
         return frozenset(t.key for t in tags if t.kind == "topic" and t.about)
-    if labels == "countries_mentioned":
-        return frozenset(t.key for t in tags if t.kind == "country")
+    if labels == "countries_mentioned":  # named, not merely implied ("the Senate" implies the US)
+        return frozenset(t.key for t in tags if t.kind == "country" and t.method != "implied")
     return frozenset(t.key for t in tags if t.kind == "country" and t.about)
 
 

@@ -1,6 +1,6 @@
 """Word features for the topic classifier: one tokeniser and one TF-IDF vocabulary for training and tagging.
 
-Tokens are runs of two or more letters, lower-cased. A feature is a word's light lemma (its regular
+Tokens are runs of letters and digits, lower-cased (single characters are dropped by the vocabulary). A feature is a word's light lemma (its regular
 plural folded: sanctions -> sanction, allies -> ally), so the vocabulary maps every surface seen in
 training straight to its feature row and tagging needs no lemmatiser. TF is sublinear (1 + log tf),
 weighted by IDF and L2-normalised, as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` does. The
@@ -11,17 +11,17 @@ one small matrix product), so training and tagging cannot drift apart.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 
 import numpy as np
 from scipy import sparse
 
-TOKEN_RE = re.compile(r"[^\W\d_]{2,}")
-
+from trends.tagging.lexicon import fold
+from trends.tagging.scan import words_only
 
 def tokens(text: str) -> list[str]:
-    return TOKEN_RE.findall(text.lower())
+    """Runs of letters and digits, lower-cased (the tagger's own whole-word rule, ``scan.words_only``)."""
+    return words_only(fold(text)).split()
 
 
 def light_lemma(word: str) -> str:
@@ -81,16 +81,16 @@ class Vocabulary:
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature rows, tf-idf values) of one text, L2-normalised."""
-        get = self.surfaces.get
-        acc: dict[int, int] = {}
-        for tok, count in Counter(tokens(text)).items():
-            i = get(tok)
-            if i is not None:
-                acc[i] = acc.get(i, 0) + count
-        if not acc:
+        counts = Counter(tokens(text))
+        found = [(i, n) for i, n in zip(map(self.surfaces.get, counts.keys()), counts.values()) if i is not None]
+        if not found:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
-        rows = np.fromiter(acc.keys(), dtype=np.intp, count=len(acc))
-        tf = np.fromiter(acc.values(), dtype=np.float32, count=len(acc))
+        rows = np.fromiter((i for i, _ in found), dtype=np.intp, count=len(found))
+        tf = np.fromiter((n for _, n in found), dtype=np.float32, count=len(found))
+        unique = np.unique(rows)
+        if len(unique) != len(rows):  # two surfaces of one lemma ("sanction", "sanctions"): add their counts
+            tf = np.bincount(np.searchsorted(unique, rows), weights=tf).astype(np.float32)
+            rows = unique
         values = (1.0 + np.log(tf)) * self.idf[rows]
         values /= np.sqrt(float(values @ values))
         return rows, values

@@ -50,6 +50,10 @@ class Lexicon:
     person_like: frozenset[str] = frozenset()  # surfaces (as written) that are also personal names
     first_names: frozenset[str] = frozenset()  # lower-case; the only name evidence inside headlines
     ambiguous: dict[str, list[str]] = field(default_factory=dict)  # surface -> candidate ISO3s, default first
+    languages: frozenset[str] = frozenset()  # demonyms that are also language names ("Spanish")
+    language_before: tuple[str, ...] = ()  # words right before a language name ("speaks", "translated from")
+    language_after: tuple[str, ...] = ()  # words right after one ("-language", "speakers")
+    not_the_place: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # "Iceland" the shop
 
     def add(self, surface: str, kind: str, key: str, case: int, source: str = "") -> None:
         surface = surface.strip()
@@ -95,6 +99,13 @@ def load_yaml(path: str | Path) -> dict:
 
 
 BIG_CITY = 1_000_000  # cities this big are rarely someone's name; smaller ones get the personal-name check
+
+
+def _with_plural(demonym: str) -> list[str]:
+    """'Serb' -> Serb, Serbs; 'Maltese', 'Swiss', 'Seychellois' have no plural of their own."""
+    if demonym.endswith(("s", "ese", "ish", "ch", "x", "z", "i")) or " " in demonym and demonym.endswith("ese"):
+        return [demonym]
+    return [demonym, demonym + "s"]
 
 
 def _spellings(name: str) -> list[str]:
@@ -145,6 +156,10 @@ def country_lexicon() -> tuple[dict[str, set[str]], dict[str, str], dict]:
     for iso3, aliases in (curated.get("aliases") or {}).items():
         for alias in aliases or []:
             curated_surfaces.setdefault(str(alias), set()).add((iso3, "alias"))
+    for iso3, demonyms in (curated.get("demonyms") or {}).items():
+        for demonym in demonyms or []:
+            for form in _with_plural(str(demonym)):
+                curated_surfaces.setdefault(form, set()).add((iso3, "alias"))
     for iso3, aliases in (curated.get("region_abbreviations") or {}).items():
         for alias in aliases or []:
             curated_surfaces.setdefault(str(alias), set()).add((iso3, "region"))
@@ -217,6 +232,9 @@ def build_lexicon(topic_phrases: list[tuple[str, str, str]]) -> Lexicon:
         for iso3 in sorted(isos):
             source = extra["sources"][surface][0]
             lex.add(surface, "country", iso3, case_rule(surface), source)
+    for iso3, surfaces_ in (curated.get("implied") or {}).items():
+        for surface in surfaces_ or []:
+            lex.add(str(surface), "implied", iso3, case_rule(str(surface)), "implied")
     for blocker in curated.get("blockers") or []:
         lex.add(blocker, "blocker", fold(blocker), CAPITAL)
     for surface, candidates in (curated.get("ambiguous") or {}).items():
@@ -225,6 +243,13 @@ def build_lexicon(topic_phrases: list[tuple[str, str, str]]) -> Lexicon:
         for iso3, cues in candidates.items():
             for cue in cues or []:
                 lex.add(cue, "cue", f"{fold(surface)}|{iso3}", case_rule(cue) if any(c.isupper() for c in cue) else ANY)
+    lex.languages = frozenset(str(s) for s in curated.get("languages") or [])
+    lex.language_before = tuple(str(s).lower() for s in curated.get("language_before") or [])
+    lex.language_after = tuple(str(s).lower() for s in curated.get("language_after") or [])
+    for surface, rule in (curated.get("not_the_place") or {}).items():
+        lex.not_the_place[str(surface)] = {
+            side: tuple(str(w).lower() for w in (rule or {}).get(side) or []) for side in ("before", "after")
+        }
     lex.person_like = frozenset(str(s) for s in curated.get("person_like") or [])
     lex.first_names = frozenset(str(s).lower() for s in curated.get("first_names") or [])
 

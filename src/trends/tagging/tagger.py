@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from trends.tagging.classifier import RuleEvidence, calibration_features
+import numpy as np
+
+from trends.tagging.classifier import RuleEvidence
 from trends.tagging.discovery import discover, line_is_headline, slugify, spacy_entities, spacy_pipeline
 from trends.tagging.lexicon import build_lexicon, fold
 from trends.tagging.model import ABOUT_THRESHOLD, Tag
@@ -16,6 +18,8 @@ from trends.tagging.topics import Taxonomy, Topic
 
 TOPIC_TITLE_WEIGHT = 3.0
 TOPIC_LEAD_WEIGHT = 1.5
+# A mention that only implies a country ("the Senate", "GOP") weighs this much of a named one.
+IMPLIED_WEIGHT = 0.5
 # Topic tags scoring below this are not kept at all (at or above ABOUT_THRESHOLD the article is about it).
 MIN_TOPIC_SCORE = 0.3
 
@@ -27,6 +31,8 @@ _NOT_NAMES = frozenset(
     east west northern southern eastern western central king queen president prime minister government republic
     kingdom state states visit visiting visited is was are were has have had will would could should may might
     new old all most many some each every its his her their our my your amid among across upon
+    gov sen rep governor senator secretary attorney police county court supreme house senate legislature officials
+    voters democrats republicans democratic republican election elections primary runoff
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday""".split()
 )
@@ -49,6 +55,14 @@ class Tagger:
         self.model = self.profile.model
         self.lexicon = build_lexicon(self.taxonomy.phrases())
         self.automaton = build_automaton(self.lexicon)
+        # per model column: the topic's rule threshold (a model topic missing from the taxonomy: never given)
+        self._thresholds = None
+        if self.model is not None:
+            self._thresholds = np.array(
+                [self.taxonomy.topics[k].threshold if k in self.taxonomy.topics else 1.0 for k in self.model.topics]
+            )
+        # (topic, ISO3) pairs whose country mentions count as rule evidence
+        self._country_rules = [(t.key, iso) for t in self.taxonomy.topics.values() for iso in t.evidence_countries]
 
     # ------------------------------------------------------------------------------------------ public
 
@@ -66,9 +80,14 @@ class Tagger:
         headline_lines: dict[int, bool] = {}
         spans: dict[str, dict[str, list[tuple[int, int]]]] = {"country": defaultdict(list), "person": defaultdict(list), "org": defaultdict(list)}
         ambiguous: list[Hit] = []
+        implied: set[tuple[int, int]] = set()
         for hit in entity_hits:
             entry = hit.entry
             if entry.kind == "blocker":
+                continue
+            if entry.kind == "implied":  # "the Senate", "GOP", "Trump": a US story, though the US is not named
+                spans["country"][entry.key].append((hit.start, hit.end))
+                implied.add((hit.start, hit.end))
                 continue
             if entry.kind in ("country", "ambiguous") and (
                 entry.surface in self.lexicon.person_like or entry.source in ("place", "big-city")
@@ -78,6 +97,13 @@ class Tagger:
                 check_next = entry.source != "big-city" or entry.surface in self.lexicon.person_like
                 if _reads_as_personal_name(text, hit.start, hit.end, headline_lines, self.lexicon.first_names, check_next):
                     continue
+            if entry.kind in ("country", "ambiguous"):
+                original = text[hit.start : hit.end]
+                if original in self.lexicon.languages and _reads_as_language(text, hit.start, hit.end, self.lexicon):
+                    continue  # "speaks Spanish", "Spanish-language", "in French."
+                rule = self.lexicon.not_the_place.get(original)
+                if rule and _next_to(text, hit.start, hit.end, rule["before"], rule["after"]):
+                    continue  # "Iceland supermarket", "French fries"
             if entry.kind == "ambiguous":
                 ambiguous.append(hit)
                 continue
@@ -87,9 +113,15 @@ class Tagger:
         _drop_qualified_places(text, entity_hits, spans["country"])
 
         tags: list[Tag] = []
-        countries = self._scored("country", spans["country"], layout, self.lexicon.country_labels, "gazetteer")
+        countries = self._scored("country", spans["country"], layout, self.lexicon.country_labels, "gazetteer", implied)
+        if implied:
+            # A country only implied is a tag when the article is about it, never a mere mention.
+            for tag in countries:
+                if all(span in implied for span in tag.spans):
+                    tag.method = "implied"
+            countries = [t for t in countries if t.method != "implied" or t.about]
         tags.extend(countries)
-        taken = [s for kind in ("person", "org", "country") for spl in spans[kind].values() for s in spl]
+        taken = [s for kind in ("person", "org", "country") for spl in spans[kind].values() for s in spl if s not in implied]
         discovered = self._discover(text, taken, spans, headline_lines)
         for kind, curated in (("person", self.lexicon.person_labels), ("org", self.lexicon.org_labels)):
             found = self._scored(kind, spans[kind], layout, {**discovered[kind], **curated}, "alias")
@@ -130,9 +162,12 @@ class Tagger:
         return labels  # `_scored` sorts and de-duplicates the spans
 
     @staticmethod
-    def _scored(kind, by_key, layout: Layout, labels, method) -> list[Tag]:
+    def _scored(kind, by_key, layout: Layout, labels, method, implied=frozenset()) -> list[Tag]:
         by_key = {key: sorted(set(spl)) for key, spl in by_key.items() if spl}
-        evidence = {key: sum(layout.weight(s) for s, _ in spl) for key, spl in by_key.items()}
+        evidence = {
+            key: sum(layout.weight(s) * (IMPLIED_WEIGHT if (s, e) in implied else 1.0) for s, e in spl)
+            for key, spl in by_key.items()
+        }
         salience = scores(evidence)
         tags = [
             Tag(kind, key, labels.get(key, key), len(by_key[key]), by_key[key], salience[key], method)
@@ -158,22 +193,23 @@ class Tagger:
                 if not self.taxonomy.rule(hit.entry.source).context_ok(folded, hit.start, hit.end):
                     continue
             found[key].add((hit.start, hit.end))
-        country_spans = {t.key: t.spans for t in countries}
-        for topic in self.taxonomy.topics.values():
-            for iso in topic.evidence_countries:
-                found[topic.key].update(country_spans.get(iso, ()))
+        if self._country_rules and countries:
+            country_spans = {t.key: t.spans for t in countries}
+            for key, iso in self._country_rules:
+                if iso in country_spans:
+                    found[key].update(country_spans[iso])
         scores = {t.key: t.score for t in countries}
         out: dict[str, RuleEvidence] = {}
         for key, spans in found.items():
             topic = self.taxonomy.topics.get(key)
             if topic is None:
                 continue
-            cancel = excluded.get(key, ())
-            spl = sorted(s for s in spans if not any(a < s[1] and s[0] < b for a, b in cancel))
+            cancel = excluded.get(key)
+            spl = sorted(s for s in spans if not any(a < s[1] and s[0] < b for a, b in cancel)) if cancel else sorted(spans)
             if not spl:
                 continue
-            total = sum(TOPIC_TITLE_WEIGHT if s < layout.title_end else TOPIC_LEAD_WEIGHT if s < layout.lead_end else 1.0
-                        for s, _ in spl)
+            title_end, lead_end = layout.title_end, layout.lead_end
+            total = sum(TOPIC_TITLE_WEIGHT if s < title_end else TOPIC_LEAD_WEIGHT if s < lead_end else 1.0 for s, _ in spl)
             out[key] = RuleEvidence(total, spl, spl[0][0] < layout.title_end, _requirement_met(topic, scores))
         return out
 
@@ -182,23 +218,24 @@ class Tagger:
         else the rules alone (meeting the topic's threshold scores exactly ABOUT_THRESHOLD)."""
         tags = []
         model = self.model
-        margins = model.margins(text) if model is not None else None
-        for key, topic in self.taxonomy.topics.items():
-            rule = rules.get(key)
-            column = model.column.get(key) if model is not None else None
-            if column is None:
-                if rule is None or rule.evidence < topic.threshold or not rule.requirement:
+        if model is not None:
+            scores = model.scores(text, rules, self._thresholds)
+            for col in np.flatnonzero(scores >= MIN_TOPIC_SCORE):
+                key = model.topics[col]
+                topic = self.taxonomy.topics.get(key)
+                if topic is None:
                     continue
-                score = round(min(1.0, ABOUT_THRESHOLD * rule.evidence / topic.threshold), 4)
-                method = "taxonomy"
-            else:
-                z = calibration_features(float(margins[column]), rule, topic.threshold)
-                score = round(model.score(model.probability(z)), 4)
-                if score < MIN_TOPIC_SCORE:
-                    continue
-                method = "classifier"
-            spl = rule.spans if rule is not None else []
-            tags.append(Tag("topic", key, topic.label, len(spl), spl, score, method))
+                rule = rules.get(key)
+                spl = rule.spans if rule is not None else []
+                tags.append(Tag("topic", key, topic.label, len(spl), spl, round(float(scores[col]), 4), "classifier"))
+        for key, rule in rules.items():
+            if model is not None and key in model.column:
+                continue
+            topic = self.taxonomy.topics[key]
+            if rule.evidence < topic.threshold or not rule.requirement:
+                continue
+            score = round(min(1.0, ABOUT_THRESHOLD * rule.evidence / topic.threshold), 4)
+            tags.append(Tag("topic", key, topic.label, len(rule.spans), rule.spans, score, "taxonomy"))
         tags.sort(key=lambda t: (-t.score, t.key))
         return tags
 
@@ -212,13 +249,59 @@ def _requirement_met(topic: Topic, country_scores: dict[str, float]) -> bool:
     return not (topic.countries_any and not any(c in present for c in topic.countries_any))
 
 
+_CLAUSE_END = frozenset(".,;:!?)\"'\n")
+
+
+def _word_before(text: str, start: int, words: int = 1) -> str:
+    """The ``words`` words before ``start``, lower case, as written (punctuation inside kept)."""
+    chunk = text[max(0, start - 40) : start].lower().split()
+    return " ".join(chunk[-words:]) if chunk else ""
+
+
+def _next_to(text: str, start: int, end: int, before: tuple[str, ...], after: tuple[str, ...]) -> bool:
+    """Does one of ``after`` follow [start, end) (after a space, or right after for "-x" entries), or one of
+    ``before`` precede it?"""
+    following = text[end : end + 40].lower()
+    for w in after:
+        if w.startswith("-"):
+            if following.startswith(w):
+                return True
+        elif following.startswith(" " + w) and not following[len(w) + 1 : len(w) + 2].isalpha():
+            return True
+    if before:
+        for n in (1, 2, 3):
+            if _word_before(text, start, n).strip(",;:()\"'") in before:
+                return True
+    return False
+
+
+def _reads_as_language(text: str, start: int, end: int, lex) -> bool:
+    """'speaks Spanish', 'Spanish-language', 'Spanish speakers', 'in French.', 'in French and English'."""
+    if _next_to(text, start, end, lex.language_before, lex.language_after):
+        return True
+    before = _word_before(text, start, 2).split()
+    if len(before) == 2 and before[1] in ("and", "or") and before[0].strip(",").title() in lex.languages:
+        prev_start = text.rfind(before[0].strip(",").title(), 0, start)
+        if prev_start >= 0 and _reads_as_language(text, prev_start, prev_start + len(before[0].strip(",")), lex):
+            return True  # "speaks Spanish and French"
+    if _word_before(text, start) in ("in", "into", "from"):
+        rest = text[end : end + 30]
+        nxt = rest.lstrip(" ")
+        if not nxt or nxt[0] in _CLAUSE_END:
+            return True
+        word = nxt.split(" ", 2)
+        if word[0] in ("and", "or") and len(word) > 1 and word[1].strip(".,;:") in lex.languages:
+            return True
+    return False
+
+
 def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, list[tuple[int, int]]]) -> None:
     """'Birmingham, Alabama', 'London, Ontario', 'Paris, Texas': the qualifier names the country, so the
     city's own (most populous namesake) country is dropped for that mention."""
     for a, b in zip(hits, hits[1:]):
         if a.entry.kind != "country" or a.entry.source not in ("place", "big-city", "capital") or b.entry.kind != "country":
             continue
-        if a.entry.key == b.entry.key or text[a.end : b.start] not in (", ", ","):
+        if a.entry.key == b.entry.key or text[a.end : b.start] not in (", ", ",", " (", " in "):
             continue
         spl = country_spans.get(a.entry.key)
         if spl and (a.start, a.end) in spl:
