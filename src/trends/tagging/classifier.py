@@ -98,13 +98,9 @@ class TopicModel:
     # ------------------------------------------------------------------------------------ bytes
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        surfaces = sorted(self.vocabulary.surfaces.items())
         return {
             "model_topics": np.array(self.topics),
-            "model_features": np.array(self.vocabulary.features),
-            "model_surfaces": np.array([s for s, _ in surfaces]),
-            "model_surface_rows": np.array([i for _, i in surfaces], dtype=np.int32),
-            "model_idf": self.vocabulary.idf.astype(np.float32),
+            **self.vocabulary.to_arrays("model"),
             "model_weights": self.weights.astype(np.float16),
             "model_bias": self.bias.astype(np.float32),
             "model_calibrator": self.calibrator.astype(np.float64),
@@ -114,11 +110,9 @@ class TopicModel:
 
     @classmethod
     def from_arrays(cls, arrays) -> "TopicModel":
-        surfaces = dict(zip(arrays["model_surfaces"].tolist(), arrays["model_surface_rows"].tolist()))
-        vocab = Vocabulary(surfaces, arrays["model_idf"], arrays["model_features"].tolist())
         return cls(
             topics=arrays["model_topics"].tolist(),
-            vocabulary=vocab,
+            vocabulary=Vocabulary.from_arrays(arrays, "model"),
             weights=arrays["model_weights"].astype(np.float32),
             bias=arrays["model_bias"].astype(np.float32),
             calibrator=arrays["model_calibrator"].astype(np.float64),

@@ -51,7 +51,12 @@ class Vocabulary:
         self.features = features
 
     @classmethod
-    def fit(cls, texts: list[str], min_df: int = 3, max_df: float = 0.5, max_features: int = 20_000) -> "Vocabulary":
+    def fit(
+        cls, texts: list[str], min_df: int = 3, max_df: float = 0.5, max_features: int = 20_000,
+        min_length: int = 2, letters_only: bool = False,
+    ) -> "Vocabulary":
+        """Keep lemmas in at least ``min_df`` texts and at most ``max_df`` of them, the ``max_features``
+        commonest; no stop words; ``min_length`` letters at least; ``letters_only`` drops tokens with digits."""
         stop = _stop_words()
         df: Counter = Counter()
         lemma_of: dict[str, str] = {}
@@ -66,7 +71,8 @@ class Vocabulary:
         n = len(texts)
         keep = [
             (lemma, c) for lemma, c in df.items()
-            if c >= min_df and c <= max_df * n and lemma not in stop and len(lemma) > 1
+            if c >= min_df and c <= max_df * n and lemma not in stop and len(lemma) >= min_length
+            and (not letters_only or lemma.isalpha())
         ]
         keep.sort(key=lambda kv: (-kv[1], kv[0]))
         keep = keep[:max_features]
@@ -75,6 +81,20 @@ class Vocabulary:
         idf = np.array([math.log((1 + n) / (1 + c)) + 1.0 for _, c in keep], dtype=np.float32)
         surfaces = {tok: index[lemma] for tok, lemma in lemma_of.items() if lemma in index and tok not in stop}
         return cls(surfaces, idf, [lemma for lemma, _ in keep])
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        surfaces = sorted(self.surfaces.items())
+        return {
+            f"{prefix}_features": np.array(self.features),
+            f"{prefix}_surfaces": np.array([s for s, _ in surfaces]),
+            f"{prefix}_surface_rows": np.array([i for _, i in surfaces], dtype=np.int32),
+            f"{prefix}_idf": self.idf.astype(np.float32),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str) -> "Vocabulary":
+        surfaces = dict(zip(arrays[f"{prefix}_surfaces"].tolist(), arrays[f"{prefix}_surface_rows"].tolist()))
+        return cls(surfaces, arrays[f"{prefix}_idf"], arrays[f"{prefix}_features"].tolist())
 
     def __len__(self) -> int:
         return len(self.features)

@@ -89,13 +89,15 @@ class TaggingProfile:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "TaggingProfile":
+        if not data.startswith(b"PK"):
+            raise ValueError("not a tagging profile (not an .npz archive)")
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
                 meta = json.loads(str(arrays["profile_meta"][0]))
                 if meta.get("format") != FORMAT:
                     raise ValueError(f"not a tagging profile of format {FORMAT}")
                 model = TopicModel.from_arrays(arrays) if meta.get("has_model") else None
-        except (OSError, KeyError, json.JSONDecodeError, EOFError) as exc:
+        except (OSError, KeyError, json.JSONDecodeError, EOFError, ValueError) as exc:
             raise ValueError(f"not a tagging profile ({type(exc).__name__})") from None
         return cls(meta["taxonomy"], model, meta.get("name", "custom"), meta.get("created_at", ""), meta.get("facts") or {})
 

@@ -249,6 +249,7 @@ def _requirement_met(topic: Topic, country_scores: dict[str, float]) -> bool:
     return not (topic.countries_any and not any(c in present for c in topic.countries_any))
 
 
+_SMALL_WORDS = frozenset(("in", "into", "from", "to", "fluent", "good", "perfect", "broken", "some", "only", "mostly"))
 _CLAUSE_END = frozenset(".,;:!?)\"'\n")
 
 
@@ -269,9 +270,13 @@ def _next_to(text: str, start: int, end: int, before: tuple[str, ...], after: tu
         elif following.startswith(" " + w) and not following[len(w) + 1 : len(w) + 2].isalpha():
             return True
     if before:
+        words = [w.strip(",;:()\"'") for w in _word_before(text, start, 3).split()]
         for n in (1, 2, 3):
-            if _word_before(text, start, n).strip(",;:()\"'") in before:
+            if " ".join(words[-n:]) in before:
                 return True
+        # "translated from Portuguese", "speaks in Spanish": the cue, then one small word
+        if len(words) >= 2 and words[-1] in _SMALL_WORDS and words[-2] in before:
+            return True
     return False
 
 
