@@ -313,3 +313,23 @@ def test_eval_bad_split_and_profile_are_one_line(tmp_path, capsys):
     assert "not a tagging profile" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["eval", "topics", "--gold", str(MINI_GOLD), "--split", "middle"])
+
+
+def test_tagging_train_command_writes_a_profile_the_eval_uses(tmp_path, capsys):
+    archive = tmp_path / "archive.jsonl"
+    rows = []
+    for i in range(40):
+        rows.append({"title": f"Widget fair {i}", "body": "Widgets and more widgets, with sprockets and cogs."})
+        rows.append({"title": f"Gadget show {i}", "body": "A gadget, another gadget, with batteries and screens."})
+        rows.append({"title": f"Garden {i}", "body": "Roses and tulips bloom in spring gardens."})
+    archive.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "mine.profile"
+    args = ["tagging", "train", "--texts", str(archive), "--taxonomy", str(MINI_TAXONOMY), "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    assert "trained 2 topic models on 120 texts" in capsys.readouterr().out
+    profile = load_profile(out)
+    assert set(profile.model.topics) == {"widgets", "gadgets"}
+    # learned beyond the rules: sprockets and cogs co-occur with widgets in every weak positive
+    assert "widgets" in about_topics("Workshop\n\nSprockets and cogs, sprockets and cogs.", profile)
+    assert main(["tagging", "train", "--out", str(out), "--quiet"]) == 2
+    assert "nothing to train on" in capsys.readouterr().err

@@ -101,16 +101,12 @@ class Vocabulary:
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature rows, tf-idf values) of one text, L2-normalised."""
-        counts = Counter(tokens(text))
-        found = [(i, n) for i, n in zip(map(self.surfaces.get, counts.keys()), counts.values()) if i is not None]
-        if not found:
+        counts = Counter(map(self.surfaces.get, tokens(text)))  # by feature row: surfaces of one lemma add up
+        counts.pop(None, None)
+        if not counts:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
-        rows = np.fromiter((i for i, _ in found), dtype=np.intp, count=len(found))
-        tf = np.fromiter((n for _, n in found), dtype=np.float32, count=len(found))
-        unique = np.unique(rows)
-        if len(unique) != len(rows):  # two surfaces of one lemma ("sanction", "sanctions"): add their counts
-            tf = np.bincount(np.searchsorted(unique, rows), weights=tf).astype(np.float32)
-            rows = unique
+        rows = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
         values = (1.0 + np.log(tf)) * self.idf[rows]
         values /= np.sqrt(float(values @ values))
         return rows, values

@@ -38,7 +38,10 @@ class Entry:
             return True
         if self.case == EXACT:
             return original == self.surface
-        return all(original[i].isupper() for i in self.upper)
+        upper = self.upper
+        if len(upper) == 1:  # the common case: a leading capital ("Turkey", "Iceland")
+            return original[upper[0]].isupper()
+        return all(original[i].isupper() for i in upper)
 
 
 @dataclass

@@ -38,20 +38,28 @@ def build_automaton(lex: Lexicon) -> ahocorasick.Automaton:
         bucket.extend(e for e in entries if e not in bucket)
     automaton = ahocorasick.Automaton()
     for key, entries in merged.items():
-        automaton.add_word(key, (len(key) - 2, tuple(entries)))
+        # topic phrases match in any case: kept apart so a hit needs no per-entry checks
+        topic = tuple(e for e in entries if e.kind == "topic")
+        rest = tuple(e for e in entries if e.kind != "topic")
+        automaton.add_word(key, (len(key) - 2, rest, topic))
     automaton.make_automaton()
     return automaton
 
 
-def scan(automaton: ahocorasick.Automaton, text: str) -> tuple[list[Hit], list[Hit], list[Hit]]:
-    """(entity hits after overlap resolution, topic hits, cue hits) for one text."""
+def scan(automaton: ahocorasick.Automaton, text: str) -> tuple[list[Hit], list[tuple], list[tuple]]:
+    """(entity hits after overlap resolution, topic hits, cue hits) for one text. Topic and cue hits are
+    plain ``(start, end, entry)`` tuples (there are many; a tuple is cheaper to make than a Hit)."""
     padded = " " + words_only(fold(text)) + " "
     entity: list[Hit] = []
-    topics: list[Hit] = []
-    cues: list[Hit] = []
-    for last, (length, entries) in automaton.iter(padded):
+    topics: list[tuple] = []
+    cues: list[tuple] = []
+    for last, (length, entries, topic_entries) in automaton.iter(padded):
         end = last - 1  # padded[last] is the trailing space, padded[i + 1] is text[i]
         start = end - length
+        if topic_entries:
+            topics.extend([(start, end, e) for e in topic_entries])
+        if not entries:
+            continue
         original = None
         for entry in entries:
             if entry.case != ANY:
@@ -59,11 +67,8 @@ def scan(automaton: ahocorasick.Automaton, text: str) -> tuple[list[Hit], list[H
                     original = text[start:end]
                 if not entry.accepts(original):
                     continue
-            kind = entry.kind
-            if kind == "topic":
-                topics.append(Hit(start, end, entry))
-            elif kind == "cue":
-                cues.append(Hit(start, end, entry))
+            if entry.kind == "cue":
+                cues.append((start, end, entry))
             else:
                 entity.append(Hit(start, end, entry))
     return _leftmost_longest(entity), topics, cues

@@ -133,9 +133,9 @@ class Tagger:
 
     # ----------------------------------------------------------------------------------------- helpers
 
-    def _resolve_ambiguous(self, hits: list[Hit], cue_hits: list[Hit], country_spans: dict[str, list[tuple[int, int]]]) -> None:
+    def _resolve_ambiguous(self, hits: list[Hit], cue_hits: list[tuple], country_spans: dict[str, list[tuple[int, int]]]) -> None:
         """Pick the candidate country with the most cue words, then the most other mentions; else the default."""
-        cues = Counter(h.entry.key for h in cue_hits)
+        cues = Counter(entry.key for _, _, entry in cue_hits)
         for hit in hits:
             surface = hit.entry.key
             best = max(  # ties: the first candidate (max keeps the first of equals)
@@ -176,23 +176,23 @@ class Tagger:
         tags.sort(key=lambda t: (-t.score, t.key))
         return tags
 
-    def rule_evidence(self, text: str, hits: list[Hit], layout: Layout, countries: list[Tag]) -> dict[str, RuleEvidence]:
+    def rule_evidence(self, text: str, hits: list[tuple], layout: Layout, countries: list[Tag]) -> dict[str, RuleEvidence]:
         """The taxonomy rules' findings per topic: weighted include mentions, their spans, a title mention,
         and whether the topic's country requirement is met."""
         excluded: dict[str, list[tuple[int, int]]] = defaultdict(list)
         found: dict[str, set[tuple[int, int]]] = defaultdict(set)
         folded = None
-        for hit in hits:
-            key = hit.entry.key
+        for start, end, entry in hits:  # plain (start, end, entry) tuples from scan
+            key = entry.key
             if key.endswith("!"):
-                excluded[key[:-1]].append((hit.start, hit.end))
+                excluded[key[:-1]].append((start, end))
                 continue
-            if hit.entry.source:  # a contextual rule: check the words around it
+            if entry.source:  # a contextual rule: check the words around it
                 if folded is None:
                     folded = fold(text)
-                if not self.taxonomy.rule(hit.entry.source).context_ok(folded, hit.start, hit.end):
+                if not self.taxonomy.rule(entry.source).context_ok(folded, start, end):
                     continue
-            found[key].add((hit.start, hit.end))
+            found[key].add((start, end))
         if self._country_rules and countries:
             country_spans = {t.key: t.spans for t in countries}
             for key, iso in self._country_rules:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import sys
 import warnings
 from collections import defaultdict
 from typing import Callable, Iterable, Sequence
@@ -214,3 +215,37 @@ def choose_cutoff(p: np.ndarray, y: np.ndarray, target: float = TARGET_PRECISION
     below = ps[i + 1] if i + 1 < len(ps) else 0.0
     cutoff = float((ps[i] + below) / 2)
     return cutoff, {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i])}
+
+
+def cmd_train(args) -> int:
+    """`trends tagging train`: a profile trained on texts from JSONL files (plus a gold file's labels)."""
+    from pathlib import Path
+
+    from trends.tagging.gold import join_text, read_rows, split_ids
+    from trends.tagging.profile import TaggingProfile, default_profile, save_profile
+
+    fields = [f.strip() for f in str(args.text_fields).split(",") if f.strip()]
+    if not fields:
+        raise ValueError("--text-fields needs at least one field name")
+    base = TaggingProfile.from_taxonomy(args.taxonomy) if args.taxonomy else default_profile()
+    texts = [join_text(row, fields) for path in args.texts for row in read_rows(path)]
+    examples: list[tuple[str, str, bool]] = []
+    if args.gold:
+        rows = read_rows(args.gold)
+        keep = split_ids(rows, args.split)
+        for row in rows:
+            if str(row["id"]) in keep and isinstance(row.get(args.labels), list):
+                gold = {str(g).strip().lower() for g in row[args.labels]}
+                text = join_text(row, fields)
+                examples.extend((text, key, key in gold) for key in base.taxonomy.topics)
+    if not texts and not examples:
+        raise ValueError("nothing to train on: give --texts files and/or a --gold file")
+    say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
+    profile = retrain(base, texts, examples, name=Path(args.out).stem, progress=say,
+                      facts={"texts": [str(p) for p in args.texts], "gold": args.gold, "split": args.split})
+    save_profile(profile, args.out)
+    cv = profile.model.meta.get("cross_validation", {})
+    print(f"trained {len(profile.model.topics)} topic models on {len(texts)} texts and {len(examples)} labelled "
+          f"examples -> {args.out} (version {profile.version})"
+          + (f"; out-of-fold P {cv['precision']:.3f} R {cv['recall']:.3f} F1 {cv['f1']:.3f}" if "f1" in cv else ""))
+    return 0
