@@ -125,3 +125,18 @@ def save_arrays(arrays: dict[str, np.ndarray]) -> bytes:
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     return buf.getvalue()
+
+
+def load_arrays(data: bytes, what: str, meta_key: str, fmt: str, read):
+    """Open ``save_arrays`` bytes (no pickle), check the JSON ``meta_key`` entry's format, and return
+    ``read(meta, arrays)``; anything else is a ValueError "not a <what> (...)"."""
+    if not data.startswith(b"PK"):
+        raise ValueError(f"not a {what} (not an .npz archive)")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            meta = json.loads(str(arrays[meta_key][0]))
+            if meta.get("format") != fmt:
+                raise ValueError(f"not a {what} of format {fmt}")
+            return read(meta, arrays)
+    except (OSError, KeyError, json.JSONDecodeError, EOFError, ValueError) as exc:
+        raise ValueError(f"not a {what} ({exc if isinstance(exc, ValueError) else type(exc).__name__})") from None

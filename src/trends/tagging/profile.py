@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trends.tagging.classifier import TopicModel, save_arrays
+from trends.tagging.classifier import TopicModel, load_arrays, save_arrays
 from trends.tagging.lexicon import data_path
 from trends.tagging.topics import Taxonomy, default_taxonomy_path, parse_taxonomy
 
@@ -89,17 +88,11 @@ class TaggingProfile:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "TaggingProfile":
-        if not data.startswith(b"PK"):
-            raise ValueError("not a tagging profile (not an .npz archive)")
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-                meta = json.loads(str(arrays["profile_meta"][0]))
-                if meta.get("format") != FORMAT:
-                    raise ValueError(f"not a tagging profile of format {FORMAT}")
-                model = TopicModel.from_arrays(arrays) if meta.get("has_model") else None
-        except (OSError, KeyError, json.JSONDecodeError, EOFError, ValueError) as exc:
-            raise ValueError(f"not a tagging profile ({type(exc).__name__})") from None
-        return cls(meta["taxonomy"], model, meta.get("name", "custom"), meta.get("created_at", ""), meta.get("facts") or {})
+        def read(meta, arrays):
+            model = TopicModel.from_arrays(arrays) if meta.get("has_model") else None
+            return cls(meta["taxonomy"], model, meta.get("name", "custom"), meta.get("created_at", ""), meta.get("facts") or {})
+
+        return load_arrays(data, "tagging profile", "profile_meta", FORMAT, read)
 
 
 def _taxonomy_text_of(taxonomy: Taxonomy) -> str:

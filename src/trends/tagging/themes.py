@@ -17,7 +17,6 @@ keys, assign every article).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import math
 import re
@@ -28,7 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from trends.tagging import storage
-from trends.tagging.classifier import save_arrays
+from trends.tagging.classifier import load_arrays, save_arrays
 from trends.tagging.features import Vocabulary
 from trends.tagging.model import ABOUT_THRESHOLD, Tag
 
@@ -71,19 +70,12 @@ class ThemeModel:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "ThemeModel":
-        if not data.startswith(b"PK"):
-            raise ValueError("not a theme model (not an .npz archive)")
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-                meta = json.loads(str(arrays["theme_meta"][0]))
-                if meta.get("format") != FORMAT:
-                    raise ValueError(f"not a theme model of format {FORMAT}")
-                vocab = Vocabulary.from_arrays(arrays, "theme")
-                components = arrays["theme_components"].astype(np.float64)
-        except (OSError, KeyError, json.JSONDecodeError, EOFError, ValueError) as exc:
-            raise ValueError(f"not a theme model ({type(exc).__name__})") from None
-        return cls(vocab, components, meta["keys"], meta["labels"], meta["top_terms"], meta["weights"],
-                   meta.get("fitted_at", ""), meta.get("facts") or {})
+        def read(meta, arrays):
+            return cls(Vocabulary.from_arrays(arrays, "theme"), arrays["theme_components"].astype(np.float64),
+                       meta["keys"], meta["labels"], meta["top_terms"], meta["weights"], meta.get("fitted_at", ""),
+                       meta.get("facts") or {})
+
+        return load_arrays(data, "theme model", "theme_meta", FORMAT, read)
 
 
 def _n_themes(n_docs: int) -> int:
