@@ -18,8 +18,8 @@ from trends.tagging.topics import Taxonomy, Topic
 
 TOPIC_TITLE_WEIGHT = 3.0
 TOPIC_LEAD_WEIGHT = 1.5
-# A mention that only implies a country ("the Senate", "GOP") weighs this much of a named one.
-IMPLIED_WEIGHT = 0.5
+# A mention that only implies a country ("the Senate", "GOP") weighs this much of a named one (towards "about").
+IMPLIED_WEIGHT = 1.0
 # Topic tags scoring below this are not kept at all (at or above ABOUT_THRESHOLD the article is about it).
 MIN_TOPIC_SCORE = 0.3
 
@@ -198,7 +198,7 @@ class Tagger:
             for key, iso in self._country_rules:
                 if iso in country_spans:
                     found[key].update(country_spans[iso])
-        scores = {t.key: t.score for t in countries}
+        present: dict[float, set[str]] = {}  # min score -> the countries at or above it
         out: dict[str, RuleEvidence] = {}
         for key, spans in found.items():
             topic = self.taxonomy.topics.get(key)
@@ -210,7 +210,7 @@ class Tagger:
                 continue
             title_end, lead_end = layout.title_end, layout.lead_end
             total = sum(TOPIC_TITLE_WEIGHT if s < title_end else TOPIC_LEAD_WEIGHT if s < lead_end else 1.0 for s, _ in spl)
-            out[key] = RuleEvidence(total, spl, spl[0][0] < layout.title_end, _requirement_met(topic, scores))
+            out[key] = RuleEvidence(total, spl, spl[0][0] < title_end, _requirement_met(topic, countries, present))
         return out
 
     def _topics(self, text: str, rules: dict[str, RuleEvidence]) -> list[Tag]:
@@ -240,13 +240,15 @@ class Tagger:
         return tags
 
 
-def _requirement_met(topic: Topic, country_scores: dict[str, float]) -> bool:
+def _requirement_met(topic: Topic, countries: list[Tag], present: dict[float, set[str]]) -> bool:
     if not (topic.countries_all or topic.countries_any):
         return True
-    present = {iso for iso, score in country_scores.items() if score >= topic.min_country_score}
-    if topic.countries_all and not all(c in present for c in topic.countries_all):
+    found = present.get(topic.min_country_score)
+    if found is None:
+        found = present[topic.min_country_score] = {t.key for t in countries if t.score >= topic.min_country_score}
+    if topic.countries_all and not all(c in found for c in topic.countries_all):
         return False
-    return not (topic.countries_any and not any(c in present for c in topic.countries_any))
+    return not (topic.countries_any and not any(c in found for c in topic.countries_any))
 
 
 _SMALL_WORDS = frozenset(("in", "into", "from", "to", "fluent", "good", "perfect", "broken", "some", "only", "mostly"))
