@@ -333,3 +333,16 @@ def test_tagging_train_command_writes_a_profile_the_eval_uses(tmp_path, capsys):
     assert "widgets" in about_topics("Workshop\n\nSprockets and cogs, sprockets and cogs.", profile)
     assert main(["tagging", "train", "--out", str(out), "--quiet"]) == 2
     assert "nothing to train on" in capsys.readouterr().err
+
+
+def test_a_us_story_that_never_names_the_us_is_about_it_but_does_not_mention_it(capsys):
+    text = "Trump Told Authors He Refused Masks\n\nThe former president was hospitalized with COVID-19 anyway."
+    usa = next(t for t in extract(text) if t.kind == "country" and t.key == "USA")
+    assert usa.about and usa.method == "implied"
+    from trends.tagging.evaluate import predicted
+
+    tags = extract(text)
+    assert "USA" in predicted(tags, "countries_about") and "USA" not in predicted(tags, "countries_mentioned")
+    # a passing implication is no tag at all
+    long = "Storm\n\n" + "Rain fell on the coast all week and rivers rose. " * 10 + "Trump tweeted."
+    assert "USA" not in {t.key for t in extract(long) if t.kind == "country"}
