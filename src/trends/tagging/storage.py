@@ -17,7 +17,7 @@ import pyarrow as pa
 from trends.store import insert_rows, set_setting
 from trends.tagging.model import Tag
 
-THEME_MODEL_BLOB = "theme_model_blob"  # meta: the fitted vectoriser + NMF model (pickled, base64)
+THEME_MODEL_BLOB = "theme_model_blob"  # meta: the fitted ThemeModel (its to_bytes, base64)
 THEMES_ASSIGNED = "themes_assigned"  # meta: the fitted_at of the model whose themes every article carries
 
 TAG_SCHEMA = pa.schema([
@@ -153,16 +153,12 @@ def finish_run(con, run_id: int, updated: int, seconds: float, status: str = "ok
 
 def _encode_model(model) -> str:
     import base64
-    import pickle
 
-    return base64.b64encode(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)).decode("ascii")
+    return base64.b64encode(model.to_bytes()).decode("ascii")
 
 
 def load_theme_model(con, schema: str) -> bytes | None:
-    """The archive's fitted theme model (pickled bytes), when its themes were assigned to every article.
-
-    It is unpickled only from the user's own archive, like any of its files (never from input data).
-    """
+    """The archive's fitted theme model (`ThemeModel.to_bytes`), when its themes were assigned to every article."""
     import base64
 
     rows = dict(con.execute(
