@@ -81,7 +81,7 @@ from page_queries import page_queries
 db, seconds = sys.argv[1], float(sys.argv[3])
 calls = page_queries(db)
 samples = {name: [] for name in calls}
-errors, waits = 0, 0
+errors, waits, first_errors = 0, 0, []
 for c in calls.values():
     c()
 end = time.monotonic() + seconds
@@ -92,12 +92,13 @@ while time.monotonic() < end:
             call()
         except Exception as exc:
             errors += 1
-            print("error", name, exc, file=sys.stderr)
+            if len(first_errors) < 5:
+                first_errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:200]}")
             continue
         dt_ = time.perf_counter() - t0
         samples[name].append(dt_ * 1000)
         waits += dt_ > 5
-print(json.dumps({"samples": samples, "errors": errors, "waits": waits}))
+print(json.dumps({"samples": samples, "errors": errors, "waits": waits, "first_errors": first_errors}))
 """
 
 
@@ -120,6 +121,8 @@ def during_ingest(db: Path, pages: Path, seconds: float) -> tuple[dict, dict]:
     busy = reader_run(db, seconds)
     still_running = ingest.poll() is None
     ingest.wait()
+    if ingest.returncode not in (0, 1):
+        raise RuntimeError(f"the ingest beside the reader failed: {ingest.stderr.read()[-1500:]}")
     busy["ingest_ran_throughout"] = still_running
     return busy, {"returncode": ingest.returncode}
 
@@ -164,6 +167,7 @@ def main(argv=None) -> int:
             "idle_samples": sum(map(len, idle["samples"].values())), "during_samples": sum(map(len, busy["samples"].values())),
             "errors": idle["errors"] + busy["errors"], "waits": idle["waits"] + busy["waits"],
             "ingest_ran_throughout": busy["ingest_ran_throughout"], "ingest_returncode": ingest["returncode"],
+            "first_errors": idle["first_errors"] + busy["first_errors"],
         }
         sizes = []
         for i in range(0 if args.skip_growth else 20):

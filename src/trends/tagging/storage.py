@@ -167,4 +167,11 @@ def load_theme_model(con, schema: str) -> bytes | None:
     blob, facts = rows.get(THEME_MODEL_BLOB), rows.get("theme_model")
     if not blob or not facts or rows.get(THEMES_ASSIGNED) != json.loads(facts).get("fitted_at"):
         return None
-    return base64.b64decode(blob)
+    data = base64.b64decode(blob)
+    from trends.tagging.themes import ThemeModel
+
+    try:  # a model stored by an older version that this one cannot read counts as none: it is refitted
+        ThemeModel.from_bytes(data)
+    except (ValueError, KeyError, OSError):
+        return None
+    return data
