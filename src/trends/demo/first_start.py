@@ -100,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    return build(Path(args.db).expanduser().resolve(), args.articles, args.seed)
+    try:
+        return build(Path(args.db).expanduser().resolve(), args.articles, args.seed)
+    except OSError as exc:  # no folder for the database, no room, no permission: one line for the page
+        print(f"trends first start: {first_line(exc)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ def last_resort(state: PageState) -> Iterator[None]:
         _end_quietly(state)
     except Exception:
         ref = secrets.token_hex(4)
-        LOG.exception("page %s failed (reference %s); query parameters %r", state.page, ref, url_params())
+        LOG.exception("page %s failed (reference %s); query parameters %.2000r", state.page, ref, url_params())
         notice(f"Something went wrong while drawing this page (reference {ref}); the details are in the server's "
                "log. Try another filter, or go back.", "error")
         _end_quietly(state)
@@ -162,16 +162,20 @@ def route_through_app(state: PageState) -> None:
     Streamlit decides per server process whether a `pages/` folder means its old file-name routing; only
     the first run of app.py (its `st.navigation`) turns that off. So when the first request a fresh server
     gets is a deep link (`/countries?...`, a shared link), Streamlit runs pages/countries.py directly:
-    no router, no wide layout, a menu of file names. Switch the old routing off and rerun; the URL, and
-    so the view, stays the same.
+    no router, no wide layout, a menu of file names, no last-resort handler. Switch the old routing off
+    and rerun; the URL, and so the view, stays the same.
+
+    A session that app.py has routed before is not rerun: only AppTest gets here that way (it turns the
+    old routing back on before every run), and a rerun there would drop the click that started the run.
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a Streamlit without the old routing
         return
-    if PagesManager.uses_pages_directory and not state.routed:
+    if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        if not state.routed:
+            st.rerun()
 
 
 def _keep_filters_across_pages(state: PageState, page: str) -> None:
