@@ -123,6 +123,9 @@ def served(app_db, tmp_path_factory):
     proxy = ProxyListener()
     port, proc, log = _serve(ROOT / "app.py", app_db, tmp_path_factory.mktemp("log") / "app.log", cwd=ROOT,
                              env=proxy.env())
+    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(f"http://127.0.0.1:{port}/", timeout=10).read()
+    time.sleep(1)
+    proxy.at_start = proxy.connections  # what start-up and a first page request made (later tests may add)
     yield port, proxy
     _stop(proc, log)
 
@@ -148,9 +151,7 @@ def _own_addresses() -> list[str]:
 
 def test_no_outside_ip_lookup_at_start_up(served, app_db, tmp_path):
     port, proxy = served
-    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(f"http://127.0.0.1:{port}/", timeout=10).read()
-    time.sleep(1)
-    assert proxy.connections == 0
+    assert proxy.at_start == 0
     # The control: a bare app without the project's settings does look its outside address up at
     # start-up, and so reaches this proxy. That is what browser.serverAddress stops.
     bare = tmp_path / "bare.py"
@@ -241,3 +242,67 @@ def test_an_error_page_shows_no_traceback_and_no_paths(failing_server, browser, 
     page.context.close()
     log = log_path.read_text(errors="replace")  # the server's console keeps the whole story
     assert "boom in /srv/secret/archive.duckdb" in log and "Traceback" in log
+
+
+def _visit(port: int, host_header: str, origin: str) -> str:
+    """Open the websocket as a browser behind a proxy would (its Host and Origin) and ask for the Overview.
+
+    Returns "refused" if the server refuses the upgrade, else the title the page's script sent.
+    """
+    import asyncio
+
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    async def go() -> str:
+        try:
+            return await session()
+        except websockets.InvalidStatus as refused:  # closed before the upgrade: HTTP 403
+            return "refused" if refused.response.status_code == 403 else str(refused)
+
+    async def session() -> str:
+        # The Host header is the URI's authority; the TCP connection goes to the server whatever it says.
+        async with websockets.connect(f"ws://{host_header}/_stcore/stream", subprotocols=["streamlit"],
+                                      origin=origin, host="127.0.0.1", port=port) as ws:
+            back = BackMsg()
+            back.rerun_script.query_string = "v=1"
+            back.rerun_script.context_info.url = f"{origin}/"
+            try:
+                await ws.send(back.SerializeToString())
+                while True:
+                    msg = ForwardMsg()
+                    msg.ParseFromString(await asyncio.wait_for(ws.recv(), 60))
+                    if msg.WhichOneof("type") == "delta" and msg.delta.new_element.WhichOneof("type") == "heading":
+                        return msg.delta.new_element.heading.body
+            except websockets.ConnectionClosed as closed:
+                return "refused" if closed.rcvd and closed.rcvd.code == 1008 else f"closed {closed}"
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:  # its own thread: Playwright's sync API may own this one's loop
+        return thread.submit(asyncio.run, go()).result()
+
+
+def test_a_foreign_host_name_is_refused(served):
+    """DNS rebinding, or a proxy that forwards a public name the settings do not list: no session."""
+    port, _ = served
+    assert _visit(port, f"127.0.0.1:{port}", f"http://127.0.0.1:{port}") == "Overview"
+    assert _visit(port, f"localhost:{port}", f"http://localhost:{port}") == "Overview"
+    assert _visit(port, "trends.example.org", "https://trends.example.org") == "refused"
+    # A cross-site page's script. (Streamlit answers a foreign Origin by trying its outside IP lookup
+    # before refusing: README "Serving to others", known limits.)
+    assert _visit(port, f"127.0.0.1:{port}", "https://evil.example") == "refused"
+
+
+def test_behind_a_proxy_the_public_name_is_listed_and_works(app_db, tmp_path):
+    """README "Serving to others": the proxy forwards Host; the public name goes into allowedHosts."""
+    port, proc, log = _serve(ROOT / "app.py", app_db, tmp_path / "proxied.log", cwd=ROOT, env=dict(os.environ),
+                             args=["--server.allowedHosts", "trends.example.org",
+                                   "--browser.serverAddress", "trends.example.org"])
+    try:
+        assert _visit(port, "trends.example.org", "https://trends.example.org") == "Overview"
+        assert _visit(port, "elsewhere.example.org", "https://elsewhere.example.org") == "refused"
+        assert _listening_addresses(port) <= LOOPBACK  # still loopback only: the proxy is the way in
+    finally:
+        _stop(proc, log)
