@@ -58,11 +58,5 @@ else:
     else:
         csv_button(results, "articles", "ar_list")
         drill.article_rows(state, results, key_prefix="list")
-prev, _, nxt = st.columns([1, 4, 1])
-if page > 0 and prev.button("Previous page", key="ar_prev"):
-    state.show(page=page - 1)
-    st.rerun()
-if (page + 1) * PAGE < total and nxt.button("Next page", key="ar_next"):
-    state.show(page=page + 1)
-    st.rerun()
+drill.pager(state, page, total, PAGE, key_prefix="ar", noun="page")
 lifecycle.end_page(state, panel_fallback=False)  # this page draws the drill list and article itself

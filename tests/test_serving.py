@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -22,17 +21,8 @@ from pathlib import Path
 import pytest
 
 from fixtures_app import build_app_db
+from fixtures_serve import CHROMIUM, LAUNCH_ARGS, ROOT, new_page, require_browser, serve, stop
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ProxyListener:
@@ -61,40 +51,6 @@ class ProxyListener:
         return {**env, "HTTP_PROXY": url, "HTTPS_PROXY": url, "http_proxy": url, "https_proxy": url}
 
 
-def _serve(script: Path, db: Path, log_path: Path, *, cwd: Path, env: dict[str, str], args=()) -> tuple:
-    port = _free_port()
-    log = open(log_path, "w+b")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), *args],
-        cwd=cwd, env={**env, "TRENDS_DB": str(db), "PYTHONPATH": str(ROOT / "tests")},
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return port, proc, log
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    log.seek(0)
-    pytest.fail("streamlit did not start: " + log.read().decode(errors="replace")[-2000:])
-
-
-def _stop(proc, log) -> str:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.seek(0)
-    text = log.read().decode(errors="replace")
-    log.close()
-    return text
-
-
 def _listening_addresses(port: int) -> set[str]:
     """Local addresses of the sockets in LISTEN state on `port`, from /proc/net/tcp and tcp6."""
     found = set()
@@ -121,13 +77,13 @@ def app_db(tmp_path_factory) -> Path:
 def served(app_db, tmp_path_factory):
     """The dashboard as a user starts it: `streamlit run app.py` in the project folder, no address flag."""
     proxy = ProxyListener()
-    port, proc, log = _serve(ROOT / "app.py", app_db, tmp_path_factory.mktemp("log") / "app.log", cwd=ROOT,
+    port, proc, log = serve(ROOT / "app.py", app_db, tmp_path_factory.mktemp("log") / "app.log", cwd=ROOT,
                              env=proxy.env())
     urllib.request.build_opener(urllib.request.ProxyHandler({})).open(f"http://127.0.0.1:{port}/", timeout=10).read()
     time.sleep(1)
     proxy.at_start = proxy.connections  # what start-up and a first page request made (later tests may add)
     yield port, proxy
-    _stop(proc, log)
+    stop(proc, log)
 
 
 def test_the_server_listens_on_loopback_only(served):
@@ -157,27 +113,18 @@ def test_no_outside_ip_lookup_at_start_up(served, app_db, tmp_path):
     bare = tmp_path / "bare.py"
     bare.write_text("import streamlit as st\nst.write('bare')\n")
     control_proxy = ProxyListener()
-    control_port, proc, log = _serve(bare, app_db, tmp_path / "control.log", cwd=tmp_path,
+    control_port, proc, log = serve(bare, app_db, tmp_path / "control.log", cwd=tmp_path,
                                      env=control_proxy.env(), args=["--server.headless", "true"])
     deadline = time.time() + 10
     while control_proxy.connections == 0 and time.time() < deadline:
         time.sleep(0.2)
-    text = _stop(proc, log)
+    text = stop(proc, log)
     assert control_proxy.connections > 0, text[-1500:]
-
-
-def _require_browser() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    reason = f"Chromium not found at {CHROMIUM}"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason}; browser tests are required under CI")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -190,7 +137,7 @@ def browser():
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
 def test_chromium_connects_by_either_name(served, browser, host):
     port, _ = served
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page = new_page(browser)
     page.goto(f"http://{host}:{port}/topics?v=1")
     page.get_by_role("heading", name="Topics & themes", level=1).wait_for(timeout=30000)
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 1", timeout=30000)
@@ -218,16 +165,16 @@ def failing_server(app_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("failing")
     script = folder / "failing_app.py"
     script.write_text(FAILING_APP)
-    port, proc, log = _serve(script, app_db, folder / "failing.log", cwd=ROOT, env=dict(os.environ))
+    port, proc, log = serve(script, app_db, folder / "failing.log", cwd=ROOT, env=dict(os.environ))
     yield port, folder / "failing.log"
-    _stop(proc, log)
+    stop(proc, log)
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("mode", ["guarded", "unguarded"])
 def test_an_error_page_shows_no_traceback_and_no_paths(failing_server, browser, mode):
     port, log_path = failing_server
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page = new_page(browser)
     page.goto(f"http://127.0.0.1:{port}/?mode={mode}")
     page.get_by_role("heading", name=mode.capitalize(), level=1).wait_for(timeout=30000)
     if mode == "guarded":
@@ -297,7 +244,7 @@ def test_a_foreign_host_name_is_refused(served):
 
 def test_behind_a_proxy_the_public_name_is_listed_and_works(app_db, tmp_path):
     """README "Serving to others": the proxy forwards Host; the public name goes into allowedHosts."""
-    port, proc, log = _serve(ROOT / "app.py", app_db, tmp_path / "proxied.log", cwd=ROOT, env=dict(os.environ),
+    port, proc, log = serve(ROOT / "app.py", app_db, tmp_path / "proxied.log", cwd=ROOT, env=dict(os.environ),
                              args=["--server.allowedHosts", "trends.example.org",
                                    "--browser.serverAddress", "trends.example.org"])
     try:
@@ -305,4 +252,4 @@ def test_behind_a_proxy_the_public_name_is_listed_and_works(app_db, tmp_path):
         assert _visit(port, "elsewhere.example.org", "https://elsewhere.example.org") == "refused"
         assert _listening_addresses(port) <= LOOPBACK  # still loopback only: the proxy is the way in
     finally:
-        _stop(proc, log)
+        stop(proc, log)

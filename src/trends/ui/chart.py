@@ -18,7 +18,7 @@ from trends import charts, links
 from trends.filters import Filter, ViewState
 from trends.ui.state import PageState
 
-Pick = Callable[[list[str]], "tuple[Filter, ViewState] | None"]
+Pick = Callable[[list[str]], tuple[Filter, ViewState] | None]
 
 
 def plotly_config() -> dict:

@@ -124,13 +124,19 @@ def drill_list(state: PageState) -> None:
             return
         st.caption(f"{total:,} articles, sorted by {sort}; page {page + 1} of {max(1, -(-total // PAGE_SIZE))}")
         article_rows(state, df, key_prefix="drill")
-        prev, _, nxt = st.columns([1, 4, 1])
-        if page > 0 and prev.button("Previous", key="drill_prev"):
-            state.show(page=page - 1)
-            st.rerun()
-        if (page + 1) * PAGE_SIZE < total and nxt.button("Next", key="drill_next"):
-            state.show(page=page + 1)
-            st.rerun()
+        pager(state, page, total, PAGE_SIZE, key_prefix="drill")
+
+
+def pager(state: PageState, page: int, total: int, size: int, *, key_prefix: str, noun: str = "") -> None:
+    """Previous / Next buttons under a list; the page number is in the link (``page=``)."""
+    prev, _, nxt = st.columns([1, 4, 1])
+    label = f" {noun}" if noun else ""
+    if page > 0 and prev.button(f"Previous{label}", key=f"{key_prefix}_prev"):
+        state.show(page=page - 1)
+        st.rerun()
+    if (page + 1) * size < total and nxt.button(f"Next{label}", key=f"{key_prefix}_next"):
+        state.show(page=page + 1)
+        st.rerun()
 
 
 def article_rows(state: PageState, df: pd.DataFrame, *, key_prefix: str, snippet: bool = False) -> None:
