@@ -18,7 +18,8 @@ together"). Each viewer opens one of the four chart pages (round robin) with a f
 default view (cache hits after the first). A step runs on a fresh server (so memory is not carried
 over) warmed by one visit to each page; memory per session is the server's RSS with all N sessions
 connected minus its RSS before they connected, divided by N. The baseline is bare Streamlit serving one
-three-point Plotly chart, driven by the same client at the same N (what the framework alone costs).
+three-point Plotly chart with the same server settings (started in the project folder, so the same
+.streamlit/config.toml), driven by the same client at the same N: what the framework alone costs.
 The report (Markdown, plus --json) is written by this script.
 """
 
@@ -258,6 +259,8 @@ def run_step(script: Path, cwd: Path, n: int, rounds: int, make_requests, assets
         warm = asyncio.run(burst(server.port, warm_pages, [], server.proc.pid))[0]
         if any(v.errors or v.first_chart is None for v in warm):
             raise SystemExit(f"warm-up failed: {[asdict(v) for v in warm]}")
+        time.sleep(1.0)
+        base_rss = rss_bytes(server.proc.pid)  # warmed up: modules imported, the database open
         visits, per_session = [], []
         for r in range(rounds):
             time.sleep(1.0)
@@ -279,6 +282,7 @@ def run_step(script: Path, cwd: Path, n: int, rounds: int, make_requests, assets
         "first_chart_max": max(firsts) if firsts else None,
         "done_p95": percentile(dones, 95) if dones else None,
         "mb_per_session": statistics.median(per_session) / 2**20,
+        "server_mb_warm": base_rss / 2**20,
         "mb_received_per_visit": statistics.mean(v.received for v in visits) / 2**20,
         "server_alive": alive,
     }
@@ -316,7 +320,7 @@ def main() -> None:
         assets = record_assets(probe.base) if "cold" in modes else []
     finally:
         probe.stop()
-    probe = Server(tmp / "baseline.py", tmp)
+    probe = Server(tmp / "baseline.py", ROOT)
     try:
         base_assets = record_assets(probe.base) if "cold" in modes and not args.no_baseline else []
     finally:
@@ -332,7 +336,7 @@ def main() -> None:
                     row = run_step(ROOT / "app.py", ROOT, n, args.rounds, make, assets if mode == "cold" else [],
                                    warm_pages)
                 else:
-                    row = run_step(tmp / "baseline.py", tmp, n, args.rounds, lambda k, r: [("overview", "")] * k,
+                    row = run_step(tmp / "baseline.py", ROOT, n, args.rounds, lambda k, r: [("overview", "")] * k,
                                    base_assets if mode == "cold" else [], [("overview", "")])
                 results[key].append(row)
                 print(f"{key:22s} {n:3d} sessions: first chart p50 {row['first_chart_p50'] or 0:.2f}s "
@@ -341,7 +345,8 @@ def main() -> None:
     meta = {
         "database": str(db), "articles": articles, "rounds": args.rounds, "limit_s": args.limit,
         "workload": "default view of each page" if args.same_view else "a distinct filter per viewer",
-        "assets_cold": len(assets), "cpus": os.cpu_count(), "load_average": os.getloadavg(),
+        "assets_cold": len(assets), "baseline_assets_cold": len(base_assets),
+        "cpus": os.cpu_count(), "load_average": os.getloadavg(),
         "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     write_report(args.report, meta, results, steps)
@@ -369,7 +374,7 @@ def write_report(path: Path, meta: dict, results: dict[str, list[dict]], steps: 
         f"(1/5/15-minute load average when it finished: {', '.join(f'{x:.1f}' for x in meta['load_average'])}).",
         f"Database: `{meta['database']}` ({meta['articles']:,} articles). Workload: {meta['workload']}; "
         f"{meta['rounds']} bursts per step, all viewers of a burst at once; cold viewers fetch "
-        f"{meta['assets_cold']} static files first. First chart = from the viewer's first request to the first "
+        f"{meta['assets_cold']} static files first ({meta['baseline_assets_cold']} for the baseline). First chart = from the viewer's first request to the first "
         "Plotly element on its websocket (the browser's drawing time, ~0.7 s, comes on top).",
         "",
     ]
@@ -377,15 +382,15 @@ def write_report(path: Path, meta: dict, results: dict[str, list[dict]], steps: 
         lines += [f"## {key}", "",
                   f"Most sessions with first-chart p95 <= {meta['limit_s']:g} s and no errors: "
                   f"**{held(rows, meta['limit_s'])}**.", "",
-                  "| sessions | samples | first chart p50 | p95 | max | page done p95 | MB per session | MB sent per visit | errors |",
-                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| sessions | samples | first chart p50 | p95 | max | page done p95 | server MB (warm) | MB per session | MB sent per visit | errors |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in rows:
             f = lambda x: "-" if x is None else f"{x:.2f} s"  # noqa: E731
             lines.append(f"| {r['sessions']} | {r['samples']} | {f(r['first_chart_p50'])} | {f(r['first_chart_p95'])} | "
-                         f"{f(r['first_chart_max'])} | {f(r['done_p95'])} | {r['mb_per_session']:.1f} | "
+                         f"{f(r['first_chart_max'])} | {f(r['done_p95'])} | {r['server_mb_warm']:.0f} | {r['mb_per_session']:.1f} | "
                          f"{r['mb_received_per_visit']:.2f} | {r['error_count']} |")
             if r["errors"]:
-                lines.append(f"|  | first errors: {'; '.join(e.replace('|', '/') for e in r['errors'])} |||||||")
+                lines.append(f"|  | first errors: {'; '.join(e.replace('|', '/') for e in r['errors'])} ||||||||")
         lines.append("")
     path.write_text("\n".join(lines))
 
