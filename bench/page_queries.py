@@ -22,6 +22,8 @@ def page_queries(db) -> dict[str, Callable[[], object]]:
     month = q.volume(db, year, "topic", keys=[topic])["period"].iloc[-1]
     orgs = list(q.facets(db, everything, "org", limit=6)["key"])  # set-up, not part of the timed calls
     top_id = int(q.top_articles(db, everything, limit=1)["article_id"].iloc[0])
+    span = q.archive_span(db, everything)
+    dense = Filter(date_from=span["densest_from"], date_to=span["densest_to"])
     return {
         # Overview
         "headline": lambda: q.headline(db, everything),
@@ -53,4 +55,20 @@ def page_queries(db) -> dict[str, Callable[[], object]]:
         "facets_topic": lambda: q.facets(db, everything, "topic"),
         "facets_author": lambda: q.facets(db, everything, "author"),
         "summary": lambda: q.summary(db),
+        # Coverage, normalisation, what the data can show, network, drivers, rejects (issue 12)
+        "coverage": lambda: q.coverage(db, everything),
+        "coverage_week_filtered": lambda: q.coverage(db, narrowed.replace(grain="week")),
+        "archive_span": lambda: q.archive_span(db, everything),
+        "availability": lambda: q.availability(db, everything),
+        "availability_filtered": lambda: q.availability(db, narrowed),
+        "volume_topic_gaps_filtered": lambda: q.volume(db, narrowed, "topic"),
+        "volume_topic_share_active": lambda: q.volume(db, dense, "topic", measure="share_active"),
+        "volume_topic_share_active_filtered": lambda: q.volume(db, narrowed, "topic", measure="share_active"),
+        "rising_falling_topic_sources": lambda: q.rising_falling(db, year, "topic", min_support=5),
+        "co_mention_network": lambda: q.co_mention_network(db, everything),
+        "co_mention_network_filtered": lambda: q.co_mention_network(db, narrowed, min_count=2),
+        "drilldown_edge": lambda: q.drilldown(db, year, "country", "RUS", key_b="UKR"),
+        "drivers_topic_month": lambda: q.drivers(db, everything.replace(grain="month"), "topic", topic, month),
+        "drivers_topic_week_filtered": lambda: q.drivers(db, narrowed.replace(grain="week"), "topic", topic, month),
+        "rejects": lambda: q.rejects(db),
     }

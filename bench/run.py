@@ -218,7 +218,7 @@ def serve_rss(path: Path) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def measure(articles: int, repeat: int, replicate_from: int | None = None) -> dict:
+def measure(articles: int, repeat: int, replicate_from: int | None = None, only: list[str] | None = None) -> dict:
     meta = build_replicated(articles, replicate_from) if replicate_from else build(articles)
     path = db_file(articles)
     result = {
@@ -228,8 +228,10 @@ def measure(articles: int, repeat: int, replicate_from: int | None = None) -> di
         "ingest_articles_per_s": meta["ingest_articles_per_s"],
         "build": meta,
     }
-    naive = naive_pandas(path)
+    naive = naive_pandas(path) if not only else {}
     for name, call in page_queries(path).items():
+        if only and not any(name.startswith(prefix) for prefix in only):
+            continue
         p50, p95 = timed(call, repeat)
         row = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "pandas_p95_ms": None}
         if name in naive:
@@ -238,7 +240,7 @@ def measure(articles: int, repeat: int, replicate_from: int | None = None) -> di
         result["queries"][name] = row
         print(f"  {articles:>9,} {name:<28} p50 {row['p50_ms']:>8.1f} ms  p95 {row['p95_ms']:>8.1f} ms"
               + (f"  pandas p95 {row['pandas_p95_ms']:>9.1f} ms" if row["pandas_p95_ms"] else ""), flush=True)
-    result["serve_rss_mb"] = round(serve_rss(path), 1)
+    result["serve_rss_mb"] = round(serve_rss(path), 1) if not only else None
     return result
 
 
@@ -314,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20, help="timed calls per query (after one warm call)")
     parser.add_argument("--build-only", action="store_true", help="only build the cached databases")
     parser.add_argument("--no-results", action="store_true", help="do not rewrite bench/RESULTS.md")
+    parser.add_argument("--only", action="append", default=None, metavar="PREFIX",
+                        help="time only the queries whose name starts so (repeatable); implies --no-results, no "
+                             "pandas baseline and no RSS")
     parser.add_argument("--replicate-from", type=int, default=None, metavar="N",
                         help="build sizes above N by copying the N-article demo DB (fast; see RESULTS.md)")
     args = parser.parse_args(argv)
@@ -323,9 +328,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(meta), flush=True)
         return 0
     load_start = os.getloadavg()[0]
-    results = [measure(n, args.repeat, args.replicate_from if _replicated(n, args) else None) for n in args.articles]
+    results = [measure(n, args.repeat, args.replicate_from if _replicated(n, args) else None, args.only)
+               for n in args.articles]
     command = "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    if not args.no_results:
+    if not args.no_results and not args.only:
         write_results(results, command, (load_start, os.getloadavg()[0]))
     if args.json:
         payload = [{k: v for k, v in r.items() if k != "build"} for r in results]

@@ -59,7 +59,7 @@ def test_ranked_bars_for_articles_carry_article_ids():
 def test_world_map_is_a_choropleth_by_iso3_with_ids():
     df = pd.DataFrame({"period": pd.to_datetime(["2024-03-01", "2024-03-01"]), "key": ["RUS", "UKR"],
                        "label": ["Russia", "Ukraine"], "articles": [4, 7], "share": [0.4, 0.7]})
-    fig = charts.world_map(df)
+    fig = charts.world_map(df, scale="linear")
     trace = fig.data[0]
     assert trace.type == "choropleth" and trace.locationmode == "ISO-3"
     assert list(trace.locations) == ["RUS", "UKR"] and list(trace.z) == [4, 7]

@@ -32,23 +32,29 @@ def db_unindexed(tmp_path_factory):
     return build_fixture_db(tmp_path_factory.mktemp("queries-noindex") / "fixture.duckdb", search_index=False)
 
 
+NAN = None  # how a coverage gap (a period with no article at all) reads in `series`
+
+
 def series(df, key, column="articles"):
+    """One key's column in period order, a NaN (a gap) as None so lists compare exactly."""
     rows = df[df["key"] == key].sort_values("period")
-    return list(rows[column])
+    return [None if pd.isna(v) else v for v in rows[column]]
 
 
 # ------------------------------------------------------------------------------------------- volume
 
 
-def test_volume_top_keys_counts_with_empty_february(db):
+def test_volume_top_keys_counts_with_empty_february_as_a_gap(db):
     df = q.volume(db, Filter(), "topic", top_n=2)
     assert list(df.columns) == ["period", "key", "label", "articles", "total", "share"]
     assert sorted(df["key"].unique()) == ["china-economy", "ukraine-war"]  # 6 and 4 articles beat energy's 3
     assert list(df[df["key"] == "ukraine-war"].sort_values("period")["period"]) == MONTHS
-    assert series(df, "ukraine-war") == [2, 0, 1, 2, 1]
-    assert series(df, "china-economy") == [1, 0, 1, 1, 1]
-    assert series(df, "ukraine-war", "total") == [3, 0, 3, 4, 2]
-    assert series(df, "ukraine-war", "share") == pytest.approx([2 / 3, 0, 1 / 3, 2 / 4, 1 / 2])
+    # February has no article at all: a gap (NaN), not a zero
+    assert series(df, "ukraine-war") == [2, NAN, 1, 2, 1]
+    assert series(df, "china-economy") == [1, NAN, 1, 1, 1]
+    assert series(df, "ukraine-war", "total") == [3, NAN, 3, 4, 2]
+    shares = series(df, "ukraine-war", "share")
+    assert shares[1] is NAN and [shares[i] for i in (0, 2, 3, 4)] == pytest.approx([2 / 3, 1 / 3, 2 / 4, 1 / 2])
     assert set(df.loc[df["key"] == "ukraine-war", "label"]) == {"War in Ukraine"}
     assert pd.api.types.is_datetime64_any_dtype(df["period"])
 
@@ -56,47 +62,49 @@ def test_volume_top_keys_counts_with_empty_february(db):
 def test_volume_chosen_keys_and_share_sums_to_one_when_every_key_is_shown(db):
     # every dated article carries exactly one source, so source shares add up to 1 in each non-empty period
     df = q.volume(db, Filter(), "source", keys=["CFR", "Brookings", "Chatham House"], measure="share")
-    sums = df.groupby("period")["share"].sum()
-    assert sums[pd.Timestamp("2023-02-01")] == 0
-    assert sums.drop(pd.Timestamp("2023-02-01")).tolist() == pytest.approx([1.0, 1.0, 1.0, 1.0])
-    assert series(df, "CFR") == [2, 0, 1, 1, 1]
-    assert series(df, "Brookings") == [0, 0, 2, 1, 1]
+    assert df.loc[df["period"] == pd.Timestamp("2023-02-01"), "share"].isna().all()
+    sums = df.dropna().groupby("period")["share"].sum()
+    assert sums.tolist() == pytest.approx([1.0, 1.0, 1.0, 1.0])
+    assert series(df, "CFR") == [2, NAN, 1, 1, 1]
+    assert series(df, "Brookings") == [0, NAN, 2, 1, 1]  # no Brookings article in January: a real zero
 
 
 def test_volume_compare_caps_at_six_keys(db):
     keys = ["A.Smith", "B.Jones", "C.Lee", "D.Kim", "x1", "x2", "x3"]
     df = q.volume(db, Filter(), "author", keys=keys)
     assert list(dict.fromkeys(df["key"].sort_values())) == sorted(keys[:6])
-    assert sum(series(df, "x1")) == 0  # an unknown key is a row of zeros, not an error
-    assert series(df, "B.Jones") == [1, 0, 1, 1, 1]  # article 4 and 12 count once each for each co-author
+    assert series(df, "x1") == [0, NAN, 0, 0, 0]  # an unknown key is a row of zeros, not an error
+    assert series(df, "B.Jones") == [1, NAN, 1, 1, 1]  # article 4 and 12 count once each for each co-author
 
 
-def test_volume_week_grain_fills_empty_weeks(db):
+def test_volume_week_grain_leaves_empty_weeks_as_gaps(db):
     df = q.volume(db, Filter(date_from=D(2023, 1, 1), date_to=D(2023, 1, 31), grain="week"), "topic", keys=["ukraine-war"])
     weeks = [pd.Timestamp(x) for x in ("2022-12-26", "2023-01-02", "2023-01-09", "2023-01-16", "2023-01-23", "2023-01-30")]
     assert list(df["period"]) == weeks
-    assert list(df["total"]) == [0, 1, 0, 1, 1, 0]
-    assert list(df["articles"]) == [0, 1, 0, 1, 0, 0]
+    assert series(df, "ukraine-war", "total") == [NAN, 1, NAN, 1, 1, NAN]
+    assert series(df, "ukraine-war") == [NAN, 1, NAN, 1, 0, NAN]  # article 3 (01-25) is China, not the war
 
 
 def test_volume_respects_every_filter_kind(db):
     cfr_war = q.volume(db, Filter(sources=("CFR",)), "topic", keys=["ukraine-war"])
-    assert series(cfr_war, "ukraine-war") == [2, 0, 0, 0, 0]  # articles 1 and 2
+    # articles 1 and 2; CFR has no article in February (a gap) but has some in March to May (zeros)
+    assert series(cfr_war, "ukraine-war") == [2, NAN, 0, 0, 0]
     # topic energy AND (country CHN or DEU): articles 4, 5 (March), 8 (April); with no dates the
     # periods run from the first to the last matching article
     f = Filter(topics=("energy",), countries=("CHN", "DEU"))
     totals = q.volume(db, f, "topic", keys=["energy"])
     assert series(totals, "energy", "total") == [2, 1]
     assert q.volume(db, Filter(countries=("DEU",)), "topic", keys=["energy"])["articles"].tolist() == [2]
-    assert q.volume(db, Filter(synthetic=False), "topic", keys=["ukraine-war"])["articles"].tolist() == [2, 0, 1, 1, 1]
-    assert q.volume(db, Filter(min_views=100), "source", keys=["Brookings"])["articles"].tolist() == [0, 0, 1, 0, 1]
-    assert q.volume(db, Filter(authors=("D.Kim",)), "source", keys=["Brookings"])["articles"].tolist() == [1, 1, 1]
+    assert series(q.volume(db, Filter(synthetic=False), "topic", keys=["ukraine-war"]), "ukraine-war") == [2, NAN, 1, 1, 1]
+    # coverage ignores the minimum-views part: January has articles (none of Brookings with 100 views): zero
+    assert series(q.volume(db, Filter(min_views=100), "source", keys=["Brookings"]), "Brookings") == [0, NAN, 1, 0, 1]
+    assert series(q.volume(db, Filter(authors=("D.Kim",)), "source", keys=["Brookings"]), "Brookings") == [1, 1, 1]
 
 
 def test_volume_text_filter_uses_search(db, db_unindexed):
     for path in (db, db_unindexed):
         df = q.volume(path, Filter(text="grain"), "topic", keys=["ukraine-war"])
-        assert df.groupby("period")["articles"].sum().tolist() == [1, 0, 0, 1]  # articles 1 (Jan) and 7 (Apr)
+        assert series(df, "ukraine-war") == [1, NAN, 0, 1]  # articles 1 (Jan) and 7 (Apr)
 
 
 def test_volume_rejects_unknown_dimension_grain_measure(db):
@@ -132,9 +140,14 @@ def test_rising_falling_april_against_march(db):
     assert rows.loc["energy", "zscore"] == pytest.approx((1 - 2 / 3) / math.sqrt(4 / 3))
 
 
-def test_rising_falling_support_floor(db):
-    assert list(q.rising_falling(db, APRIL, "topic", min_support=2)["key"]) == ["ukraine-war", "energy"]
-    assert q.rising_falling(db, APRIL, "topic", min_support=3).empty
+def test_rising_falling_support_floor_in_both_windows(db):
+    # ukraine-war 2 vs 1, energy 1 vs 2: each has 2 articles in one window only
+    assert list(q.rising_falling(db, APRIL, "topic", min_support=1)["key"]) == ["ukraine-war", "energy"]
+    assert q.rising_falling(db, APRIL, "topic", min_support=2).empty
+    assert list(q.rising_falling(db, APRIL, "topic", min_support=2, support="either")["key"]) == ["ukraine-war", "energy"]
+    assert q.rising_falling(db, APRIL, "topic", min_support=3, support="either").empty
+    with pytest.raises(q.QueryError):
+        q.rising_falling(db, APRIL, "topic", support="sometimes")
 
 
 def test_rising_falling_open_range_uses_last_grain_period(db):
@@ -161,12 +174,18 @@ def test_headline_april(db):
 def test_views_over_time(db):
     df = q.views_over_time(db, Filter())
     assert list(df["period"]) == MONTHS
-    assert df["articles"].tolist() == [3, 0, 3, 4, 2]
-    assert df["views_sum"].tolist() == [160, 0, 325, 1040, 470]
+    assert list(df.columns) == ["period", "articles", "viewed", "views_sum", "views_median"]
+    gapless = lambda column: [None if pd.isna(v) else v for v in df[column]]  # noqa: E731
+    assert gapless("articles") == [3, NAN, 3, 4, 2]  # February: no article at all, a gap
+    assert gapless("viewed") == [3, NAN, 3, 3, 2]  # article 9 (April) has no view count
+    assert gapless("views_sum") == [160, NAN, 325, 1040, 470]
+    medians = gapless("views_median")
+    assert medians[1] is NAN
+    del medians[1]
     if "queries-rollups" in str(db):  # interpolated from the views histogram: within half a bucket (3%)
-        assert df["views_median"].tolist() == pytest.approx([50, 0, 20, 40, 235], rel=0.035)
+        assert medians == pytest.approx([50, 20, 40, 235], rel=0.035)
     else:
-        assert df["views_median"].tolist() == [50, 0, 20, 40, 235]
+        assert medians == [50, 20, 40, 235]
 
 
 def test_top_articles_by_views_and_growth(db):
@@ -343,7 +362,7 @@ def test_rollups_are_used_only_while_fresh(tmp_path):
     assert _base.use_rollups(Filter()) and not _base.use_rollups(Filter(sources=("CFR",)))
     with store.writer(path) as con:  # a writer that changes views but does not rebuild the roll-ups
         con.execute("UPDATE articles SET views = 5000 WHERE article_id = 3")
-    assert q.views_over_time(path, Filter())["views_sum"].tolist() == [160 - 10 + 5000, 0, 325, 1040, 470]
+    assert q.views_over_time(path, Filter())["views_sum"].fillna(-1).tolist() == [160 - 10 + 5000, -1, 325, 1040, 470]
     assert not _base.use_rollups(Filter())
 
 

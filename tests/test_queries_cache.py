@@ -43,3 +43,30 @@ def test_search_notice_survives_the_cache(tmp_path):
     hits, total = cache.search(db, Filter(), "grain")
     assert total == 2 and "no search index" in hits.attrs["notice"]
     assert cache.article(db, 1)["meta"]["published"] == pd.Timestamp(dt.date(2023, 1, 5))
+
+
+def test_new_queries_are_cached_with_their_notices(tmp_path):
+    from fixtures_coverage import build_coverage_db
+
+    db = build_coverage_db(tmp_path / "patchy.duckdb")
+    cache.clear()
+    pd.testing.assert_frame_equal(cache.coverage(db, Filter()), queries.coverage(db, Filter()))
+    assert cache.archive_span(db, Filter()) == queries.archive_span(db, Filter())
+    assert cache.availability(db, Filter()) == queries.availability(db, Filter())
+    assert cache.rejects(db)[1] == 2 and len(cache.reject_reasons(db)) == 2
+    network = cache.co_mention_network(db, Filter(), kind="topic", min_count=1)
+    assert network["nodes"]["key"].tolist() == ["health", "energy"]  # 13 and 12 articles; none carries both
+    assert cache.drivers(db, Filter(), "topic", "energy", "2021-04-01")["terms"]["term"].iloc[0] == "pipeline"
+    june = Filter(date_from=dt.date(2021, 6, 1), date_to=dt.date(2021, 6, 30))
+    assert "nothing to compare" in cache.rising_falling(db, june, "topic", min_support=1).attrs["notice"]
+    rows, _ = cache.drilldown(db, Filter(), "topic", "energy")
+    assert rows.attrs["sort"] == "date" and rows.attrs["notice"] == queries.NO_VIEWS_SORT_NOTICE
+
+
+def test_every_query_with_a_database_argument_has_a_cached_twin():
+    import inspect
+
+    for name in queries.__all__:
+        func = getattr(queries, name)
+        if callable(func) and not isinstance(func, type) and list(inspect.signature(func).parameters)[:1] == ["db_path"]:
+            assert hasattr(cache, name), name

@@ -55,6 +55,13 @@ search = _wrap("search")
 facets = _wrap("facets")
 summary = _wrap("summary")
 new_since_last_ingest = _wrap("new_since_last_ingest")
+coverage = _wrap("coverage")
+archive_span = _wrap("archive_span")
+availability = _wrap("availability")
+co_mention_network = _wrap("co_mention_network")
+drivers = _wrap("drivers")
+rejects = _wrap("rejects")
+reject_reasons = _wrap("reject_reasons")
 
 
 def clear() -> None:

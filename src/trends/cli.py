@@ -45,10 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-tag", action="store_true", help="store without tagging (retag later)")
     p.add_argument("--batch-size", type=int, default=2000, help="records per transaction")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--into-demo", action="store_true",
+                   help="allow adding to a database that holds the synthetic demo (mixes the two on purpose)")
 
     # --- stats -------------------------------------------------------------------------------------
     p = sub.add_parser("stats", help="counts, date range, sources, tags by kind, rejects")
     _add_db(p)
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    # --- rejects -----------------------------------------------------------------------------------
+    p = sub.add_parser("rejects", help="inputs that were not stored, and why (newest first)")
+    _add_db(p)
+    p.add_argument("--run", type=int, default=None, help="only the rejects of this ingest run")
+    p.add_argument("--limit", type=int, default=50, help="how many to list (default 50; 0 lists all)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
 
     # --- demo --------------------------------------------------------------------------------------
@@ -104,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             from trends.ingest import cmd_ingest as handler
         elif args.command == "stats":
             from trends.ingest import cmd_stats as handler
+        elif args.command == "rejects":
+            from trends.rejects import cmd_rejects as handler
         elif args.command == "demo":
             from trends.demo import cmd_demo as handler
         elif args.command == "migrate":

@@ -20,7 +20,7 @@ from typing import Iterable, Mapping
 CODEC_VERSION = 1
 GRAINS = ("day", "week", "month", "quarter", "year")
 DIMENSIONS = ("topic", "theme", "country", "person", "org", "source", "author")
-MEASURES = ("count", "share")
+MEASURES = ("count", "share", "share_active")  # share_active: trends.queries.timeseries.SHARE_ACTIVE_EXPLAINED
 SORTS = ("views", "date", "growth", "relevance")
 # The tab a page shows below its first charts (pages draw only the open tab; see trends.ui.sections).
 SECTIONS = ("views-by", "distribution", "age", "trends", "together")
@@ -322,7 +322,7 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
     choices = (  # URL name, ViewState field, allowed values, why a bad value is ignored
         ("dim", "dimension", DIMENSIONS, "unknown dimension"),
         ("drill_dim", "drill_dimension", DIMENSIONS, "unknown dimension"),
-        ("measure", "measure", MEASURES, "use count or share"),
+        ("measure", "measure", MEASURES, "use count, share or share_active"),
         ("sort", "sort", SORTS, f"use one of {', '.join(SORTS)}"),
         ("section", "section", SECTIONS, "no such tab"),
     )

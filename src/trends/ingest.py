@@ -609,18 +609,38 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """`trends ingest PATH... [--db FILE] [--format F] [--map M] [--no-tag] [--batch-size N] [--quiet]`.
+    """`trends ingest PATH... [--db FILE] [--format F] [--map M] [--no-tag] [--batch-size N] [--quiet] [--into-demo]`.
 
-    Prints one line per rejected file/record and a closing summary line.
+    Prints one line per rejected file/record and a closing summary line. Refuses (exit 2) to add to a
+    database holding the synthetic demo unless ``--into-demo`` says so (`refuse_demo_mix`).
     Exit status: 0 everything stored; 1 the run completed but something was rejected (see the lines
     above and the rejects table); 2 usage error (bad --format / --map) or an unusable database.
     """
+    if not getattr(args, "into_demo", False):
+        refuse_demo_mix(args.db)
     summary = ingest_paths(
         args.db, args.paths, fmt=args.format, mapping=args.map, tag=not args.no_tag,
         batch_size=args.batch_size, progress=not args.quiet,
     )
     print(f"trends ingest: {summary.line()} -> {args.db}", file=sys.stderr)
     return EXIT_REJECTS if summary.rejected else EXIT_OK
+
+
+def refuse_demo_mix(db_path) -> None:
+    """Raise a one-line ValueError when ``db_path`` holds synthetic demo articles: `trends ingest` reads
+    real inputs (only `trends demo` makes synthetic ones), and a newcomer's own archive must not mix
+    silently with the demo in the default database."""
+    if not os.path.exists(db_path):
+        return
+    from trends.store import read_cursor
+
+    synthetic, articles = read_cursor(db_path).execute(
+        "SELECT count(*) FILTER (WHERE synthetic), count(*) FROM articles").fetchone()
+    if synthetic:
+        raise ValueError(
+            f"{db_path} holds the synthetic demo ({synthetic:,} of its {articles:,} articles); keep your archive apart "
+            f"with --db NEW_FILE (e.g. --db data/my-archive.duckdb), or pass --into-demo to mix them on purpose"
+        )
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

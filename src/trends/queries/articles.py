@@ -29,6 +29,8 @@ from trends.queries._base import (
 )
 
 LIST_COLUMNS = ["article_id", "title", "source", "published", "views", "authors"]
+# The select list of an article list over ``articles a`` (authors joined into one string).
+LIST_SQL = "a.article_id, a.title, a.source, a.published, a.views, array_to_string(a.authors, ', ') AS authors"
 MAX_PAGE_SIZE = 500
 
 
@@ -77,6 +79,10 @@ def _order_sql(sort: str, ascending: bool, p: Params) -> tuple[str, str]:
     return "", f"a.views {direction} NULLS LAST, a.article_id"
 
 
+NO_VIEWS_SORT_NOTICE = "None of these articles has a view count, so they are sorted by date instead."
+NO_GROWTH_SORT_NOTICE = "None of these articles has two view snapshots yet, so they are sorted by date instead."
+
+
 def drilldown(
     db_path: str | os.PathLike,
     flt: Filter,
@@ -87,9 +93,16 @@ def drilldown(
     page: int = 0,
     page_size: int = 25,
     ascending: bool = False,
+    key_b: str | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """The articles behind one chart point (a key of a dimension, a period at the filter's grain, the
-    filters), one page of them, plus how many there are in all."""
+    filters), one page of them, plus how many there are in all. ``key_b`` (same dimension) keeps only
+    the articles carrying both keys: the articles behind an edge of a co-mention network.
+
+    Sorting by views or growth where no listed article has a view count (or a second snapshot) would be
+    an arbitrary order, so it falls back to newest first; ``df.attrs["sort"]`` is the sort applied and
+    ``df.attrs["notice"]`` says why it differs ("" otherwise).
+    """
     grain_sql(flt.grain)
     cur = cursor(db_path)
     p = Params()
@@ -102,18 +115,36 @@ def drilldown(
         dates = f" AND published >= {lo} AND published < {hi}"
     if dimension is not None and key is not None:
         conds.append(_key_condition(dimension, str(key), p, dates))
+        if key_b is not None:
+            conds.append(_key_condition(dimension, str(key_b), p, dates))
     where = " AND ".join(conds)
-    total = int(fetch_one(cur, f"SELECT count(*) FROM articles a WHERE {where}", p)[0])
-    join, order = _order_sql(sort, ascending, p)
+    total, viewed = fetch_one(cur, f"SELECT count(*), count(a.views) FROM articles a WHERE {where}", p)
+    applied, notice = sort, ""
+    if sort in ("views", "relevance") and total and not viewed:
+        applied, notice = "date", NO_VIEWS_SORT_NOTICE
+    elif sort == "growth" and total and not _any_growth(cur, where, p):
+        applied, notice = "date", NO_GROWTH_SORT_NOTICE
+    if applied != sort:
+        ascending = False
+    join, order = _order_sql(applied, ascending, p)
     size, offset = _page(page, page_size)
     df = fetch_df(
         cur,
-        f"SELECT a.article_id, a.title, a.source, a.published, a.views, array_to_string(a.authors, ', ') AS authors "
-        f"FROM articles a {join} WHERE {where} ORDER BY {order} LIMIT {p(size)} OFFSET {p(offset)}",
+        f"SELECT {LIST_SQL} FROM articles a {join} WHERE {where} ORDER BY {order} LIMIT {p(size)} OFFSET {p(offset)}",
         p,
     )
     df["published"] = pd.to_datetime(df["published"])
-    return df[LIST_COLUMNS], total
+    df = df[LIST_COLUMNS]
+    df.attrs.update(sort=applied, notice=notice)
+    return df, int(total)
+
+
+def _any_growth(cur, where: str, p: Params) -> bool:
+    """Whether any article matching ``where`` (over ``a``) gained views between two snapshots."""
+    row = fetch_one(
+        cur, f"SELECT EXISTS (SELECT 1 FROM ({growth_sql()}) g JOIN articles a USING (article_id) WHERE {where})", p
+    )
+    return bool(row[0])
 
 
 def article(db_path: str | os.PathLike, article_id: int) -> dict | None:

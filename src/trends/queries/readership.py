@@ -27,13 +27,20 @@ from trends.queries._base import (
     use_rollups,
     where_clause,
 )
+from trends.queries.coverage import is_coverage_scope, period_coverage
 from trends.rollups import VIEW_BUCKETS_PER_E
 
 TOP_BY = ("views", "growth")
 
 
 def views_over_time(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
-    """Per period: matching articles, their summed views and median views (zeros for empty periods)."""
+    """Per period: matching articles, how many of them have a view count (``viewed``), their summed and
+    median views.
+
+    ``views_sum`` / ``views_median`` are NaN where no article of the period has a view count (an archive
+    without views gives articles over time and no views axis at all); every column is NaN in periods
+    where the archive has no article at all (a coverage gap, see `trends.queries.coverage`).
+    """
     grain_sql(flt.grain)
     cur = cursor(db_path)
     p = Params()
@@ -49,7 +56,8 @@ def views_over_time(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
     else:
         medians = fetch_df(
             cur,
-            f"SELECT {period_expr(flt.grain, 'a.published')} AS period, median(a.views) AS views_median "
+            f"SELECT {period_expr(flt.grain, 'a.published')} AS period, count(a.views) AS viewed, "
+            f"median(a.views) AS views_median "
             f"FROM articles a WHERE a.published IS NOT NULL AND a.views IS NOT NULL AND {where_clause(flt, p2)} "
             f"GROUP BY ALL",
             p2,
@@ -57,18 +65,23 @@ def views_over_time(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
     # One period dtype on both sides: an empty frame (no article in the range) has object periods.
     df["period"] = pd.to_datetime(df["period"]).astype("datetime64[ns]")
     medians["period"] = pd.to_datetime(medians["period"]).astype("datetime64[ns]")
-    df = df.merge(medians, on="period", how="left").fillna({"views_median": 0})
+    df = df.merge(medians, on="period", how="left")
     first, last = date_bounds(cur, flt)
     periods = period_range(first, last, flt.grain)
-    out = df.set_index("period").reindex(periods, fill_value=0).reset_index()
-    out["articles"] = out["articles"].astype("int64")
-    out["views_sum"] = out["views_sum"].astype("int64")
-    out["views_median"] = out["views_median"].astype("float64")
-    return out[["period", "articles", "views_sum", "views_median"]]
+    out = df.set_index("period").reindex(periods).reset_index()
+    out["articles"] = out["articles"].fillna(0).astype("float64")
+    out["viewed"] = out["viewed"].fillna(0).astype("float64")
+    unviewed = out["viewed"] == 0
+    out["views_sum"] = out["views_sum"].astype("float64").mask(unviewed)
+    out["views_median"] = out["views_median"].astype("float64").mask(unviewed)
+    covered = (out["articles"] > 0) if is_coverage_scope(flt) else (period_coverage(cur, flt, periods) > 0).to_numpy()
+    out.loc[~np.asarray(covered, dtype=bool), ["articles", "viewed", "views_sum", "views_median"]] = np.nan
+    return out[["period", "articles", "viewed", "views_sum", "views_median"]]
 
 
 def _period_medians_from_rollups(cur, flt: Filter) -> pd.DataFrame:
-    """Median views per period interpolated from the daily views histogram (see _median_from_histogram)."""
+    """Per period: articles with a view count and their median views, interpolated from the daily views
+    histogram (see _median_from_histogram)."""
     p = Params()
     hist = fetch_df(
         cur,
@@ -77,10 +90,10 @@ def _period_medians_from_rollups(cur, flt: Filter) -> pd.DataFrame:
         p,
     )
     rows = [
-        (period, _median_from_histogram(g["bucket"].to_numpy(), g["n"].to_numpy(), VIEW_BUCKETS_PER_E))
+        (period, int(g["n"].sum()), _median_from_histogram(g["bucket"].to_numpy(), g["n"].to_numpy(), VIEW_BUCKETS_PER_E))
         for period, g in hist.groupby("period")
     ]
-    return pd.DataFrame(rows, columns=["period", "views_median"])
+    return pd.DataFrame(rows, columns=["period", "viewed", "views_median"])
 
 
 def top_articles(db_path: str | os.PathLike, flt: Filter, by: str = "views", limit: int = 20) -> pd.DataFrame:
@@ -119,7 +132,11 @@ def top_articles(db_path: str | os.PathLike, flt: Filter, by: str = "views", lim
 
 
 def views_by(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int = 20) -> pd.DataFrame:
-    """Views summed (and median) per key of a dimension, most-viewed keys first."""
+    """Views summed (and median) per key of a dimension, most-viewed keys first (then most articles).
+
+    ``viewed`` counts the key's articles with a view count; ``views_sum`` / ``views_median`` are NaN
+    for keys none of whose articles has one, so an archive without views still ranks keys by articles.
+    """
     check_dimension(dimension)
     cur = cursor(db_path)
     if use_rollups(flt):
@@ -138,18 +155,21 @@ def views_by(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int
             f"JOIN articles v ON v.article_id = r.article_id"
         )
     sql = f"""
-        SELECT key, coalesce(min(label), key) AS label, count(*) AS articles,
-               coalesce(sum(views), 0) AS views_sum, coalesce(median(views), 0) AS views_median
-        FROM ({rows}) GROUP BY key ORDER BY views_sum DESC, key LIMIT {p(int(limit))}"""
+        SELECT key, coalesce(min(label), key) AS label, count(*) AS articles, count(views) AS viewed,
+               sum(views) AS views_sum, median(views) AS views_median
+        FROM ({rows}) GROUP BY key ORDER BY views_sum DESC NULLS LAST, articles DESC, key LIMIT {p(int(limit))}"""
     df = fetch_df(cur, sql, p)
-    df["views_sum"] = df["views_sum"].astype("int64")
+    df["views_sum"] = df["views_sum"].astype("float64")
     df["views_median"] = df["views_median"].astype("float64")
-    return df[["key", "label", "articles", "views_sum", "views_median"]]
+    return df[VIEWS_BY_COLUMNS]
+
+
+VIEWS_BY_COLUMNS = ["key", "label", "articles", "viewed", "views_sum", "views_median"]
 
 
 def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.DataFrame:
     """Counts and sums exact from the daily roll-ups; the median interpolated from the views histogram
-    (see `_median_from_histogram`)."""
+    (see `_median_from_histogram`), whose counts also say how many articles have a view count."""
     p = Params()
     if dimension in TAG_KINDS:
         sums = f"SELECT key, label, articles, views_sum, day, synthetic FROM rollup_tags WHERE kind = {p(dimension)}"
@@ -160,12 +180,11 @@ def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.D
     top = fetch_df(
         cur,
         f"SELECT key, min(label) AS label, sum(articles) AS articles, sum(views_sum) AS views_sum FROM ({sums}) "
-        f"WHERE TRUE{rollup_scope(flt, p)} GROUP BY key ORDER BY views_sum DESC, key LIMIT {p(int(limit))}",
+        f"WHERE TRUE{rollup_scope(flt, p)} GROUP BY key ORDER BY views_sum DESC, articles DESC, key LIMIT {p(int(limit))}",
         p,
     )
     if top.empty:
-        top["views_median"] = pd.Series(dtype="float64")
-        return top
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("views") else "object") for c in VIEWS_BY_COLUMNS})
     p2 = Params()
     hist = fetch_df(
         cur,
@@ -173,12 +192,15 @@ def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.D
         f"AND key IN (SELECT unnest({p2(list(top['key']))}::VARCHAR[])) GROUP BY ALL ORDER BY key, bucket",
         p2,
     )
-    medians = {}
+    medians, viewed = {}, {}
     for key, rows in hist.groupby("key"):
         medians[key] = _median_from_histogram(rows["bucket"].to_numpy(), rows["n"].to_numpy().astype(float), VIEW_BUCKETS_PER_E)
-    top["views_median"] = top["key"].map(medians).fillna(0.0).astype("float64")
+        viewed[key] = int(rows["n"].sum())
+    top["viewed"] = top["key"].map(viewed).fillna(0).astype("int64")
+    top["views_median"] = top["key"].map(medians).astype("float64")
+    top["views_sum"] = top["views_sum"].astype("float64").mask(top["viewed"] == 0)
     top["articles"] = top["articles"].astype("int64")
-    return top
+    return top[VIEWS_BY_COLUMNS]
 
 
 def _median_from_histogram(buckets: np.ndarray, counts: np.ndarray, per_e: int) -> float:

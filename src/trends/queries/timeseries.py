@@ -17,14 +17,18 @@ from trends.queries._base import (
     counted_rows,
     cursor,
     date_bounds,
+    dimension_rows,
     fetch_df,
     fetch_one,
     grain_offset,
     grain_sql,
     period_expr,
     period_range,
+    range_sql,
     total_rows,
+    where_clause,
 )
+from trends.queries.coverage import coverage_scope, is_coverage_scope, period_coverage
 
 MAX_COMPARE = 6
 
@@ -52,6 +56,13 @@ def _key_counts(cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None) 
     return df
 
 
+SHARE_ACTIVE_EXPLAINED = (
+    "Share adjusted for the source mix: each source's share is weighted by that source's size over the whole "
+    "range, and a source with no articles in a period counts at its usual share, so a source entering or "
+    "leaving the archive does not move the line."
+)
+
+
 def volume(
     db_path: str | os.PathLike,
     flt: Filter,
@@ -63,17 +74,25 @@ def volume(
     """Articles per period carrying each key, with the period's total and the key's share of it.
 
     Either the chosen ``keys`` (at most 6 side by side) or the ``top_n`` keys over the range. Every
-    period in the range appears for every key, with zeros where nothing matched. ``measure`` only says
-    which column a chart should plot; both ``articles`` and ``share`` are always present.
+    period in the range appears for every key: zero where the archive has articles but none with the
+    key, NaN in ``articles``, ``total`` and ``share`` where the archive has no article at all in the
+    period (a coverage gap, see `trends.queries.coverage`), so charts draw a gap, not a fall to zero.
+    ``measure`` says which column a chart should plot; ``articles`` and ``share`` are always present,
+    and ``measure="share_active"`` adds ``share_active`` (see `SHARE_ACTIVE_EXPLAINED` and
+    `share_among_active`; not defined for the source dimension).
     """
     check_dimension(dimension)
     grain_sql(flt.grain)
     if measure not in MEASURES:
-        raise QueryError(f"unknown measure {measure!r}; use count or share")
+        raise QueryError(f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}")
+    if measure == "share_active" and dimension == "source":
+        raise QueryError("share_active compares sources with their own usual share; pick a dimension other than source")
     cur = cursor(db_path)
-    if keys:
-        return _volume_frame(cur, flt, dimension, tuple(dict.fromkeys(keys))[:MAX_COMPARE])
-    return _volume_frame(cur, flt, dimension, None, top_n=int(top_n))
+    chosen = tuple(dict.fromkeys(keys))[:MAX_COMPARE] if keys else None
+    out = _volume_frame(cur, flt, dimension, chosen, top_n=None if chosen else int(top_n))
+    if measure == "share_active":
+        out["share_active"] = share_among_active(cur, flt, dimension, out)
+    return out
 
 
 def _volume_frame(
@@ -91,6 +110,7 @@ def _volume_frame(
         keys = tuple(sizes["key"].head(top_n)) if top_n is not None else tuple(sorted(sizes["key"]))
         if not keys:
             return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _volume_dtypes().items()})
+    covered = (totals > 0) if is_coverage_scope(flt) else (period_coverage(cur, flt, periods) > 0)
     labels = counts.groupby("key")["label"].min().to_dict()
     grid = pd.MultiIndex.from_product([periods, list(keys)], names=["period", "key"])
     out = (
@@ -99,18 +119,96 @@ def _volume_frame(
         .reset_index()
     )
     out["label"] = [labels.get(k, k) for k in out["key"]]
-    out["total"] = out["period"].map(totals).fillna(0).astype("int64")
-    out["articles"] = out["articles"].astype("int64")
+    gap = ~out["period"].map(covered).fillna(False).astype(bool)
+    out["total"] = out["period"].map(totals).fillna(0).astype("float64")
+    out["articles"] = out["articles"].astype("float64")
     out["share"] = np.where(out["total"] > 0, out["articles"] / out["total"].where(out["total"] > 0, 1), 0.0)
+    out.loc[gap, ["articles", "total", "share"]] = np.nan
     return out[_VOLUME_COLUMNS].sort_values(["key", "period"], kind="stable").reset_index(drop=True)
 
 
+def share_among_active(cur, flt: Filter, dimension: str, frame: pd.DataFrame) -> pd.Series:
+    """The mix-adjusted share for each row of a `_volume_frame` (NaN where the frame has a gap).
+
+    With n(s, P) the matching articles of source s in period P and n(s, k, P) those carrying key k,
+    over the range: w(s) = n(s) / n, source s's weight, and b(s, k) = n(s, k) / n(s), its usual share
+    of k. A source is active in P when it has an article then (n(s, P) >= 1). Then
+
+        share_active(k, P) = sum over s of w(s) * (n(s, k, P) / n(s, P) if s is active in P else b(s, k))
+
+    a weighted mean of shares, so it stays within 0..1. A source that enters or leaves at its usual
+    share leaves the value where it was; only a source giving k more (or less) than usual moves it. With
+    one source it is the plain share.
+    """
+    if frame.empty:
+        return pd.Series(dtype="float64")
+    keys = tuple(dict.fromkeys(frame["key"]))
+    periods = pd.DatetimeIndex(sorted(frame["period"].unique()))
+    per_source = _source_totals(cur, flt)
+    totals = per_source.groupby(["period", "source"])["n"].sum().unstack(fill_value=0)
+    totals = totals.reindex(periods, fill_value=0).astype("float64")
+    size = totals.sum(axis=0)
+    weight = size / size.sum() if size.sum() > 0 else size
+    active = totals.to_numpy() > 0
+    denominator = np.where(active, totals.to_numpy(), 1.0)
+    per_key = _source_key_counts(cur, flt, dimension, keys)
+    grouped = {key: part for key, part in per_key.groupby("key")}
+    result = pd.Series(np.nan, index=frame.index, dtype="float64")
+    for key in keys:
+        part = grouped.get(key)
+        if part is None:
+            counts = np.zeros(totals.shape)
+        else:
+            counts = (part.groupby(["period", "source"])["n"].sum().unstack(fill_value=0)
+                      .reindex(index=periods, columns=totals.columns, fill_value=0).to_numpy(dtype="float64"))
+        usual = counts.sum(axis=0) / np.where(size.to_numpy() > 0, size.to_numpy(), 1.0)
+        shares = np.where(active, counts / denominator, usual[np.newaxis, :])
+        value = pd.Series(shares @ weight.to_numpy(), index=periods)
+        rows = frame.index[frame["key"] == key]
+        out = frame.loc[rows, "period"].map(value).to_numpy(dtype="float64", copy=True)
+        out[frame.loc[rows, "articles"].isna().to_numpy()] = np.nan
+        result.loc[rows] = out
+    return result
+
+
+def _source_totals(cur, flt: Filter) -> pd.DataFrame:
+    """``period, source, n``: matching articles per period and source (no source = "")."""
+    p = Params()
+    df = fetch_df(
+        cur,
+        f"SELECT {period_expr(flt.grain)} AS period, coalesce(source, '') AS source, sum(n) AS n "
+        f"FROM ({total_rows(flt, p)}) GROUP BY ALL",
+        p,
+    )
+    df["period"] = pd.to_datetime(df["period"])
+    return df
+
+
+def _source_key_counts(cur, flt: Filter, dimension: str, keys: tuple[str, ...]) -> pd.DataFrame:
+    """``period, key, source, n``: matching articles per period, key and source, for the given keys
+    (one tag row per article and key, so rows count articles). The one query here without a roll-up:
+    the roll-ups have no source per tag, so the chosen keys' tag rows are joined with the articles."""
+    p = Params()
+    undated = flt.replace(date_from=None, date_to=None)
+    rows = dimension_rows(dimension, p, where_clause(undated, p), keys=keys)
+    df = fetch_df(
+        cur,
+        f"SELECT {period_expr(flt.grain, 'r.published')} AS period, r.key, coalesce(a.source, '') AS source, "
+        f"count(*) AS n FROM ({rows}) r JOIN articles a ON a.article_id = r.article_id "
+        f"WHERE r.published IS NOT NULL{range_sql(flt, p, 'r.published')} GROUP BY ALL",
+        p,
+    )
+    df["period"] = pd.to_datetime(df["period"])
+    return df
+
+
 def _volume_dtypes() -> dict[str, str]:
-    return {"period": "datetime64[ns]", "key": "object", "label": "object", "articles": "int64", "total": "int64", "share": "float64"}
+    return {"period": "datetime64[ns]", "key": "object", "label": "object", "articles": "float64", "total": "float64", "share": "float64"}
 
 
 def country_map(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
-    """Map frames: per period, every mentioned country's article count and share of that period's articles."""
+    """Map frames: per period, every mentioned country's article count and share of that period's articles
+    (NaN in periods where the archive has no articles at all, as in `volume`)."""
     grain_sql(flt.grain)
     cur = cursor(db_path)
     df = _volume_frame(cur, flt, "country", None)
@@ -185,6 +283,7 @@ def headline(db_path: str | os.PathLike, flt: Filter) -> dict:
 
 
 _RISING_COLUMNS = ["key", "label", "current", "previous", "change", "pct_change", "zscore", "direction"]
+SUPPORT_RULES = ("both", "either")
 
 
 def rising_falling(
@@ -193,25 +292,67 @@ def rising_falling(
     dimension: str,
     min_support: int = 5,
     limit: int = 10,
+    support: str = "both",
+    same_sources: bool = True,
 ) -> pd.DataFrame:
     """Keys whose article count rose or fell most against the previous window of the same length.
 
     ``zscore`` compares the current window's count per grain period with the key's own per-period counts
     before the window (empty periods count as zero; needs two periods of history and some variation).
-    A key must have at least ``min_support`` articles in one of the two windows, so one article is not a
-    trend. Returns up to ``limit`` rising (largest change first) then up to ``limit`` falling keys.
+    A key needs at least ``min_support`` articles in both windows (``support="both"``; ``"either"``: in
+    one of them), so one article is not a trend and a key absent before is not "rising" from nothing.
+    Returns up to ``limit`` rising (largest change first) then up to ``limit`` falling keys.
+
+    Coverage: when the archive (the filter's coverage scope) has no article at all in the previous
+    window, nothing is compared and the frame is empty with a notice. With ``same_sources``, when a
+    source's span in the archive (its first to last article) covers only one of the two windows (it
+    entered or left the archive), only the sources whose span covers both are counted, so an arriving
+    source does not make everything rise. A source that merely published nothing in one window still counts.
+    ``df.attrs`` carries ``current_coverage``, ``previous_coverage`` (articles in each window),
+    ``sources_entering``, ``sources_leaving``, ``sources_compared`` (None when not restricted) and
+    ``notice`` (a sentence for the page, "" when there is nothing to say).
     """
     check_dimension(dimension)
-    unit, _ = grain_sql(flt.grain)
+    grain_sql(flt.grain)
+    if support not in SUPPORT_RULES:
+        raise QueryError(f"unknown support rule {support!r}; use both or either")
     cur = cursor(db_path)
     windows = comparison_windows(cur, flt)
-    empty = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("pct_change", "zscore") else "object") for c in _RISING_COLUMNS})
+    attrs = {"current_coverage": 0, "previous_coverage": 0, "sources_entering": [], "sources_leaving": [],
+             "sources_compared": None, "notice": ""}
     if windows is None:
-        return empty
+        return _rising_empty(attrs)
     start, end, prev_start, prev_end = windows
     undated = flt.replace(date_from=None, date_to=None)
+    by_source = _window_coverage(cur, undated, windows)
+    attrs["current_coverage"] = int(by_source["current"].sum())
+    attrs["previous_coverage"] = int(by_source["previous"].sum())
+    spans_current = (by_source["first"] <= end) & (by_source["last"] >= start)
+    spans_previous = (by_source["first"] <= prev_end) & (by_source["last"] >= prev_start)
+    attrs["sources_entering"] = sorted(by_source.loc[spans_current & ~spans_previous, "source"])
+    attrs["sources_leaving"] = sorted(by_source.loc[spans_previous & ~spans_current, "source"])
+    if attrs["previous_coverage"] == 0:
+        attrs["notice"] = (f"The archive has no articles from {prev_start} to {prev_end} (the previous period), "
+                           "so there is nothing to compare with.")
+        return _rising_empty(attrs)
+    if attrs["current_coverage"] == 0:
+        attrs["notice"] = f"The archive has no articles from {start} to {end}, so there is nothing to compare."
+        return _rising_empty(attrs)
+    base = undated
+    if same_sources and (attrs["sources_entering"] or attrs["sources_leaving"]):
+        common = tuple(sorted(by_source.loc[spans_current & spans_previous, "source"]))
+        attrs["sources_compared"] = list(common)
+        base = undated.replace(sources=common)
+        left_out = [f"{', '.join(names)} ({why})" for names, why in (
+            (attrs["sources_entering"], "not yet in the archive in the previous period"),
+            (attrs["sources_leaving"], "no longer in the archive in this period")) if names]
+        attrs["notice"] = (f"Counted over the {len(common)} source{'s' if len(common) != 1 else ''} in the archive in "
+                           f"both periods; left out: {'; '.join(left_out)}.")
+        if not common:
+            attrs["notice"] = "No source is in the archive in both periods, so there is nothing to compare: " + "; ".join(left_out) + "."
+            return _rising_empty(attrs)
     p = Params()
-    rows = counted_rows(undated, dimension, p)
+    rows = counted_rows(base, dimension, p)
     s, e, ps, pe = p(start), p(end), p(prev_start), p(prev_end)
     counts = fetch_df(
         cur,
@@ -221,39 +362,76 @@ def rising_falling(
             FROM ({rows}) WHERE published BETWEEN {ps} AND {e} GROUP BY key""",
         p,
     )
-    counts = counts[(counts["current"] >= min_support) | (counts["previous"] >= min_support)].copy()
+    floor = int(min_support)
+    if support == "both":
+        counts = counts[(counts["current"] >= floor) & (counts["previous"] >= floor)].copy()
+    else:
+        counts = counts[(counts["current"] >= floor) | (counts["previous"] >= floor)].copy()
     if counts.empty:
-        return empty
-    # history: per-period counts of the surviving keys before the current window
-    p2 = Params()
-    before = undated.replace(date_to=start - dt.timedelta(days=1))
-    hist = fetch_df(
-        cur,
-        f"SELECT {period_expr(flt.grain)} AS period, key, sum(n) AS n "
-        f"FROM ({counted_rows(before, dimension, p2, keys=tuple(counts['key']))}) GROUP BY ALL",
-        p2,
-    )
-    first, _ = date_bounds(cur, undated)
-    periods_in_current = max(len(period_range(start, end, flt.grain)), 1)
-    history_periods = period_range(first, start - dt.timedelta(days=1), flt.grain) if first else []
-    # drop a history period that overlaps the current window's first period (partial)
-    history_periods = [x for x in history_periods if x.date() < start and (x + grain_offset(flt.grain)).date() <= start]
-    z = {}
-    if len(history_periods) >= 2:
-        hist["period"] = pd.to_datetime(hist["period"])
-        table = hist.pivot_table(index="period", columns="key", values="n", aggfunc="sum").reindex(history_periods).fillna(0)
-        for key in counts["key"]:
-            series = table[key] if key in table else pd.Series(0.0, index=table.index)
-            sd = float(series.std(ddof=1))
-            rate = float(counts.loc[counts["key"] == key, "current"].iloc[0]) / periods_in_current
-            z[key] = (rate - float(series.mean())) / sd if sd > 0 else math.nan
+        return _rising_empty(attrs)
+    counts["zscore"] = counts["key"].map(_history_zscores(cur, base, dimension, counts, start, end)).astype("float64")
     counts["change"] = counts["current"] - counts["previous"]
     counts["pct_change"] = np.where(counts["previous"] > 0, counts["change"] / counts["previous"].where(counts["previous"] > 0, 1), np.nan)
-    counts["zscore"] = counts["key"].map(z).astype("float64")
     counts["direction"] = np.select([counts["change"] > 0, counts["change"] < 0], ["rising", "falling"], "flat")
     rising = counts[counts["change"] > 0].sort_values(["change", "key"], ascending=[False, True]).head(limit)
     falling = counts[counts["change"] < 0].sort_values(["change", "key"], ascending=[True, True]).head(limit)
     out = pd.concat([rising, falling], ignore_index=True)
     for col in ("current", "previous", "change"):
         out[col] = out[col].astype("int64")
-    return out[_RISING_COLUMNS]
+    out = out[_RISING_COLUMNS]
+    out.attrs.update(attrs)
+    return out
+
+
+def _rising_empty(attrs: dict) -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("pct_change", "zscore") else "object") for c in _RISING_COLUMNS})
+    out.attrs.update(attrs)
+    return out
+
+
+def _window_coverage(cur, undated: Filter, windows: tuple) -> pd.DataFrame:
+    """``source, first, last, current, previous``: per source of the coverage scope, its first and last
+    article in the archive and its articles in the two windows."""
+    start, end, prev_start, prev_end = windows
+    p = Params()
+    rows = total_rows(coverage_scope(undated), p)
+    s, e, ps, pe = p(start), p(end), p(prev_start), p(prev_end)
+    df = fetch_df(
+        cur,
+        f"""SELECT coalesce(source, '') AS source, min(published) AS first, max(published) AS last,
+                   coalesce(sum(n) FILTER (WHERE published BETWEEN {s} AND {e}), 0) AS current,
+                   coalesce(sum(n) FILTER (WHERE published BETWEEN {ps} AND {pe}), 0) AS previous
+            FROM ({rows}) GROUP BY ALL""",
+        p,
+    )
+    for column in ("first", "last"):
+        df[column] = pd.to_datetime(df[column]).dt.date
+    return df
+
+
+def _history_zscores(cur, base: Filter, dimension: str, counts: pd.DataFrame, start: dt.date, end: dt.date) -> dict:
+    """Key -> z of the current window's count per grain period against the key's per-period counts before it."""
+    grain = base.grain
+    p = Params()
+    before = base.replace(date_to=start - dt.timedelta(days=1))
+    hist = fetch_df(
+        cur,
+        f"SELECT {period_expr(grain)} AS period, key, sum(n) AS n "
+        f"FROM ({counted_rows(before, dimension, p, keys=tuple(counts['key']))}) GROUP BY ALL",
+        p,
+    )
+    first, _ = date_bounds(cur, base)
+    periods_in_current = max(len(period_range(start, end, grain)), 1)
+    history_periods = period_range(first, start - dt.timedelta(days=1), grain) if first else []
+    # drop a history period that overlaps the current window's first period (partial)
+    history_periods = [x for x in history_periods if x.date() < start and (x + grain_offset(grain)).date() <= start]
+    z: dict = {}
+    if len(history_periods) < 2:
+        return z
+    hist["period"] = pd.to_datetime(hist["period"])
+    table = hist.pivot_table(index="period", columns="key", values="n", aggfunc="sum").reindex(history_periods).fillna(0)
+    for key, current in zip(counts["key"], counts["current"]):
+        series = table[key] if key in table else pd.Series(0.0, index=table.index)
+        sd = float(series.std(ddof=1))
+        z[key] = (float(current) / periods_in_current - float(series.mean())) / sd if sd > 0 else math.nan
+    return z

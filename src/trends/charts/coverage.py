@@ -1,0 +1,69 @@
+"""What the archive covers: articles per source over time as a full chart (About) and as a thin strip
+to sit under any time series, on the same x axis, so a flat line over an empty stretch reads as a gap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from trends.charts.base import format_value, hover_label, log_colour, style
+
+COVERAGE_COLOURS = [[0.0, "#deebf7"], [0.5, "#6baed6"], [1.0, "#08306b"]]
+STRIP_ROW_PX = 14  # height of one source's row in the strip
+
+
+def _heatmap(cov: pd.DataFrame, *, showscale: bool, **axes) -> go.Heatmap:
+    """Sources (rows, in the frame's order) x periods, log colour; a period without articles is blank."""
+    sources = list(dict.fromkeys(cov["source"]))
+    table = cov.pivot_table(index="source", columns="period", values="articles", aggfunc="sum").reindex(sources)
+    counts = table.to_numpy(dtype="float64")
+    z, tickvals, ticks = log_colour(pd.Series(counts.ravel()))
+    z = z.reshape(counts.shape)
+    z[counts <= 0] = np.nan  # blank, not the palest colour: nothing from this source then
+    text = [[f"{hover_label(source)}, {pd.Timestamp(p):%Y-%m-%d}: {format_value(n)} articles"
+             for p, n in zip(table.columns, row)] for source, row in zip(sources, counts)]
+    return go.Heatmap(
+        x=list(table.columns), y=sources, z=z, text=text, hovertemplate="%{text}<extra></extra>",
+        colorscale=COVERAGE_COLOURS, zmin=0, zmax=float(np.nanmax(z)) if np.isfinite(z).any() else 1.0, showscale=showscale,
+        colorbar=dict(title="articles", tickvals=tickvals, ticktext=[format_value(t) for t in ticks]),
+        xgap=1 if len(table.columns) <= 60 else 0, ygap=1, **axes,
+    )
+
+
+def coverage_chart(cov: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Articles per source per period (`trends.queries.coverage`), one row per source in order of its
+    first article; blank cells are periods without any article of that source."""
+    fig = go.Figure(_heatmap(cov, showscale=True))
+    fig.update_yaxes(autorange="reversed")
+    n = cov["source"].nunique() if len(cov) else 1
+    return style(fig, title, height=max(220, 28 * n + 120))
+
+
+def with_coverage_strip(fig: go.Figure, cov: pd.DataFrame, *, label: str = "coverage") -> go.Figure:
+    """A copy of a time-series figure with the coverage strip under it, sharing its x axis.
+
+    The strip is a heatmap on its own y axis below the chart's plot area (the chart keeps every trace,
+    its customdata and its selection behaviour); its height is one `STRIP_ROW_PX` row per source.
+    """
+    out = go.Figure(fig)
+    if cov.empty:
+        return out
+    sources = cov["source"].nunique()
+    height = int(out.layout.height or 380)
+    strip_px = STRIP_ROW_PX * sources + 24
+    total = height + strip_px
+    strip = strip_px / total
+    used = [int(name[5:] or 1) for name in out.layout.to_plotly_json() if name.startswith("yaxis")]
+    axis = f"y{max(used + [1]) + 1}"
+    for name in out.layout.to_plotly_json():
+        if name.startswith("yaxis") and not out.layout[name].overlaying:
+            lo, hi = out.layout[name].domain or (0.0, 1.0)
+            out.layout[name].domain = (strip + 0.04 + lo * (1 - strip - 0.04), strip + 0.04 + hi * (1 - strip - 0.04))
+    if not any(name.startswith("yaxis") for name in out.layout.to_plotly_json()):
+        out.update_layout(yaxis=dict(domain=(strip + 0.04, 1.0)))
+    out.add_trace(_heatmap(cov, showscale=False, yaxis=axis, xaxis="x"))
+    out.layout[f"yaxis{axis[1:]}"] = dict(domain=(0.0, strip), autorange="reversed", tickfont=dict(size=9),
+                                         title=dict(text=label, font=dict(size=10)), fixedrange=True)
+    out.update_layout(height=total)
+    return out
