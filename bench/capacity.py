@@ -309,6 +309,7 @@ def main() -> None:
     from trends import queries
 
     articles = int(queries.summary(db)["articles"])
+    load_at_start = os.getloadavg()
     seed_base = 1000
     make = (lambda n, r: same_requests(n)) if args.same_view else (lambda n, r: distinct_requests(db, n, seed_base + 97 * n + r))
     warm_pages = [(p, "v=1") for p in CHART_PAGES]
@@ -346,7 +347,7 @@ def main() -> None:
         "database": str(db), "articles": articles, "rounds": args.rounds, "limit_s": args.limit,
         "workload": "default view of each page" if args.same_view else "a distinct filter per viewer",
         "assets_cold": len(assets), "baseline_assets_cold": len(base_assets),
-        "cpus": os.cpu_count(), "load_average": os.getloadavg(),
+        "cpus": os.cpu_count(), "load_average_start": load_at_start, "load_average": os.getloadavg(),
         "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     write_report(args.report, meta, results, steps)
@@ -371,7 +372,8 @@ def write_report(path: Path, meta: dict, results: dict[str, list[dict]], steps: 
         "# Capacity: concurrent viewers per server",
         "",
         f"Written by `bench/capacity.py` at {meta['measured_at']} on {meta['cpus']} CPUs "
-        f"(1/5/15-minute load average when it finished: {', '.join(f'{x:.1f}' for x in meta['load_average'])}).",
+        f"(1/5/15-minute load average at the start {', '.join(f'{x:.1f}' for x in meta['load_average_start'])}, "
+        f"at the end {', '.join(f'{x:.1f}' for x in meta['load_average'])}: other work shares the machine).",
         f"Database: `{meta['database']}` ({meta['articles']:,} articles). Workload: {meta['workload']}; "
         f"{meta['rounds']} bursts per step, all viewers of a burst at once; cold viewers fetch "
         f"{meta['assets_cold']} static files first ({meta['baseline_assets_cold']} for the baseline). First chart = from the viewer's first request to the first "
