@@ -5,7 +5,7 @@
 Texts are the seed page's body with variations (paragraphs reordered, countries, people and numbers
 swapped), so they are seed-sized (~2.9k characters) and not identical. Single-process figures are given
 both per wall-clock second and per CPU second of this process (the machine is shared; CPU time is the
-fair "per core" figure). With --retag-articles N a synthetic demo database of N articles is built in a
+fair "per core" figure). The tagger is the bundled profile's: rules plus the trained topic classifier. With --retag-articles N a synthetic demo database of N articles is built in a
 temp dir and `retag_database` (tag + write + theme fit) is timed on 2 processes. Prints one JSON object.
 """
 
@@ -118,7 +118,11 @@ def main() -> int:
     parser.add_argument("--retag-articles", type=int, default=0, help="also time retag of a demo DB of N articles")
     args = parser.parse_args()
     texts = seed_like_texts(args.articles)
+    from trends.tagging.profile import default_profile
+
+    profile = default_profile()
     report = {
+        "profile": {"version": profile.version, "model_topics": len(profile.model.topics) if profile.model else 0},
         "texts": len(texts),
         "mean_chars": round(sum(map(len, texts)) / len(texts)),
         "cpus": os.cpu_count(),

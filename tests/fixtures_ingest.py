@@ -37,6 +37,17 @@ def seed_page(
     return newline.join(lines)
 
 
+def write_huge_page(path, header: str, size: int = 50 * 1024 * 1024):
+    """A seed page of ``size`` bytes (52.4 MB by default): too large for one page."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(header + "14.02.2024\n642\n\n")
+        line = "A sentence of body text that goes on and on. " * 20 + "\n\n"
+        while fh.tell() < size:
+            fh.write(line * 100)
+        fh.truncate(size)
+    return path
+
+
 def db_state(db_path) -> dict:
     """Everything an ingest may write about articles, in a comparable form (``last_seen`` aside: it moves)."""
     import duckdb

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import SEED_PAGE
-from fixtures_ingest import db_state, query
+from fixtures_ingest import db_state, query, write_huge_page
 from fixtures_ingest import seed_page as page_text
 from trends.cli import main
 from trends.parsing import parse
@@ -38,14 +38,7 @@ def bytes_file(name: str, data: bytes, *extra: str):
 
 
 def huge_page(tmp: Path):
-    path = tmp / "huge.txt"
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(GOOD_HEADER + "14.02.2024\n642\n\n")
-        line = "A sentence of body text that goes on and on. " * 20 + "\n\n"
-        while fh.tell() < 50 * 1024 * 1024:
-            fh.write(line * 100)
-        fh.truncate(50 * 1024 * 1024)  # 52.4 MB
-    return [str(path)], []
+    return [str(write_huge_page(tmp / "huge.txt", GOOD_HEADER))], []
 
 
 def seed_duplicate_rows(tmp: Path):
@@ -104,7 +97,7 @@ CASES = [
     ("unsupported type", bytes_file("picture.png", b"\x89PNG\r\n\x1a\n\x00\x00"), ["unsupported file type '.png'"]),
     ("truncated after title", text_file("trunc1.txt", GOOD_HEADER), ["truncated page: nothing after the title (no date, no body)"]),
     ("truncated before body", text_file("trunc2.txt", GOOD_HEADER + "14.02.2024\n1 234\n\nAccording to A.Smith\n"), ["truncated page: no body text after the header"]),
-    ("undecodable bytes", bytes_file("undecodable.txt", b"Title\n\n" + bytes(range(1, 9)) * 40 + b"\x98\x81"), ["undecodable bytes: not UTF-8, cp1251 or another text encoding"]),
+    ("undecodable bytes", bytes_file("undecodable.txt", b"Title\n\n" + bytes(range(1, 9)) * 40 + b"\x98\x81"), ["undecodable bytes: not UTF-8, and no text encoding fits them"]),
     ("missing date", text_file("nodate.txt", GOOD_HEADER + "The body starts right away.\n"), ["missing date: expected dd.mm.yyyy after the title, found 'The body starts right away.'"]),
     ("impossible day", text_file("feb31.txt", GOOD_HEADER + "31.02.2023\n\nBody.\n"), ["impossible date '31.02.2023': day is out of range for month"]),
     ("impossible month", text_file("month13.txt", GOOD_HEADER + "12.13.2023\n\nBody.\n"), ["impossible date '12.13.2023': month must be in 1..12"]),

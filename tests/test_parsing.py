@@ -134,8 +134,9 @@ def test_html_article(tmp_path):
     items = list(parse(FIXTURES / "article.html"))
     assert len(items) == 1 and isinstance(items[0], Record)
     rec = items[0]
-    assert rec.title == "Chatham House: Grain Corridor Talks Stall Again"
-    assert rec.source == "Chatham House" and rec.headline == "Grain Corridor Talks Stall Again"
+    assert rec.title == rec.headline == "Chatham House: Grain Corridor Talks Stall Again"
+    assert rec.source == "Example Digest"  # the site's declared name, not the title's "Prefix:"
+    assert rec.language == "en" and rec.encoding == "utf-8" and rec.notes == []
     assert rec.published == dt.date(2023, 7, 14)
     assert rec.authors == ["Rita Mendes"]
     assert rec.url == "https://digest.example.org/news/grain-corridor-talks-stall"

@@ -79,12 +79,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--taxonomy", default=None, help="a topic taxonomy YAML file (default: the bundled one)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    # --- tagging train --------------------------------------------------------------------------
+    p = sub.add_parser("tagging", help="tagging profiles: train a topic model for a taxonomy")
+    tsub = p.add_subparsers(dest="tagging_command", required=True, metavar="ACTION")
+    t = tsub.add_parser("train", help="train a tagging profile (taxonomy + topic model) and write it to a file")
+    t.add_argument("--texts", nargs="*", default=[], metavar="FILE.jsonl",
+                   help="JSONL archives for weak supervision from the taxonomy rules")
+    t.add_argument("--text-fields", default="title,body", help="fields joined as the text (first = title)")
+    t.add_argument("--gold", default=None, help="a labelled JSONL file whose topics are training examples")
+    t.add_argument("--labels", default="topics", help="the gold file's topic field")
+    t.add_argument("--split", choices=["all", "tune", "heldout"], default="tune",
+                   help="which half of the gold file to learn from (default: the tuning half)")
+    t.add_argument("--taxonomy", default=None, help="a taxonomy YAML file (default: the bundled one)")
+    t.add_argument("--out", required=True, help="the profile file to write")
+    t.add_argument("--quiet", action="store_true", help="no progress messages")
+
     # --- eval --------------------------------------------------------------------------------------
     p = sub.add_parser("eval", help="measure tagging accuracy against a gold file")
-    p.add_argument("what", choices=["countries"], help="what to evaluate")
+    p.add_argument("what", choices=["countries", "topics"], help="what to evaluate")
     p.add_argument("--gold", required=True, help="JSONL file with gold labels")
     p.add_argument("--text-fields", default="title,body", help="fields joined as the text to tag")
-    p.add_argument("--labels", default="countries_iso3", help="field holding the gold keys")
+    p.add_argument(
+        "--labels", default=None,
+        help="field(s) holding the gold keys, comma-separated (default: topics, or countries_iso3; "
+        "countries_about / countries_mentioned score about-countries / every country tag)",
+    )
+    p.add_argument("--split", choices=["all", "tune", "heldout"], default="all",
+                   help="score the tuning or the held-out half of the labelled set (stratified by source)")
+    p.add_argument("--profile", default=None, help="a tagging profile file (default: the bundled one)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N records")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser
@@ -121,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             handler = _cmd_migrate
         elif args.command == "retag":
             from trends.tagging.retag import cmd_retag as handler
+        elif args.command == "tagging":
+            from trends.tagging.training import cmd_train as handler
         else:
             from trends.tagging.evaluate import cmd_eval as handler
         return int(handler(args) or 0)

@@ -31,7 +31,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyarrow as pa
 
-from trends.parsing import Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping
+from trends.parsing import (
+    Limits, Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping, printable, storable,
+)
 from trends.store import arrow_rows, insert_rows, stable_id, writer
 from trends.tagging.storage import TAG_SCHEMA, start_run, tag_rows
 
@@ -434,8 +436,8 @@ PARALLEL_PARSE_MIN = 500  # page files; below this a pool's start-up outweighs t
 
 
 def _parse_pages(task: tuple) -> list:
-    path, fmt = task
-    return list(parse(path, fmt))
+    path, fmt, limits = task
+    return list(parse(path, fmt, limits=limits))
 
 
 def iter_path_records(
@@ -449,8 +451,11 @@ def iter_path_records(
     return _records_from_items(list(expand_paths(paths)), fmt, mapping, workers)
 
 
-def _records_from_items(items: list, fmt: str | None, mapping, workers: int | None) -> Iterator[Record | Reject]:
+def _records_from_items(
+    items: list, fmt: str | None, mapping, workers: int | None, limits: Limits | None = None,
+) -> Iterator[Record | Reject]:
     fmt = normalise_format(fmt)
+    limits = limits or Limits.from_env()  # read once per run, not once per file
     columns = parse_mapping(mapping) if isinstance(mapping, str) else (mapping or {})
     pages = [i for i in items if not isinstance(i, Reject) and page_like(i, fmt)]
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -460,14 +465,14 @@ def _records_from_items(items: list, fmt: str | None, mapping, workers: int | No
 
         methods = multiprocessing.get_all_start_methods()
         pool = multiprocessing.get_context("fork" if "fork" in methods else None).Pool(workers)
-    return _stream(items, pages, fmt, columns, pool)
+    return _stream(items, pages, fmt, columns, pool, limits)
 
 
-def _stream(items, pages, fmt, columns, pool) -> Iterator[Record | Reject]:
+def _stream(items, pages, fmt, columns, pool, limits) -> Iterator[Record | Reject]:
     try:
         if pool is not None:
             yield from (i for i in items if isinstance(i, Reject))
-            for result in pool.imap(_parse_pages, [(p, fmt) for p in pages], chunksize=64):
+            for result in pool.imap(_parse_pages, [(p, fmt, limits) for p in pages], chunksize=64):
                 yield from result
             rest = [i for i in items if not isinstance(i, Reject) and not page_like(i, fmt)]
         else:
@@ -476,7 +481,7 @@ def _stream(items, pages, fmt, columns, pool) -> Iterator[Record | Reject]:
             if isinstance(item, Reject):
                 yield item
             else:
-                yield from parse(item, fmt, columns)
+                yield from parse(item, fmt, columns, limits=limits)
     finally:
         if pool is not None:
             pool.terminate()
@@ -498,14 +503,15 @@ def ingest_paths(
     """Parse and store files, folders and globs. Bad --format / --map raise ValueError (a usage error)."""
     paths = [str(p) for p in paths]
     normalise_format(fmt)  # fail fast on usage errors, before touching the database
+    limits = Limits.from_env()  # a bad TRENDS_MAX_* value is a usage error too
     if isinstance(mapping, str):
         mapping = parse_mapping(mapping)
     items = list(expand_paths(paths))
     files = [i for i in items if not isinstance(i, Reject)]
     total = len(files) if all(page_like(f, fmt) for f in files) else None  # tables: rows unknown up front
     return ingest_records(
-        db_path, _records_from_items(items, fmt, mapping, processes), tag=tag, batch_size=batch_size, progress=progress,
-        total=total, command=command, inputs=" ".join(paths), echo_rejects=echo_rejects, refresh=refresh,
+        db_path, _records_from_items(items, fmt, mapping, processes, limits), tag=tag, batch_size=batch_size, progress=progress,
+        total=total, command=command, inputs=storable(" ".join(paths)), echo_rejects=echo_rejects, refresh=refresh,
         processes=processes,
     )
 
@@ -601,10 +607,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
         else:
             for r in records:
                 views = f"{r.views:,} views" if r.views is not None else "no views"
-                print(
+                print(printable(
                     f"{r.input}: {r.title} | {r.source or '-'} | {r.published or '-'} | {views} | "
                     f"{', '.join(r.authors) or '-'} | {len(r.body.split())} words | {len(r.related)} related"
-                )
+                ))
     return EXIT_REJECTS if rejected else EXIT_OK
 
 
@@ -622,7 +628,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         args.db, args.paths, fmt=args.format, mapping=args.map, tag=not args.no_tag,
         batch_size=args.batch_size, progress=not args.quiet,
     )
-    print(f"trends ingest: {summary.line()} -> {args.db}", file=sys.stderr)
+    print(printable(f"trends ingest: {summary.line()} -> {args.db}"), file=sys.stderr)
     return EXIT_REJECTS if summary.rejected else EXIT_OK
 
 
@@ -665,7 +671,7 @@ def _print_stats(db, data: dict, as_json: bool) -> None:
     print(f"tags          {data['tags']:,} ({kinds}); {data['untagged_articles']:,} articles untagged")
     print(f"rejects       {data['rejects']:,}")
     for rej in data["recent_rejects"]:
-        print(f"  {rej['input']}{'#' + rej['record'] if rej['record'] else ''}: {rej['reason']}")
+        print(printable(f"  {rej['input']}{'#' + rej['record'] if rej['record'] else ''}: {rej['reason']}"))
     if data["top_sources"]:
         print("top sources   " + ", ".join(f"{s['source']} ({s['articles']:,})" for s in data["top_sources"][:8]))
     if data["last_run"]:

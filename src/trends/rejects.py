@@ -11,6 +11,7 @@ import json
 import sys
 
 from trends import queries
+from trends.parsing import printable
 
 _PAGE = 500  # the query's largest page
 
@@ -32,7 +33,7 @@ def line(row: dict) -> str:
     where = row["input"] + (f"#{row['record']}" if row.get("record") else "")
     when = row["rejected_at"].strftime("%Y-%m-%d %H:%M:%S") if row.get("rejected_at") is not None else "-"
     run = f"run {row['run_id']}" if row.get("run_id") is not None else "no run"
-    return f"{when}  {run}  {where}: {row['reason']}"
+    return printable(f"{when}  {run}  {where}: {row['reason']}")  # a file name cannot forge or hide lines
 
 
 def cmd_rejects(args: argparse.Namespace) -> int:

@@ -12,15 +12,16 @@ import os
 import stat
 from typing import Iterable, Iterator, Mapping
 
-from trends.parsing.html import parse_html_text
-from trends.parsing.model import Record, RecordError, Reject, excerpt_of
+from trends.parsing.html import declared_charset, parse_html_text
+from trends.parsing.limits import Limits, check_record
+from trends.parsing.model import Record, RecordError, Reject, excerpt_of, printable, storable
 from trends.parsing.seed import parse_seed_text, split_source
-from trends.parsing.tables import parse_csv, parse_jsonl, parse_mapping, parse_parquet
+from trends.parsing.tables import parse_csv, parse_jsonl, parse_mapping, parse_parquet, unexpected_reason
 from trends.parsing.text import MAX_PAGE_BYTES, decode_page
 
 __all__ = [
-    "FORMATS", "Record", "Reject", "RecordError", "detect_format", "expand_paths", "parse", "parse_mapping",
-    "parse_seed_text", "parse_html_text", "split_source",
+    "FORMATS", "Limits", "Record", "Reject", "RecordError", "detect_format", "expand_paths", "parse", "parse_mapping",
+    "parse_seed_text", "parse_html_text", "printable", "split_source", "storable",
 ]
 
 FORMATS = ("seed", "html", "csv", "tsv", "jsonl", "parquet")
@@ -79,18 +80,39 @@ def parse(
     fmt: str | None = None,
     mapping: str | Mapping[str, str] | None = None,
     input: str | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[Record | Reject]:
-    """Parse one file (path) or one input's bytes into Records, yielding a Reject for each bad part."""
+    """Parse one file (path) or one input's bytes into Records, yielding a Reject for each bad part.
+
+    Every Record has passed `check_record` against ``limits`` (default: `Limits.from_env()`); nothing
+    raises for bad input, whatever the input holds.
+    """
     fmt = normalise_format(fmt)
     columns = parse_mapping(mapping)
+    limits = limits or Limits.from_env()
+    name = storable(input or ("<bytes>" if isinstance(source, bytes) else os.fspath(source)))
+    try:
+        for item in _parse(source, name, fmt, columns, limits):
+            if isinstance(item, Record):
+                item = _checked(item, limits)
+            yield item
+    except Exception as exc:  # last resort: a parser bug or a library failing on odd input costs this file only
+        yield Reject(name, unexpected_reason(exc))
+
+
+def _checked(rec: Record, limits: Limits) -> Record | Reject:
+    try:
+        return check_record(rec, limits)
+    except RecordError as exc:
+        where, _, locator = rec.input.partition("#")
+        return Reject(where, str(exc), locator or None, excerpt_of(rec.title[:400]))
+
+
+def _parse(source, name: str, fmt: str | None, columns, limits: Limits) -> Iterator[Record | Reject]:
     if isinstance(source, bytes):
-        data: bytes | None = source
-        name = input or "<bytes>"
-        path = None
+        data: bytes = source
     else:
         path = os.fspath(source)
-        name = input or path
-        data = None
         try:
             st = os.stat(path)
         except OSError as exc:
@@ -108,25 +130,32 @@ def parse(
         except OSError as exc:
             yield Reject(name, f"cannot read: {exc.strerror or exc}")
             return
-    assert data is not None
     kind = fmt or detect_format(name, data[:512])
     if kind is None:
         yield Reject(name, f"unsupported file type {_suffix(name)!r} (use --format to force one of {', '.join(FORMATS)})", excerpt=excerpt_of(data[:200]))
         return
+    confidence = limits.encoding_confidence
     if kind in ("seed", "html"):
         try:
-            text = decode_page(data)
-            record = parse_seed_text(text, name) if kind == "seed" else parse_html_text(text, name)
+            if kind == "seed":
+                decoded = decode_page(data, confidence=confidence)
+                record = parse_seed_text(decoded.text, name)
+            else:
+                decoded = decode_page(data, declared_charset(data), confidence=confidence, broken_utf8="replace")
+                record = parse_html_text(decoded.text, name, limits.title_chars)
         except RecordError as exc:
             yield Reject(name, str(exc), excerpt=excerpt_of(data[:400]))
             return
+        record.encoding = decoded.encoding
+        if decoded.note:
+            record.notes.append(decoded.note)
         yield record
     elif kind in ("csv", "tsv"):
-        yield from parse_csv(data, name, columns, delimiter="\t" if kind == "tsv" else ",")
+        yield from parse_csv(data, name, columns, delimiter="\t" if kind == "tsv" else ",", limits=limits)
     elif kind == "jsonl":
-        yield from parse_jsonl(data, name, columns)
+        yield from parse_jsonl(data, name, columns, limits=limits)
     else:
-        yield from parse_parquet(data, name, columns)  # already in memory: not read from disk again
+        yield from parse_parquet(data, name, columns, limits=limits)  # already in memory: not read from disk again
 
 
 def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[str | Reject]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from trends.parsing.limits import check_date, check_views
 from trends.parsing.model import Record, RecordError
 
 _BREADCRUMB_SEPARATORS = ("»", "›", " > ", " / ")
@@ -55,16 +56,7 @@ def parse_date(raw: str) -> dt.date:
         value = dt.date(year, month, day)
     except ValueError as exc:
         raise RecordError(f"impossible date {raw.strip()!r}: {exc}") from exc
-    check_date_range(value, raw)
-    return value
-
-
-def check_date_range(value: dt.date, raw: str = "") -> dt.date:
-    if value.year < 1800:
-        raise RecordError(f"impossible date {(raw or value.isoformat()).strip()!r}: before 1800")
-    if value > dt.date.today() + dt.timedelta(days=2):
-        raise RecordError(f"impossible date {(raw or value.isoformat()).strip()!r}: in the future")
-    return value
+    return check_date(value, raw)
 
 
 def parse_views(raw: str) -> int | None:
@@ -72,7 +64,7 @@ def parse_views(raw: str) -> int | None:
     text = raw.strip()
     match = _VIEWS_RE.match(text)
     if match:
-        return int(re.sub(r"\D", "", match.group(1)))
+        return check_views(int(re.sub(r"\D", "", match.group(1))), text)
     if _NEGATIVE_RE.match(text):
         raise RecordError(f"negative view count {text[:30]!r}")
     return None

@@ -29,8 +29,7 @@ class Entry:
     key: str  # ISO3 / slug / ambiguous surface / topic key
     surface: str  # the alias as written in the data
     case: int
-    source: str = ""  # name | alias | place | region ...
-    prefix: bool = False  # topic phrase "sanction*": no right word boundary
+    source: str = ""  # name | alias | place | region ...; for a contextual topic rule, its id
     upper: tuple[int, ...] = ()  # offsets that must be capitals in the text (CAPITAL rule)
 
     def accepts(self, original: str) -> bool:
@@ -39,7 +38,10 @@ class Entry:
             return True
         if self.case == EXACT:
             return original == self.surface
-        return all(original[i].isupper() for i in self.upper)
+        upper = self.upper
+        if len(upper) == 1:  # the common case: a leading capital ("Turkey", "Iceland")
+            return original[upper[0]].isupper()
+        return all(original[i].isupper() for i in upper)
 
 
 @dataclass
@@ -51,13 +53,17 @@ class Lexicon:
     person_like: frozenset[str] = frozenset()  # surfaces (as written) that are also personal names
     first_names: frozenset[str] = frozenset()  # lower-case; the only name evidence inside headlines
     ambiguous: dict[str, list[str]] = field(default_factory=dict)  # surface -> candidate ISO3s, default first
+    languages: frozenset[str] = frozenset()  # demonyms that are also language names ("Spanish")
+    language_before: tuple[str, ...] = ()  # words right before a language name ("speaks", "translated from")
+    language_after: tuple[str, ...] = ()  # words right after one ("-language", "speakers")
+    not_the_place: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # "Iceland" the shop
 
-    def add(self, surface: str, kind: str, key: str, case: int, source: str = "", prefix: bool = False) -> None:
+    def add(self, surface: str, kind: str, key: str, case: int, source: str = "") -> None:
         surface = surface.strip()
         if not surface:
             return
         upper = tuple(i for i, ch in enumerate(surface) if ch.isupper())
-        entry = Entry(kind, key, surface, case, source, prefix, upper)
+        entry = Entry(kind, key, surface, case, source, upper)
         bucket = self.entries.setdefault(fold(surface), [])
         if entry not in bucket:
             bucket.append(entry)
@@ -96,6 +102,13 @@ def load_yaml(path: str | Path) -> dict:
 
 
 BIG_CITY = 1_000_000  # cities this big are rarely someone's name; smaller ones get the personal-name check
+
+
+def _with_plural(demonym: str) -> list[str]:
+    """'Serb' -> Serb, Serbs; 'Maltese', 'Swiss', 'Seychellois' have no plural of their own."""
+    if demonym.endswith(("s", "ese", "ish", "ch", "x", "z", "i")) or " " in demonym and demonym.endswith("ese"):
+        return [demonym]
+    return [demonym, demonym + "s"]
 
 
 def _spellings(name: str) -> list[str]:
@@ -146,6 +159,10 @@ def country_lexicon() -> tuple[dict[str, set[str]], dict[str, str], dict]:
     for iso3, aliases in (curated.get("aliases") or {}).items():
         for alias in aliases or []:
             curated_surfaces.setdefault(str(alias), set()).add((iso3, "alias"))
+    for iso3, demonyms in (curated.get("demonyms") or {}).items():
+        for demonym in demonyms or []:
+            for form in _with_plural(str(demonym)):
+                curated_surfaces.setdefault(form, set()).add((iso3, "alias"))
     for iso3, aliases in (curated.get("region_abbreviations") or {}).items():
         for alias in aliases or []:
             curated_surfaces.setdefault(str(alias), set()).add((iso3, "region"))
@@ -209,7 +226,7 @@ def entity_lexicon() -> dict:
     return load_yaml(data_path("entities.yaml"))
 
 
-def build_lexicon(topic_phrases: list[tuple[str, str]]) -> Lexicon:
+def build_lexicon(topic_phrases: list[tuple[str, str, str]]) -> Lexicon:
     """All surfaces for one automaton: countries, people, orgs, blockers, cues and topic phrases."""
     surfaces, labels, extra = country_lexicon()
     curated = extra["curated"]
@@ -218,6 +235,9 @@ def build_lexicon(topic_phrases: list[tuple[str, str]]) -> Lexicon:
         for iso3 in sorted(isos):
             source = extra["sources"][surface][0]
             lex.add(surface, "country", iso3, case_rule(surface), source)
+    for iso3, surfaces_ in (curated.get("implied") or {}).items():
+        for surface in surfaces_ or []:
+            lex.add(str(surface), "implied", iso3, case_rule(str(surface)), "implied")
     for blocker in curated.get("blockers") or []:
         lex.add(blocker, "blocker", fold(blocker), CAPITAL)
     for surface, candidates in (curated.get("ambiguous") or {}).items():
@@ -226,6 +246,13 @@ def build_lexicon(topic_phrases: list[tuple[str, str]]) -> Lexicon:
         for iso3, cues in candidates.items():
             for cue in cues or []:
                 lex.add(cue, "cue", f"{fold(surface)}|{iso3}", case_rule(cue) if any(c.isupper() for c in cue) else ANY)
+    lex.languages = frozenset(str(s) for s in curated.get("languages") or [])
+    lex.language_before = tuple(str(s).lower() for s in curated.get("language_before") or [])
+    lex.language_after = tuple(str(s).lower() for s in curated.get("language_after") or [])
+    for surface, rule in (curated.get("not_the_place") or {}).items():
+        lex.not_the_place[str(surface)] = {
+            side: tuple(str(w).lower() for w in (rule or {}).get(side) or []) for side in ("before", "after")
+        }
     lex.person_like = frozenset(str(s) for s in curated.get("person_like") or [])
     lex.first_names = frozenset(str(s).lower() for s in curated.get("first_names") or [])
 
@@ -236,7 +263,6 @@ def build_lexicon(topic_phrases: list[tuple[str, str]]) -> Lexicon:
             for alias in spec.get("aliases") or []:
                 lex.add(str(alias), kind, key, case_rule(str(alias)), "alias")
 
-    for topic_key, phrase in topic_phrases:
-        prefix = phrase.endswith("*")
-        lex.add(phrase.rstrip("*"), "topic", topic_key, ANY, "include", prefix)
+    for topic_key, surface, rule_id in topic_phrases:
+        lex.add(surface, "topic", topic_key, ANY, rule_id)
     return lex

@@ -1,38 +1,67 @@
-"""One warm tagger per process, and process pools for batches (one-shot or kept across batches)."""
+"""One warm tagger per process and profile, and process pools for batches (one-shot or kept across batches).
+
+Workers get the profile as bytes (``TaggingProfile.to_bytes``), so a custom taxonomy and model reach
+every worker exactly as the caller holds them.
+"""
 
 from __future__ import annotations
 
 import atexit
 import multiprocessing
 import os
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from trends.tagging.model import Tag
+from trends.tagging.profile import TaggingProfile, default_profile
 from trends.tagging.tagger import Tagger
 
 # Below this many texts a pool costs more (start-up + building the automaton in each worker) than it saves.
 MIN_TEXTS_FOR_POOL = 400
 CHUNK_SIZE = 100
+_CACHED_TAGGERS = 4
 
 _worker_tagger: Tagger | None = None
+_taggers: OrderedDict[str, Tagger] = OrderedDict()
 
 
 @lru_cache(maxsize=4)
 def default_tagger(taxonomy: str | None = None) -> Tagger:
-    """The process-wide tagger for a taxonomy file (None = the bundled one); built once, then cached."""
-    return Tagger(taxonomy)
+    """The process-wide tagger for a taxonomy file (None = the bundled profile); built once, then cached."""
+    return Tagger(taxonomy) if taxonomy else tagger_for(default_profile())
 
 
-def extract(text: str, taxonomy: str | Path | None = None) -> list[Tag]:
-    """Tags for ``title + "\\n\\n" + body``."""
-    return default_tagger(str(taxonomy) if taxonomy else None).extract(text)
+def tagger_for(profile: TaggingProfile) -> Tagger:
+    """The process-wide tagger for a profile (by hash); the few most recent are kept."""
+    tagger = _taggers.get(profile.hash)
+    if tagger is None:
+        tagger = _taggers[profile.hash] = Tagger(profile)
+        while len(_taggers) > _CACHED_TAGGERS:
+            _taggers.popitem(last=False)
+    else:
+        _taggers.move_to_end(profile.hash)
+    return tagger
 
 
-def _init_worker(taxonomy: str | None) -> None:
+def _resolve(taxonomy: str | Path | None, profile: TaggingProfile | None) -> Tagger:
+    if profile is not None:
+        return tagger_for(profile)
+    return default_tagger(str(taxonomy) if taxonomy else None)
+
+
+def extract(text: str, taxonomy: str | Path | None = None, profile: TaggingProfile | None = None) -> list[Tag]:
+    """Tags for ``title + "\\n\\n" + body``; ``profile`` None = the bundled taxonomy and model."""
+    return _resolve(taxonomy, profile).extract(text)
+
+
+def _init_worker(profile_bytes: bytes | None, taxonomy: str | None) -> None:
     global _worker_tagger
-    _worker_tagger = default_tagger(taxonomy)
+    if profile_bytes is not None:
+        _worker_tagger = tagger_for(TaggingProfile.from_bytes(profile_bytes))
+    else:
+        _worker_tagger = default_tagger(taxonomy)
 
 
 def _extract_chunk(texts: list[str]) -> list[list[Tag]]:
@@ -54,17 +83,22 @@ def _context():
 class TaggingPool:
     """Worker processes with a warm tagger each, reused across batches (ingest, retag)."""
 
-    def __init__(self, processes: int | None = None, taxonomy: str | Path | None = None):
+    def __init__(self, processes: int | None = None, taxonomy: str | Path | None = None, profile: TaggingProfile | None = None):
         self.processes = max(1, processes or os.cpu_count() or 1)
         self.taxonomy = str(taxonomy) if taxonomy else None
+        self.profile = profile
         self._pool = None
+
+    def _tagger(self) -> Tagger:
+        return _resolve(self.taxonomy, self.profile)
 
     def extract_many(self, texts: Sequence[str]) -> list[list[Tag]]:
         if self.processes <= 1 or len(texts) < MIN_TEXTS_FOR_POOL:
-            tagger = default_tagger(self.taxonomy)
+            tagger = self._tagger()
             return [tagger.extract(t) for t in texts]
         if self._pool is None:
-            self._pool = _context().Pool(self.processes, initializer=_init_worker, initargs=(self.taxonomy,))
+            blob = self.profile.to_bytes() if self.profile is not None else None
+            self._pool = _context().Pool(self.processes, initializer=_init_worker, initargs=(blob, self.taxonomy))
         size = max(10, min(CHUNK_SIZE, len(texts) // (self.processes * 4) or 1))
         chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
         out: list[list[Tag]] = []
@@ -86,24 +120,27 @@ class TaggingPool:
 
 
 def extract_many(
-    texts: Iterable[str], processes: int | None = None, taxonomy: str | Path | None = None
+    texts: Iterable[str], processes: int | None = None, taxonomy: str | Path | None = None,
+    profile: TaggingProfile | None = None,
 ) -> list[list[Tag]]:
     """Tags for many texts, in order: a process pool over ``processes`` (default: all cores) for big
     batches, in this process for small ones."""
     texts = texts if isinstance(texts, Sequence) else list(texts)
-    with TaggingPool(processes, taxonomy) as pool:
+    with TaggingPool(processes, taxonomy, profile) as pool:
         return pool.extract_many(texts)
 
 
-_shared_pools: dict[int, TaggingPool] = {}
+_shared_pools: dict[tuple[int, str], TaggingPool] = {}
 
 
-def tag_records(texts: Sequence[str], processes: int | None = None) -> list[list[Tag]]:
-    """Like ``extract_many`` but keeps its pool alive between calls (for batch-by-batch ingest)."""
-    key = processes or 0
+def tag_records(texts: Sequence[str], processes: int | None = None, profile: TaggingProfile | None = None) -> list[list[Tag]]:
+    """Like ``extract_many`` but keeps its pool alive between calls (for batch-by-batch ingest).
+
+    ``profile``: the database's tagging profile (taxonomy + model); None = the bundled one."""
+    key = (processes or 0, profile.hash if profile is not None else "")
     pool = _shared_pools.get(key)
     if pool is None:
-        pool = _shared_pools[key] = TaggingPool(processes)
+        pool = _shared_pools[key] = TaggingPool(processes, profile=profile)
     return pool.extract_many(texts)
 
 

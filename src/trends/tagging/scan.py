@@ -20,38 +20,55 @@ class Hit(NamedTuple):
     entry: Entry
 
 
+# Every character below U+3000 that is not a letter or digit (punctuation, symbols, spaces) -> a space.
+_NON_WORD = {cp: " " for cp in range(0x3000) if not chr(cp).isalnum()}
+
+
+def words_only(folded: str) -> str:
+    """Every character that is not a letter or digit becomes a space (same length, so offsets hold)."""
+    return folded.translate(_NON_WORD)
+
+
 def build_automaton(lex: Lexicon) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
+    """Keys are `` surface `` with punctuation as spaces, matched in the text padded the same way, so a
+    match is always whole words and the automaton reports no hit inside a longer word."""
+    merged: dict[str, list[Entry]] = {}
     for surface, entries in lex.entries.items():
-        automaton.add_word(surface, (len(surface), tuple(entries)))
+        bucket = merged.setdefault(" " + words_only(surface) + " ", [])
+        bucket.extend(e for e in entries if e not in bucket)
+    automaton = ahocorasick.Automaton()
+    for key, entries in merged.items():
+        # topic phrases match in any case: kept apart so a hit needs no per-entry checks
+        topic = tuple(e for e in entries if e.kind == "topic")
+        rest = tuple(e for e in entries if e.kind != "topic")
+        automaton.add_word(key, (len(key) - 2, rest, topic))
     automaton.make_automaton()
     return automaton
 
 
-def scan(automaton: ahocorasick.Automaton, text: str) -> tuple[list[Hit], list[Hit], list[Hit]]:
-    """(entity hits after overlap resolution, topic hits, cue hits) for one text."""
-    folded = fold(text)
-    n = len(folded)
+def scan(automaton: ahocorasick.Automaton, text: str) -> tuple[list[Hit], list[tuple], list[tuple]]:
+    """(entity hits after overlap resolution, topic hits, cue hits) for one text. Topic and cue hits are
+    plain ``(start, end, entry)`` tuples (there are many; a tuple is cheaper to make than a Hit)."""
+    padded = " " + words_only(fold(text)) + " "
     entity: list[Hit] = []
-    topics: list[Hit] = []
-    cues: list[Hit] = []
-    for last, (length, entries) in automaton.iter(folded):
-        start = last - length + 1
-        if start and folded[start - 1].isalnum():
+    topics: list[tuple] = []
+    cues: list[tuple] = []
+    for last, (length, entries, topic_entries) in automaton.iter(padded):
+        end = last - 1  # padded[last] is the trailing space, padded[i + 1] is text[i]
+        start = end - length
+        if topic_entries:
+            topics.extend([(start, end, e) for e in topic_entries])
+        if not entries:
             continue
-        end = last + 1
-        right_ok = end >= n or not folded[end].isalnum() or not folded[last].isalnum()
-        original = text[start:end]
+        original = None
         for entry in entries:
-            if not right_ok and not entry.prefix:
-                continue
-            if entry.case != ANY and not entry.accepts(original):
-                continue
-            kind = entry.kind
-            if kind == "topic":
-                topics.append(Hit(start, end, entry))
-            elif kind == "cue":
-                cues.append(Hit(start, end, entry))
+            if entry.case != ANY:
+                if original is None:
+                    original = text[start:end]
+                if not entry.accepts(original):
+                    continue
+            if entry.kind == "cue":
+                cues.append((start, end, entry))
             else:
                 entity.append(Hit(start, end, entry))
     return _leftmost_longest(entity), topics, cues

@@ -5,15 +5,23 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
+
+from trends.tagging.classifier import RuleEvidence
 from trends.tagging.discovery import discover, line_is_headline, slugify, spacy_entities, spacy_pipeline
-from trends.tagging.lexicon import build_lexicon
+from trends.tagging.lexicon import build_lexicon, fold
 from trends.tagging.model import ABOUT_THRESHOLD, Tag
+from trends.tagging.profile import TaggingProfile, default_profile, profile_for_taxonomy
 from trends.tagging.salience import Layout, scores
 from trends.tagging.scan import Hit, build_automaton, scan
-from trends.tagging.topics import Taxonomy, load_taxonomy
+from trends.tagging.topics import Taxonomy, Topic
 
 TOPIC_TITLE_WEIGHT = 3.0
 TOPIC_LEAD_WEIGHT = 1.5
+# A mention that only implies a country ("the Senate", "GOP") weighs this much of a named one (towards "about").
+IMPLIED_WEIGHT = 1.0
+# Topic tags scoring below this are not kept at all (at or above ABOUT_THRESHOLD the article is about it).
+MIN_TOPIC_SCORE = 0.3
 
 # Words that may stand next to a person-like place name without making it a person's name.
 _NOT_NAMES = frozenset(
@@ -23,32 +31,63 @@ _NOT_NAMES = frozenset(
     east west northern southern eastern western central king queen president prime minister government republic
     kingdom state states visit visiting visited is was are were has have had will would could should may might
     new old all most many some each every its his her their our my your amid among across upon
+    gov sen rep governor senator secretary attorney police county court supreme house senate legislature officials
+    voters democrats republicans democratic republican election elections primary runoff
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday""".split()
 )
 
 
 class Tagger:
-    """Holds the automaton and taxonomy; build once per process (see ``default_tagger``)."""
+    """Holds the automaton, taxonomy and topic model of one profile; build once per process (see
+    ``trends.tagging.parallel.tagger_for``)."""
 
-    def __init__(self, taxonomy: str | Path | Taxonomy | None = None):
-        self.taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    def __init__(self, taxonomy: str | Path | Taxonomy | TaggingProfile | None = None):
+        if isinstance(taxonomy, TaggingProfile):
+            self.profile = taxonomy
+        elif isinstance(taxonomy, Taxonomy):
+            self.profile = TaggingProfile.from_taxonomy(taxonomy)
+        elif taxonomy is None:
+            self.profile = default_profile()
+        else:
+            self.profile = profile_for_taxonomy(taxonomy)
+        self.taxonomy = self.profile.taxonomy
+        self.model = self.profile.model
         self.lexicon = build_lexicon(self.taxonomy.phrases())
         self.automaton = build_automaton(self.lexicon)
+        # per model column: the topic's rule threshold (a model topic missing from the taxonomy: never given)
+        self._thresholds = None
+        if self.model is not None:
+            self._thresholds = np.array(
+                [self.taxonomy.topics[k].threshold if k in self.taxonomy.topics else 1.0 for k in self.model.topics]
+            )
+        # (topic, ISO3) pairs whose country mentions count as rule evidence
+        self._country_rules = [(t.key, iso) for t in self.taxonomy.topics.values() for iso in t.evidence_countries]
 
     # ------------------------------------------------------------------------------------------ public
 
     def extract(self, text: str) -> list[Tag]:
         if not text:
             return []
+        tags, rules = self.entities_and_rules(text)
+        tags.extend(self._topics(text, rules))
+        return tags
+
+    def entities_and_rules(self, text: str) -> tuple[list[Tag], dict[str, RuleEvidence]]:
+        """Country, person and org tags, and the taxonomy rules' evidence per topic (what training reads)."""
         layout = Layout.of(text)
         entity_hits, topic_hits, cue_hits = scan(self.automaton, text)
         headline_lines: dict[int, bool] = {}
         spans: dict[str, dict[str, list[tuple[int, int]]]] = {"country": defaultdict(list), "person": defaultdict(list), "org": defaultdict(list)}
         ambiguous: list[Hit] = []
+        implied: set[tuple[int, int]] = set()
         for hit in entity_hits:
             entry = hit.entry
             if entry.kind == "blocker":
+                continue
+            if entry.kind == "implied":  # "the Senate", "GOP", "Trump": a US story, though the US is not named
+                spans["country"][entry.key].append((hit.start, hit.end))
+                implied.add((hit.start, hit.end))
                 continue
             if entry.kind in ("country", "ambiguous") and (
                 entry.surface in self.lexicon.person_like or entry.source in ("place", "big-city")
@@ -58,6 +97,13 @@ class Tagger:
                 check_next = entry.source != "big-city" or entry.surface in self.lexicon.person_like
                 if _reads_as_personal_name(text, hit.start, hit.end, headline_lines, self.lexicon.first_names, check_next):
                     continue
+            if entry.kind in ("country", "ambiguous"):
+                original = text[hit.start : hit.end]
+                if original in self.lexicon.languages and _reads_as_language(text, hit.start, hit.end, self.lexicon):
+                    continue  # "speaks Spanish", "Spanish-language", "in French."
+                rule = self.lexicon.not_the_place.get(original)
+                if rule and _next_to(text, hit.start, hit.end, rule["before"], rule["after"]):
+                    continue  # "Iceland supermarket", "French fries"
             if entry.kind == "ambiguous":
                 ambiguous.append(hit)
                 continue
@@ -67,9 +113,15 @@ class Tagger:
         _drop_qualified_places(text, entity_hits, spans["country"])
 
         tags: list[Tag] = []
-        countries = self._scored("country", spans["country"], layout, self.lexicon.country_labels, "gazetteer")
+        countries = self._scored("country", spans["country"], layout, self.lexicon.country_labels, "gazetteer", implied)
+        if implied:
+            # A country only implied is a tag when the article is about it, never a mere mention.
+            for tag in countries:
+                if all(span in implied for span in tag.spans):
+                    tag.method = "implied"
+            countries = [t for t in countries if t.method != "implied" or t.about]
         tags.extend(countries)
-        taken = [s for kind in ("person", "org", "country") for spl in spans[kind].values() for s in spl]
+        taken = [s for kind in ("person", "org", "country") for spl in spans[kind].values() for s in spl if s not in implied]
         discovered = self._discover(text, taken, spans, headline_lines)
         for kind, curated in (("person", self.lexicon.person_labels), ("org", self.lexicon.org_labels)):
             found = self._scored(kind, spans[kind], layout, {**discovered[kind], **curated}, "alias")
@@ -77,14 +129,13 @@ class Tagger:
                 if tag.key not in curated:
                     tag.method = "discovered"
             tags.extend(found)
-        tags.extend(self._topics(topic_hits, layout, {t.key: t.score for t in countries}))
-        return tags
+        return tags, self.rule_evidence(text, topic_hits, layout, countries)
 
     # ----------------------------------------------------------------------------------------- helpers
 
-    def _resolve_ambiguous(self, hits: list[Hit], cue_hits: list[Hit], country_spans: dict[str, list[tuple[int, int]]]) -> None:
+    def _resolve_ambiguous(self, hits: list[Hit], cue_hits: list[tuple], country_spans: dict[str, list[tuple[int, int]]]) -> None:
         """Pick the candidate country with the most cue words, then the most other mentions; else the default."""
-        cues = Counter(h.entry.key for h in cue_hits)
+        cues = Counter(entry.key for _, _, entry in cue_hits)
         for hit in hits:
             surface = hit.entry.key
             best = max(  # ties: the first candidate (max keeps the first of equals)
@@ -111,9 +162,12 @@ class Tagger:
         return labels  # `_scored` sorts and de-duplicates the spans
 
     @staticmethod
-    def _scored(kind, by_key, layout: Layout, labels, method) -> list[Tag]:
+    def _scored(kind, by_key, layout: Layout, labels, method, implied=frozenset()) -> list[Tag]:
         by_key = {key: sorted(set(spl)) for key, spl in by_key.items() if spl}
-        evidence = {key: sum(layout.weight(s) for s, _ in spl) for key, spl in by_key.items()}
+        evidence = {
+            key: sum(layout.weight(s) * (IMPLIED_WEIGHT if (s, e) in implied else 1.0) for s, e in spl)
+            for key, spl in by_key.items()
+        }
         salience = scores(evidence)
         tags = [
             Tag(kind, key, labels.get(key, key), len(by_key[key]), by_key[key], salience[key], method)
@@ -122,38 +176,130 @@ class Tagger:
         tags.sort(key=lambda t: (-t.score, t.key))
         return tags
 
-    def _topics(self, hits: list[Hit], layout: Layout, country_scores: dict[str, float]) -> list[Tag]:
-        evidence: dict[str, float] = defaultdict(float)
-        topic_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        excluded: set[str] = set()
-        for hit in hits:
-            key = hit.entry.key
+    def rule_evidence(self, text: str, hits: list[tuple], layout: Layout, countries: list[Tag]) -> dict[str, RuleEvidence]:
+        """The taxonomy rules' findings per topic: weighted include mentions, their spans, a title mention,
+        and whether the topic's country requirement is met."""
+        excluded: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        found: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        folded = None
+        for start, end, entry in hits:  # plain (start, end, entry) tuples from scan
+            key = entry.key
             if key.endswith("!"):
-                excluded.add(key[:-1])
+                excluded[key[:-1]].append((start, end))
                 continue
-            if hit.start < layout.title_end:
-                weight = TOPIC_TITLE_WEIGHT
-            elif hit.start < layout.lead_end:
-                weight = TOPIC_LEAD_WEIGHT
-            else:
-                weight = 1.0
-            evidence[key] += weight
-            topic_spans[key].append((hit.start, hit.end))
-        tags = []
-        for key, total in evidence.items():
+            if entry.source:  # a contextual rule: check the words around it
+                if folded is None:
+                    folded = fold(text)
+                if not self.taxonomy.rule(entry.source).context_ok(folded, start, end):
+                    continue
+            found[key].add((start, end))
+        if self._country_rules and countries:
+            country_spans = {t.key: t.spans for t in countries}
+            for key, iso in self._country_rules:
+                if iso in country_spans:
+                    found[key].update(country_spans[iso])
+        present: dict[float, set[str]] = {}  # min score -> the countries at or above it
+        out: dict[str, RuleEvidence] = {}
+        for key, spans in found.items():
             topic = self.taxonomy.topics.get(key)
-            if topic is None or key in excluded or total < topic.threshold:
+            if topic is None:
                 continue
-            present = {iso for iso, score in country_scores.items() if score >= topic.min_country_score}
-            if topic.countries_all and not all(c in present for c in topic.countries_all):
+            cancel = excluded.get(key)
+            spl = sorted(s for s in spans if not any(a < s[1] and s[0] < b for a, b in cancel)) if cancel else sorted(spans)
+            if not spl:
                 continue
-            if topic.countries_any and not any(c in present for c in topic.countries_any):
+            title_end, lead_end = layout.title_end, layout.lead_end
+            total = sum(TOPIC_TITLE_WEIGHT if s < title_end else TOPIC_LEAD_WEIGHT if s < lead_end else 1.0 for s, _ in spl)
+            out[key] = RuleEvidence(total, spl, spl[0][0] < title_end, _requirement_met(topic, countries, present))
+        return out
+
+    def _topics(self, text: str, rules: dict[str, RuleEvidence]) -> list[Tag]:
+        """Topic tags: the trained model's calibrated score where the profile has one for the topic,
+        else the rules alone (meeting the topic's threshold scores exactly ABOUT_THRESHOLD)."""
+        tags = []
+        model = self.model
+        if model is not None:
+            scores = model.scores(text, rules, self._thresholds)
+            for col in np.flatnonzero(scores >= MIN_TOPIC_SCORE):
+                key = model.topics[col]
+                topic = self.taxonomy.topics.get(key)
+                if topic is None:
+                    continue
+                rule = rules.get(key)
+                spl = rule.spans if rule is not None else []
+                tags.append(Tag("topic", key, topic.label, len(spl), spl, round(float(scores[col]), 4), "classifier"))
+        for key, rule in rules.items():
+            if model is not None and key in model.column:
                 continue
-            score = round(min(1.0, ABOUT_THRESHOLD * total / topic.threshold), 4)
-            spl = sorted(set(topic_spans[key]))
-            tags.append(Tag("topic", key, topic.label, len(spl), spl, score, "taxonomy"))
+            topic = self.taxonomy.topics[key]
+            if rule.evidence < topic.threshold or not rule.requirement:
+                continue
+            score = round(min(1.0, ABOUT_THRESHOLD * rule.evidence / topic.threshold), 4)
+            tags.append(Tag("topic", key, topic.label, len(rule.spans), rule.spans, score, "taxonomy"))
         tags.sort(key=lambda t: (-t.score, t.key))
         return tags
+
+
+def _requirement_met(topic: Topic, countries: list[Tag], present: dict[float, set[str]]) -> bool:
+    if not (topic.countries_all or topic.countries_any):
+        return True
+    found = present.get(topic.min_country_score)
+    if found is None:
+        found = present[topic.min_country_score] = {t.key for t in countries if t.score >= topic.min_country_score}
+    if topic.countries_all and not all(c in found for c in topic.countries_all):
+        return False
+    return not (topic.countries_any and not any(c in found for c in topic.countries_any))
+
+
+_SMALL_WORDS = frozenset(("in", "into", "from", "to", "fluent", "good", "perfect", "broken", "some", "only", "mostly"))
+_CLAUSE_END = frozenset(".,;:!?)\"'\n")
+
+
+def _word_before(text: str, start: int, words: int = 1) -> str:
+    """The ``words`` words before ``start``, lower case, as written (punctuation inside kept)."""
+    chunk = text[max(0, start - 40) : start].lower().split()
+    return " ".join(chunk[-words:]) if chunk else ""
+
+
+def _next_to(text: str, start: int, end: int, before: tuple[str, ...], after: tuple[str, ...]) -> bool:
+    """Does one of ``after`` follow [start, end) (after a space, or right after for "-x" entries), or one of
+    ``before`` precede it?"""
+    following = text[end : end + 40].lower()
+    for w in after:
+        if w.startswith("-"):
+            if following.startswith(w):
+                return True
+        elif following.startswith(" " + w) and not following[len(w) + 1 : len(w) + 2].isalpha():
+            return True
+    if before:
+        words = [w.strip(",;:()\"'") for w in _word_before(text, start, 3).split()]
+        for n in (1, 2, 3):
+            if " ".join(words[-n:]) in before:
+                return True
+        # "translated from Portuguese", "speaks in Spanish": the cue, then one small word
+        if len(words) >= 2 and words[-1] in _SMALL_WORDS and words[-2] in before:
+            return True
+    return False
+
+
+def _reads_as_language(text: str, start: int, end: int, lex) -> bool:
+    """'speaks Spanish', 'Spanish-language', 'Spanish speakers', 'in French.', 'in French and English'."""
+    if _next_to(text, start, end, lex.language_before, lex.language_after):
+        return True
+    before = _word_before(text, start, 2).split()
+    if len(before) == 2 and before[1] in ("and", "or") and before[0].strip(",").title() in lex.languages:
+        prev_start = text.rfind(before[0].strip(",").title(), 0, start)
+        if prev_start >= 0 and _reads_as_language(text, prev_start, prev_start + len(before[0].strip(",")), lex):
+            return True  # "speaks Spanish and French"
+    if _word_before(text, start) in ("in", "into", "from"):
+        rest = text[end : end + 30]
+        nxt = rest.lstrip(" ")
+        if not nxt or nxt[0] in _CLAUSE_END:
+            return True
+        word = nxt.split(" ", 2)
+        if word[0] in ("and", "or") and len(word) > 1 and word[1].strip(".,;:") in lex.languages:
+            return True
+    return False
 
 
 def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, list[tuple[int, int]]]) -> None:
@@ -162,7 +308,7 @@ def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, 
     for a, b in zip(hits, hits[1:]):
         if a.entry.kind != "country" or a.entry.source not in ("place", "big-city", "capital") or b.entry.kind != "country":
             continue
-        if a.entry.key == b.entry.key or text[a.end : b.start] not in (", ", ","):
+        if a.entry.key == b.entry.key or text[a.end : b.start] not in (", ", ",", " (", " in "):
             continue
         spl = country_spans.get(a.entry.key)
         if spl and (a.start, a.end) in spl:

@@ -1,24 +1,34 @@
-"""Discovered themes: an NMF model on TF-IDF fitted on the stored corpus, so analysts see what the
-taxonomy misses.
+"""Discovered themes: an NMF model on TF-IDF, so analysts see what the taxonomy misses.
 
-The model is fitted on a sample of at most ``SAMPLE_SIZE`` articles (article ids are hashes, so the
-first N by id are a fair sample), then every article gets its dominant theme(s): those holding at least
-``MIN_SHARE`` of the article's theme weight (at most ``MAX_THEMES_PER_ARTICLE``). A theme's label is
-its top terms; its key is a slug of them, e.g. ``oil-opec-crude``, so a refit that finds the same theme
-keeps the same key (and shared links that name it keep working).
-Scores are scaled like topics: a share of exactly ``MIN_SHARE`` scores ABOUT_THRESHOLD.
+Fitting and assigning are apart: ``fit(texts) -> ThemeModel`` (serialisable: ``to_bytes`` /
+``from_bytes``, no pickle) and ``assign(model, texts) -> [[Tag]]``, so new articles can be given the
+themes of a model fitted earlier instead of refitting on every ingest. A theme's label is its top terms;
+its key is a slug of them (``oil-opec-crude``). On a refit, ``fit(texts, previous=old_model)`` (or the
+old ``(key, top_terms)`` pairs) matches each new theme to an old one by the overlap of their weighted top
+terms (an optimal one-to-one assignment) and keeps the old key where they match, so past theme trends
+and shared links keep their meaning.
+
+An article gets its dominant theme(s): those holding at least ``MIN_SHARE`` of its theme weight (at
+most ``MAX_THEMES_PER_ARTICLE``). Scores are scaled like topics: a share of exactly ``MIN_SHARE``
+scores ABOUT_THRESHOLD. ``fit_themes(con)`` is the database wrapper (fit on a sample, keep the stored
+keys, assign every article).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import warnings
+from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 
 from trends.tagging import storage
+from trends.tagging.classifier import load_arrays, save_arrays
+from trends.tagging.features import Vocabulary
 from trends.tagging.model import ABOUT_THRESHOLD, Tag
 
 SAMPLE_SIZE = 20_000
@@ -28,14 +38,44 @@ MAX_THEMES_PER_ARTICLE = 2
 TOP_TERMS = 8
 LABEL_TERMS = 3
 BATCH = 5_000
+MATCH_SIMILARITY = 0.4  # weighted top-term overlap at which a new theme keeps an old theme's key
+FORMAT = "commentary-trends/theme-model/1"
 
 
-def _unique_key(slug: str, taken: dict) -> str:
-    used = {key for key, _ in taken.values()}
-    key, n = slug or "theme", 2
-    while key in used:
-        key, n = f"{slug}-{n}", n + 1
-    return key
+@dataclass
+class ThemeModel:
+    vocabulary: Vocabulary
+    components: np.ndarray  # (themes, features) NMF H
+    keys: list[str]
+    labels: list[str]
+    top_terms: list[list[str]]
+    weights: list[float]  # share of the fitting sample's theme mass
+    fitted_at: str = ""
+    facts: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def top_term_weights(self, i: int) -> dict[str, float]:
+        row = self.components[i]
+        order = np.argsort(-row)[:TOP_TERMS]
+        total = float(row[order].sum()) or 1.0
+        return {self.vocabulary.features[j]: float(row[j]) / total for j in order}
+
+    def to_bytes(self) -> bytes:
+        meta = {"format": FORMAT, "keys": self.keys, "labels": self.labels, "top_terms": self.top_terms,
+                "weights": self.weights, "fitted_at": self.fitted_at, "facts": self.facts}
+        return save_arrays({"theme_meta": np.array([json.dumps(meta)]), "theme_components": self.components.astype(np.float32),
+                            **self.vocabulary.to_arrays("theme")})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ThemeModel":
+        def read(meta, arrays):
+            return cls(Vocabulary.from_arrays(arrays, "theme"), arrays["theme_components"].astype(np.float64),
+                       meta["keys"], meta["labels"], meta["top_terms"], meta["weights"], meta.get("fitted_at", ""),
+                       meta.get("facts") or {})
+
+        return load_arrays(data, "theme model", "theme_meta", FORMAT, read)
 
 
 def _n_themes(n_docs: int) -> int:
@@ -43,71 +83,102 @@ def _n_themes(n_docs: int) -> int:
     return max(3, min(30, round(math.sqrt(n_docs / 10)), n_docs // 2))
 
 
-def fit_themes(con, n_themes: int | None = None, sample_size: int = SAMPLE_SIZE, progress=None, seed: int = 0) -> dict:
-    """Fit the theme model on ``con``'s articles and replace every theme tag. Returns the model facts."""
-    from sklearn.decomposition import NMF
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def _slug(terms: Sequence[str]) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", "-".join(terms[:LABEL_TERMS]).lower()).strip("-") or "theme"
 
-    sample = storage.sample_texts(con, sample_size)
-    fitted_at = dt.datetime.now().replace(microsecond=0)
-    if len(sample) < MIN_ARTICLES:
-        facts = {"themes": 0, "sample": len(sample), "fitted_at": fitted_at.isoformat(), "note": "too few articles"}
-        storage.replace_themes(con, [], facts)
-        return facts
-    vectorizer = TfidfVectorizer(
-        stop_words="english",
-        max_df=0.5,
-        min_df=2 if len(sample) >= 50 else 1,
-        max_features=20_000,
-        sublinear_tf=True,
-        token_pattern=r"(?u)\b[^\W\d_][^\W\d_'-]{2,}\b",
-    )
-    matrix = vectorizer.fit_transform([text for _, text in sample])
-    k = n_themes or _n_themes(len(sample))
+
+def fit(
+    texts: Sequence[str], n_themes: int | None = None, seed: int = 0,
+    previous: ThemeModel | Sequence[tuple[str, Sequence[str]]] | None = None,
+) -> ThemeModel | None:
+    """Fit a theme model on ``texts`` (None if there are fewer than MIN_ARTICLES); keys of ``previous``
+    themes are kept for the new themes that match them."""
+    from sklearn.decomposition import NMF
+
+    texts = list(texts)
+    if len(texts) < MIN_ARTICLES:
+        return None
+    vocab = Vocabulary.fit(texts, min_df=2 if len(texts) >= 50 else 1, max_df=0.5, max_features=20_000,
+                           min_length=3, letters_only=True)
+    matrix = vocab.matrix(texts)
+    k = n_themes or _n_themes(len(texts))
     k = max(1, min(k, matrix.shape[0] - 1, matrix.shape[1] - 1))
-    model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
+    nmf = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
     with warnings.catch_warnings():
         # a near-perfect fit on a tiny corpus makes sklearn's error report take sqrt(-0.0); not our concern
         warnings.simplefilter("ignore", RuntimeWarning)
-        weights = model.fit_transform(matrix)
-    terms = np.array(vectorizer.get_feature_names_out())
-    mass = weights.sum(axis=0)
+        doc_weights = nmf.fit_transform(matrix)
+    mass = doc_weights.sum(axis=0)
     order = np.argsort(-mass)  # rank themes by how much of the sample they cover
-    themes, keys = [], {}
-    for rank, component in enumerate(order, 1):
-        top = [str(t) for t in terms[np.argsort(-model.components_[component])[:TOP_TERMS]]]
-        key = _unique_key(re.sub(r"[^a-z0-9]+", "-", "-".join(top[:LABEL_TERMS]).lower()).strip("-"), keys)
-        keys[component] = (key, " / ".join(top[:LABEL_TERMS]))
-        themes.append((key, keys[component][1], top, float(mass[component] / mass.sum()) if mass.sum() else 0.0, 0, fitted_at))
-    facts = {
-        "themes": k,
-        "sample": len(sample),
-        "vocabulary": int(matrix.shape[1]),
-        "method": "nmf",
-        "min_share": MIN_SHARE,
-        "fitted_at": fitted_at.isoformat(),
-    }
-    storage.replace_themes(con, themes, facts)
-
-    assigned = 0
-    con.execute("BEGIN TRANSACTION")
-    for rows in storage.iter_texts(con, BATCH):
-        doc_weights = model.transform(vectorizer.transform([text for _, text, _ in rows]))
-        tag_rows = []
-        for (article_id, _, published), w in zip(rows, doc_weights):
-            tag_rows.extend(storage.tag_rows(article_id, published, assign(w, keys)))
-        storage.insert_theme_tags(con, tag_rows)
-        assigned += len(tag_rows)
-        if progress is not None:
-            progress.update(len(rows))
-    storage.set_theme_counts(con)
-    con.execute("COMMIT")
-    facts["assigned"] = assigned
-    return facts
+    components = nmf.components_[order]
+    terms = np.array(vocab.features)
+    top = [[str(t) for t in terms[np.argsort(-row)[:TOP_TERMS]]] for row in components]
+    total = float(mass.sum()) or 1.0
+    model = ThemeModel(
+        vocab, components, [""] * k, [" / ".join(t[:LABEL_TERMS]) for t in top], top,
+        [float(mass[i] / total) for i in order], dt.datetime.now().replace(microsecond=0).isoformat(),
+        {"themes": k, "sample": len(texts), "vocabulary": len(vocab), "method": "nmf", "min_share": MIN_SHARE},
+    )
+    model.keys = _stable_keys(model, previous)
+    return model
 
 
-def assign(weights: np.ndarray, keys: dict[int, tuple[str, str]]) -> list[Tag]:
-    """The article's dominant themes from its NMF weights."""
+def _term_weights(previous) -> list[tuple[str, dict[str, float]]]:
+    if isinstance(previous, ThemeModel):
+        return [(previous.keys[i], previous.top_term_weights(i)) for i in range(len(previous))]
+    out = []
+    for key, terms in previous or []:
+        terms = list(terms)[:TOP_TERMS]
+        weight = {t: (TOP_TERMS - r) for r, t in enumerate(terms)}  # rank weights when only the terms are known
+        total = sum(weight.values()) or 1
+        out.append((key, {t: w / total for t, w in weight.items()}))
+    return out
+
+
+def _stable_keys(model: ThemeModel, previous) -> list[str]:
+    """New keys from the top terms, except where a new theme matches an old one: then the old key."""
+    new = [model.top_term_weights(i) for i in range(len(model))]
+    old = _term_weights(previous)
+    keys: list[str | None] = [None] * len(new)
+    if old:
+        from scipy.optimize import linear_sum_assignment
+
+        sim = np.array([[sum(min(a.get(t, 0.0), w) for t, w in b.items()) for _, b in old] for a in new])
+        rows, cols = linear_sum_assignment(-sim)
+        for r, c in zip(rows, cols):
+            if sim[r, c] >= MATCH_SIMILARITY:
+                keys[r] = old[c][0]
+    used = {k for k in keys if k}
+    reserved = {key for key, _ in old}  # an unmatched old key is not reused for a different theme
+    for i, key in enumerate(keys):
+        if key:
+            continue
+        base = _slug(model.top_terms[i])
+        key, n = base, 2
+        while key in used or key in reserved:
+            key, n = f"{base}-{n}", n + 1
+        keys[i] = key
+        used.add(key)
+    return keys  # type: ignore[return-value]
+
+
+def assign(model: ThemeModel, texts: Sequence[str]) -> list[list[Tag]]:
+    """Each text's dominant themes under ``model`` (NMF weights with the model's components held fixed)."""
+    from sklearn.decomposition import non_negative_factorization
+
+    if not texts:
+        return []
+    matrix = model.vocabulary.matrix(list(texts))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weights, _, _ = non_negative_factorization(
+            matrix, H=model.components.astype(matrix.dtype), n_components=len(model), init="custom",
+            update_H=False, max_iter=400, random_state=0,
+        )
+    return [_dominant(w, model) for w in weights]
+
+
+def _dominant(weights: np.ndarray, model: ThemeModel) -> list[Tag]:
     total = float(weights.sum())
     if total <= 0:
         return []
@@ -116,7 +187,36 @@ def assign(weights: np.ndarray, keys: dict[int, tuple[str, str]]) -> list[Tag]:
         share = float(weights[component]) / total
         if share < MIN_SHARE:
             break
-        key, label = keys[int(component)]
         score = round(min(1.0, ABOUT_THRESHOLD * share / MIN_SHARE), 4)
-        tags.append(Tag("theme", key, label, 1, [], score, "nmf"))
+        tags.append(Tag("theme", model.keys[component], model.labels[component], 1, [], score, "nmf"))
     return tags
+
+
+def fit_themes(con, n_themes: int | None = None, sample_size: int = SAMPLE_SIZE, progress=None, seed: int = 0) -> dict:
+    """Fit the theme model on ``con``'s articles (keeping the keys of the stored themes that match) and
+    replace every theme tag. Returns the model facts."""
+    sample = storage.sample_texts(con, sample_size)
+    previous = con.execute("SELECT key, top_terms FROM themes").fetchall()
+    model = fit([text for _, text in sample], n_themes=n_themes, seed=seed, previous=previous)
+    fitted_at = dt.datetime.now().replace(microsecond=0)
+    if model is None:
+        facts = {"themes": 0, "sample": len(sample), "fitted_at": fitted_at.isoformat(), "note": "too few articles"}
+        storage.replace_themes(con, [], facts)
+        return facts
+    facts = {**model.facts, "fitted_at": fitted_at.isoformat()}
+    rows = [(model.keys[i], model.labels[i], model.top_terms[i], model.weights[i], 0, fitted_at) for i in range(len(model))]
+    storage.replace_themes(con, rows, facts)
+    assigned = 0
+    con.execute("BEGIN TRANSACTION")
+    for batch in storage.iter_texts(con, BATCH):
+        tag_rows = []
+        for (article_id, _, published), tags in zip(batch, assign(model, [text for _, text, _ in batch])):
+            tag_rows.extend(storage.tag_rows(article_id, published, tags))
+        storage.insert_theme_tags(con, tag_rows)
+        assigned += len(tag_rows)
+        if progress is not None:
+            progress.update(len(batch))
+    storage.set_theme_counts(con)
+    con.execute("COMMIT")
+    facts["assigned"] = assigned
+    return facts

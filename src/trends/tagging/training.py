@@ -1,0 +1,251 @@
+"""Training the topic model of a profile: weak supervision from the taxonomy's confident rule matches over
+an archive, plus labelled examples (gold sets, analyst corrections).
+
+``retrain(profile, texts, labelled_examples)`` returns a new profile with the same taxonomy and a model
+trained for it:
+
+1. The rules (``Tagger.entities_and_rules``) read every archive text. For each topic a text is a weak
+   positive when the rule evidence reaches ``WEAK_POSITIVE`` times the topic's threshold with its
+   country requirement met, a weak negative when no rule fires (or the country requirement fails), and is
+   left out for that topic otherwise.
+2. Labelled examples ``(text, topic, present)`` override the weak label of that text for that topic and
+   weigh ``LABEL_WEIGHT`` times more. A gold record gives one example per topic (present or absent); an
+   analyst correction gives one.
+3. Stage 1: a class-balanced logistic regression per topic on TF-IDF word features
+   (``trends.tagging.features``). Topics with fewer than ``MIN_POSITIVES`` positives keep rule-only scores.
+4. Stage 2 (``trends.tagging.classifier``): the pooled calibrator is fitted on out-of-fold stage-1
+   margins of the labelled examples (``FOLDS``-fold by text), and the cut-off that maps to
+   ABOUT_THRESHOLD is the one with the best out-of-fold F1 among those whose precision reaches
+   ``TARGET_PRECISION``. With too few labelled examples the base profile's calibrator is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import sys
+import warnings
+from collections import defaultdict
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from trends.tagging.classifier import N_CALIBRATION_FEATURES, TARGET_PRECISION, TopicModel, calibration_features
+from trends.tagging.features import Vocabulary
+from trends.tagging.profile import TaggingProfile
+
+WEAK_POSITIVE = 1.0
+LABEL_WEIGHT = 20.0
+MIN_POSITIVES = 5
+MAX_NEGATIVES = 6_000  # weak negatives per topic (a seeded sample), to keep training time bounded
+FOLDS = 5
+C_STAGE1 = 1.0
+MIN_CALIBRATION_POSITIVES = 20
+# A prior for a profile trained with no labelled examples at all: margin 0 of a balanced model ~ p 0.3.
+DEFAULT_CALIBRATOR = np.array([1.0, 0.8, 0.4, 1.0, -1.5])
+DEFAULT_CUTOFF = 0.5
+
+
+def _progress(callback, message: str) -> None:
+    if callback is not None:
+        callback(message)
+
+
+def retrain(
+    profile: TaggingProfile,
+    texts: Sequence[str],
+    labelled_examples: Iterable[tuple[str, str, bool]] = (),
+    *,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+    name: str | None = None,
+    facts: dict | None = None,
+) -> TaggingProfile:
+    """A new profile: ``profile``'s taxonomy with a topic model trained on ``texts`` and the examples."""
+    from trends.tagging.tagger import Tagger
+
+    taxonomy = profile.taxonomy
+    topics = list(taxonomy.topics)
+    rules_tagger = Tagger(TaggingProfile(profile.taxonomy_text, None, profile.name))
+
+    labels: dict[str, dict[str, bool]] = defaultdict(dict)
+    for text, topic, present in labelled_examples:
+        if topic in taxonomy.topics and text:
+            labels[text][topic] = bool(present)
+    labelled_texts = list(labels)
+    archive = [t for t in dict.fromkeys(texts) if t and t not in labels]
+    all_texts = archive + labelled_texts
+    n_archive = len(archive)
+    _progress(progress, f"reading {len(all_texts)} texts with the taxonomy rules")
+    evidence = [rules_tagger.entities_and_rules(t)[1] for t in all_texts]
+
+    _progress(progress, "building the vocabulary")
+    vocab = Vocabulary.fit(all_texts)
+    X = vocab.matrix(all_texts)
+
+    rng = random.Random(seed)
+    rows_of: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for key in topics:
+        threshold = taxonomy.topics[key].threshold
+        pos, neg = [], []
+        for i in range(n_archive):
+            rule = evidence[i].get(key)
+            if rule is None or not rule.requirement:
+                neg.append(i)
+            elif rule.evidence >= WEAK_POSITIVE * threshold:
+                pos.append(i)
+        if len(neg) > MAX_NEGATIVES:
+            neg = rng.sample(neg, MAX_NEGATIVES)
+        rows = pos + neg
+        y = [1] * len(pos) + [0] * len(neg)
+        w = [1.0] * len(rows)
+        for j, text in enumerate(labelled_texts):
+            if key in labels[text]:
+                rows.append(n_archive + j)
+                y.append(int(labels[text][key]))
+                w.append(LABEL_WEIGHT)
+        rows_of[key] = (np.array(rows, dtype=np.intp), np.array(y), np.array(w))
+    trainable = [k for k in topics if rows_of[k][1].sum() >= MIN_POSITIVES and (rows_of[k][1] == 0).sum() >= MIN_POSITIVES]
+
+    def fit(key: str, exclude: set[int] | None = None):
+        rows, y, w = rows_of[key]
+        if exclude:
+            keep = np.array([r not in exclude for r in rows], dtype=bool)
+            rows, y, w = rows[keep], y[keep], w[keep]
+        if y.sum() == 0 or y.sum() == len(y):
+            return None
+        from sklearn.linear_model import LogisticRegression
+
+        clf = LogisticRegression(C=C_STAGE1, class_weight="balanced", solver="liblinear", max_iter=200)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf.fit(X[rows], y, sample_weight=w)
+        return clf
+
+    # Out-of-fold margins of the labelled texts, for the calibrator.
+    calibrator, cutoff, cv = _base_calibration(profile)
+    n_label_pos = sum(v for lab in labels.values() for k, v in lab.items() if k in trainable)
+    if labelled_texts and n_label_pos >= MIN_CALIBRATION_POSITIVES:
+        order = list(range(len(labelled_texts)))
+        random.Random(seed).shuffle(order)
+        fold_of = {j: n % FOLDS for n, j in enumerate(order)}
+        oof: dict[tuple[int, str], float] = {}
+        for fold in range(FOLDS):
+            _progress(progress, f"cross-validation fold {fold + 1}/{FOLDS}")
+            held = [j for j in range(len(labelled_texts)) if fold_of[j] == fold]
+            exclude = {n_archive + j for j in held}
+            Xh = X[[n_archive + j for j in held]]
+            for key in trainable:
+                clf = fit(key, exclude)
+                if clf is None:
+                    continue
+                margins = clf.decision_function(Xh)
+                for j, m in zip(held, margins):
+                    if key in labels[labelled_texts[j]]:
+                        oof[(j, key)] = float(m)
+        Z, Y = [], []
+        for (j, key), margin in oof.items():
+            Z.append(calibration_features(margin, evidence[n_archive + j].get(key), taxonomy.topics[key].threshold))
+            Y.append(int(labels[labelled_texts[j]][key]))
+        calibrator, cutoff, cv = _fit_calibration(np.array(Z), np.array(Y))
+
+    _progress(progress, f"training {len(trainable)} topic models")
+    weights = np.zeros((len(vocab), len(trainable)), dtype=np.float32)
+    bias = np.zeros(len(trainable), dtype=np.float32)
+    for col, key in enumerate(trainable):
+        clf = fit(key)
+        weights[:, col] = clf.coef_[0]
+        bias[col] = clf.intercept_[0]
+    trained_on = {
+        "archive_texts": n_archive,
+        "labelled_texts": len(labelled_texts),
+        "labelled_examples": sum(len(v) for v in labels.values()),
+        "positives": {k: int(rows_of[k][1].sum()) for k in trainable},
+        **(facts or {}),
+    }
+    meta = {
+        "trained_at": dt.datetime.now().replace(microsecond=0).isoformat(),
+        "taxonomy_sha256": hashlib.sha256(profile.taxonomy_text.encode()).hexdigest(),
+        "trained_on": trained_on,
+        "cross_validation": cv,
+        "rule_only_topics": [k for k in topics if k not in trainable],
+    }
+    model = TopicModel(trainable, vocab, weights, bias, calibrator, cutoff, meta)
+    return TaggingProfile(profile.taxonomy_text, model, name or profile.name, meta["trained_at"],
+                          {"trained_on": trained_on, "cross_validation": cv})
+
+
+def _base_calibration(profile: TaggingProfile) -> tuple[np.ndarray, float, dict]:
+    if profile.model is not None:
+        return profile.model.calibrator.copy(), profile.model.cutoff, {"note": "calibrator kept from the base profile"}
+    return DEFAULT_CALIBRATOR.copy(), DEFAULT_CUTOFF, {"note": "no labelled examples: default calibrator"}
+
+
+def _fit_calibration(Z: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, float, dict]:
+    """The pooled stage-2 regression and the cut-off with the best F1 at precision >= TARGET_PRECISION."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=1.0, max_iter=1000)
+    clf.fit(Z, Y)
+    coef = np.concatenate([clf.coef_[0], clf.intercept_])
+    assert len(coef) == N_CALIBRATION_FEATURES + 1
+    p = clf.predict_proba(Z)[:, 1]
+    cutoff, best = choose_cutoff(p, Y)
+    return coef, cutoff, {"pairs": int(len(Y)), "positives": int(Y.sum()), "target_precision": TARGET_PRECISION, **best}
+
+
+def choose_cutoff(p: np.ndarray, y: np.ndarray, target: float = TARGET_PRECISION) -> tuple[float, dict]:
+    """Among cut-offs whose precision (of p >= cut-off) reaches ``target``, the one with the best F1;
+    if none reaches it, the most precise one. The cut-off sits halfway to the next lower score."""
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    tp = np.cumsum(ys)
+    n = np.arange(1, len(ys) + 1)
+    precision = tp / n
+    recall = tp / max(1, ys.sum())
+    f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)
+    # only cut between distinct scores
+    last_of_run = np.r_[ps[1:] < ps[:-1], True]
+    ok = last_of_run & (precision >= target)
+    if ok.any():
+        i = int(np.argmax(np.where(ok, f1, -1)))
+    else:
+        i = int(np.argmax(np.where(last_of_run, precision, -1)))
+    below = ps[i + 1] if i + 1 < len(ps) else 0.0
+    cutoff = float((ps[i] + below) / 2)
+    return cutoff, {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i])}
+
+
+def cmd_train(args) -> int:
+    """`trends tagging train`: a profile trained on texts from JSONL files (plus a gold file's labels)."""
+    from pathlib import Path
+
+    from trends.tagging.gold import join_text, read_rows, split_ids
+    from trends.tagging.profile import TaggingProfile, default_profile, save_profile
+
+    fields = [f.strip() for f in str(args.text_fields).split(",") if f.strip()]
+    if not fields:
+        raise ValueError("--text-fields needs at least one field name")
+    base = TaggingProfile.from_taxonomy(args.taxonomy) if args.taxonomy else default_profile()
+    texts = [join_text(row, fields) for path in args.texts for row in read_rows(path)]
+    examples: list[tuple[str, str, bool]] = []
+    if args.gold:
+        rows = read_rows(args.gold)
+        keep = split_ids(rows, args.split)
+        for row in rows:
+            if str(row["id"]) in keep and isinstance(row.get(args.labels), list):
+                gold = {str(g).strip().lower() for g in row[args.labels]}
+                text = join_text(row, fields)
+                examples.extend((text, key, key in gold) for key in base.taxonomy.topics)
+    if not texts and not examples:
+        raise ValueError("nothing to train on: give --texts files and/or a --gold file")
+    say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
+    profile = retrain(base, texts, examples, name=Path(args.out).stem, progress=say,
+                      facts={"texts": [str(p) for p in args.texts], "gold": args.gold, "split": args.split})
+    save_profile(profile, args.out)
+    cv = profile.model.meta.get("cross_validation", {})
+    print(f"trained {len(profile.model.topics)} topic models on {len(texts)} texts and {len(examples)} labelled "
+          f"examples -> {args.out} (version {profile.version})"
+          + (f"; out-of-fold P {cv['precision']:.3f} R {cv['recall']:.3f} F1 {cv['f1']:.3f}" if "f1" in cv else ""))
+    return 0
