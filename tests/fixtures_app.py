@@ -79,8 +79,12 @@ def _tags(i: int, text: str) -> list[tuple]:
     return out
 
 
-def build_app_db(path: Path, *, with_articles: bool = True) -> Path:
-    """Write the fixture database at `path` (an empty, migrated one when `with_articles` is False)."""
+def build_app_db(path: Path, *, with_articles: bool = True, rollups: bool = False) -> Path:
+    """Write the fixture database at `path` (an empty, migrated one when `with_articles` is False).
+
+    ``rollups=True`` also builds the derived tables (daily roll-ups), as every real ingest does, so the
+    queries take their roll-up paths; without them they read the raw tables.
+    """
     with writer(path) as con:
         if not with_articles:
             return path
@@ -126,4 +130,33 @@ def build_app_db(path: Path, *, with_articles: bool = True) -> Path:
             build_search_index(con)
         except ImportError:
             pass
+        if rollups:
+            from trends.rollups import refresh_derived
+
+            refresh_derived(con)
     return path
+
+
+def folder_state(folder: Path) -> dict[str, str]:
+    """Every file in `folder` (recursively) -> its SHA-256: equal before and after means nothing was written."""
+    import hashlib
+
+    return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def open_for_writing(folder: Path) -> list[str]:
+    """Files under `folder` this process holds open with write access (from /proc/self/fd and fdinfo)."""
+    import os
+
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            with open(f"/proc/self/fdinfo/{fd}") as info:
+                flags = int(next(line for line in info if line.startswith("flags:")).split()[1], 8)
+        except (OSError, StopIteration, ValueError):
+            continue
+        if target.startswith(str(folder)) and flags & os.O_ACCMODE != os.O_RDONLY:
+            found.append(target)
+    return found

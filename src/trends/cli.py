@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bulk", action="store_true", help="skip page files and insert directly (for 100k-1M benchmarks)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    # --- migrate -----------------------------------------------------------------------------------
+    p = sub.add_parser("migrate", help="upgrade a database written by an older version (the dashboard only reads)")
+    _add_db(p)
+
     # --- retag -------------------------------------------------------------------------------------
     p = sub.add_parser("retag", help="recompute every article's tags without re-ingesting")
     _add_db(p)
@@ -108,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    """`trends migrate`: bring the file's schema forward (atomically, like every write), or say it is current."""
+    from trends import store
+
+    if not args.db.exists():
+        raise StoreError(f"no database at {args.db}")
+    store.ensure_database(args.db)
+    print(f"{args.db}: schema version {store.SCHEMA_VERSION} (current)")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -124,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             from trends.rejects import cmd_rejects as handler
         elif args.command == "demo":
             from trends.demo import cmd_demo as handler
+        elif args.command == "migrate":
+            handler = _cmd_migrate
         elif args.command == "retag":
             from trends.tagging.retag import cmd_retag as handler
         elif args.command == "tagging":
