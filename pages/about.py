@@ -2,12 +2,16 @@
 
 import streamlit as st
 
-from trends import ui
+from trends.ui import lifecycle
+from trends.ui.chart import csv_button
+from trends.ui.notices import NO_ARTICLES, empty_state
+from trends.ui.text import escape_md
 
-flt, view, info = ui.page_setup("about")
+state = lifecycle.page_setup("about")
 st.caption("Database file")
-st.code(str(ui.db_path()), language=None)
-ui.require_database(info)  # an empty database still gets this page: it says how to fill it
+st.code(str(state.db), language=None)
+lifecycle.require_database(state)  # an empty database still gets this page: it says how to fill it
+info = state.info
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Articles", f"{int(info.get('articles') or 0):,}")
@@ -17,12 +21,12 @@ c4.metric("Rejected inputs", f"{int(info.get('rejects') or 0):,}")
 synthetic = int(info.get("synthetic_articles") or 0)
 if info.get("articles"):
     st.markdown(
-        f"Published from **{ui.escape_md(info.get('first_date'))}** to **{ui.escape_md(info.get('last_date'))}**; "
-        f"last ingest at **{ui.escape_md(info.get('last_ingest_at'))}**. "
+        f"Published from **{escape_md(info.get('first_date'))}** to **{escape_md(info.get('last_date'))}**; "
+        f"last ingest at **{escape_md(info.get('last_ingest_at'))}**. "
         f"{synthetic:,} synthetic demo articles, {int(info['articles']) - synthetic:,} ingested from real inputs."
     )
 else:
-    ui.empty_state(*ui.NO_ARTICLES)
+    empty_state(*NO_ARTICLES)
 
 st.subheader("Provenance")
 st.markdown(
@@ -36,14 +40,14 @@ tags = info.get("tags_by_kind")
 if tags is not None and len(tags):
     st.subheader("Tags by kind")
     st.dataframe(tags, hide_index=True)
-    ui.csv_button(tags, "tags-by-kind", "ab_tags")
+    csv_button(tags, "tags-by-kind", "ab_tags")
 runs = info.get("runs")
 st.subheader("Ingest runs")
 if runs is not None and len(runs):
     st.dataframe(runs, hide_index=True)
-    ui.csv_button(runs, "ingest-runs", "ab_runs")
+    csv_button(runs, "ingest-runs", "ab_runs")
 else:
     st.caption("No ingest runs recorded.")
 st.subheader("Rejected inputs")
 st.markdown(f"{int(info.get('rejects') or 0):,} inputs were not stored; `trends rejects` lists them with the reason.")
-ui.end_page(flt, view)
+lifecycle.end_page(state)

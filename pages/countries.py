@@ -6,29 +6,36 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from trends import charts, ui
+from trends import cache, charts
+from trends.ui import drill, lifecycle
+from trends.ui.chart import chart, figure
+from trends.ui.data import options
+from trends.ui.notices import empty_state
+from trends.ui.sections import sections
 
-flt, view, info = ui.page_setup("countries")
-ui.require_articles(info)
+state = lifecycle.page_setup("countries")
+lifecycle.require_articles(state)
+db, flt, view = state.db, state.flt, state.view
 
-by_period = ui.query("country_map", flt)
+by_period = cache.country_map(db, flt)
 if by_period.empty:
-    ui.empty_state("No countries mentioned in this period.")
-    ui.stop(flt, view)
+    empty_state("No countries mentioned in this period.")
+    lifecycle.stop(state)
 
 dates = pd.to_datetime(by_period["period"]).dt.date
 periods = sorted(dates.unique())
-options = ["all"] + [p.isoformat() for p in periods]
+period_options = ["all"] + [p.isoformat() for p in periods]
 
 
 def _on_period() -> None:
     picked = st.session_state["ct_period"]
-    ui.set_url(flt, replace(view, period=None if picked == "all" else dt.date.fromisoformat(picked)))
+    state.show(period=None if picked == "all" else dt.date.fromisoformat(picked))
 
 
 # The map's period lives in the link (`period=`), so a shared link opens on the same frame.
-st.session_state["ct_period"] = view.period.isoformat() if view.period and view.period.isoformat() in options else "all"
-chosen = st.select_slider(f"Period ({flt.grain})", options=options, key="ct_period", on_change=_on_period,
+st.session_state["ct_period"] = (view.period.isoformat() if view.period and view.period.isoformat() in period_options
+                                 else "all")
+chosen = st.select_slider(f"Period ({flt.grain})", options=period_options, key="ct_period", on_change=_on_period,
                           help="Slide through the periods; 'all' sums the whole filtered range.")
 if chosen == "all":
     shown = (by_period.groupby(["key", "label"], as_index=False)["articles"].sum())
@@ -43,24 +50,24 @@ shown = shown[shown["articles"] > 0]
 map_col, bar_col = st.columns([3, 2])
 with map_col:
     st.subheader(f"Articles per country, {period_label}")
-    fig = charts.world_map(shown)
-    ui.chart(fig, "ct_map", shown, csv_name="countries-map", on_pick=ui.drill_to(flt, view, "country"))
+    chart(state, charts.world_map(shown), "ct_map", shown, csv_name="countries-map",
+          on_pick=drill.drill_to(state, "country"))
 with bar_col:
     st.subheader("Most mentioned")
     top = shown.sort_values("articles", ascending=False).head(20)
     bars = charts.ranked_bars(top, "articles", value_title="articles", period="" if chosen == "all" else chosen)
-    ui.chart(bars, "ct_bars", top, csv_name="countries-top", on_pick=ui.drill_to(flt, view, "country"))
+    chart(state, bars, "ct_bars", top, csv_name="countries-top", on_pick=drill.drill_to(state, "country"))
 st.caption("Click a country on the map or a bar to list the articles behind it.")
-ui.anchor_here("ct_map", flt, view, dimension="country")
-ui.anchor_here("ct_bars", flt, view)
+drill.anchor_here(state, "ct_map", dimension="country")
+drill.anchor_here(state, "ct_bars")
 
 # One tab at a time (in the link as section=): the page draws only the open one.
-section, tab = ui.sections("ct_section", {"trends": "Country trends", "together": "Mentioned together"}, flt, view)
+section, tab = sections(state, "ct_section", {"trends": "Country trends", "together": "Mentioned together"})
 ss = st.session_state
 
 
 def _on_compare() -> None:
-    ui.set_url(flt, replace(view, compare=tuple(st.session_state["ct_compare"])[:6]))
+    state.show(compare=tuple(st.session_state["ct_compare"])[:6])
 
 
 def _pair(ids):
@@ -73,30 +80,29 @@ def _pair(ids):
 
 with tab:
     if section == "trends":
-        countries, labels = ui.options("country", view.compare)
+        countries, labels = options(db, "country", view.compare)
         ss["ct_compare"] = list(view.compare)[:6]
         st.multiselect("Compare up to 6 countries (empty: the top 6)", countries, key="ct_compare", max_selections=6,
                        format_func=lambda k: labels.get(k, k), on_change=_on_compare)
-        trend = ui.query("volume", flt, "country", keys=tuple(view.compare) or None, top_n=6,
-                         measure=view.measure or "count")
+        trend = cache.volume(db, flt, "country", keys=tuple(view.compare) or None, top_n=6,
+                             measure=view.measure or "count")
         if trend.empty:
-            ui.empty_state("No country series for this selection.", "")
+            empty_state("No country series for this selection.", "")
         else:
-            ui.chart(charts.volume_lines(trend, view.measure or "count"), "ct_trend", trend, csv_name="country-trends",
-                     on_pick=ui.drill_to(flt, view, "country"))
-        ui.anchor_here("ct_trend", flt, view)
+            chart(state, charts.volume_lines(trend, view.measure or "count"), "ct_trend", trend,
+                  csv_name="country-trends", on_pick=drill.drill_to(state, "country"))
+        drill.anchor_here(state, "ct_trend")
     else:
-        pairs = ui.query("co_mentions", flt, kind="country", min_count=3, limit=40)
+        pairs = cache.co_mentions(db, flt, kind="country", min_count=3, limit=40)
         if pairs.empty:
-            ui.empty_state("No pairs of countries mentioned together at least 3 times.", "")
+            empty_state("No pairs of countries mentioned together at least 3 times.", "")
         else:
             left, right = st.columns(2)
             with left:
-                st.plotly_chart(charts.co_mention_matrix(pairs), key="ct_matrix", config=ui.plotly_config(),
-                                width="stretch")
+                figure(charts.co_mention_matrix(pairs), "ct_matrix")
                 st.caption("Articles mentioning both (the bars on the right are clickable).")
             with right:
-                ui.chart(charts.co_mention_pairs(pairs), "ct_pairs", pairs, csv_name="country-co-mentions",
-                         on_pick=_pair)
-            ui.anchor_here("ct_pairs", flt, view)
-ui.end_page(flt, view)
+                chart(state, charts.co_mention_pairs(pairs), "ct_pairs", pairs, csv_name="country-co-mentions",
+                      on_pick=_pair)
+            drill.anchor_here(state, "ct_pairs")
+lifecycle.end_page(state)

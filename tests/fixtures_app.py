@@ -80,8 +80,12 @@ def _tags(i: int, text: str) -> list[tuple]:
     return out
 
 
-def build_app_db(path: Path, *, with_articles: bool = True) -> Path:
-    """Write the fixture database at `path` (an empty, migrated one when `with_articles` is False)."""
+def build_app_db(path: Path, *, with_articles: bool = True, rollups: bool = False) -> Path:
+    """Write the fixture archive at `path` (an empty one when `with_articles` is False).
+
+    ``rollups=True`` keeps the derived daily roll-ups, as every real ingest writes them, so the queries
+    take their roll-up paths; without them they read the raw tables.
+    """
     from trends import derived
     from trends.tagging.model import ABOUT_THRESHOLD
 
@@ -125,4 +129,33 @@ def build_app_db(path: Path, *, with_articles: bool = True) -> Path:
                 con.execute("INSERT INTO related VALUES (?, 1, ?, ?)",
                             [aid, title_of(i - 1).split(": ", 1)[1], normalise_title(title_of(i - 1).split(": ", 1)[1])])
         derived.rebuild(con, "work")  # roll-ups and search rows of this only segment
+        if not rollups:
+            for table in derived.DASHBOARD_ROLLUPS:
+                con.execute(f"DELETE FROM work.{table}")
+            con.execute("DELETE FROM work.meta WHERE key = ?", [derived.ROLLUPS_SETTING])
     return path
+
+
+def folder_state(folder: Path) -> dict[str, str]:
+    """Every file in `folder` (recursively) -> its SHA-256: equal before and after means nothing was written."""
+    import hashlib
+
+    return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def open_for_writing(folder: Path) -> list[str]:
+    """Files under `folder` this process holds open with write access (from /proc/self/fd and fdinfo)."""
+    import os
+
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            with open(f"/proc/self/fdinfo/{fd}") as info:
+                flags = int(next(line for line in info if line.startswith("flags:")).split()[1], 8)
+        except (OSError, StopIteration, ValueError):
+            continue
+        if target.startswith(str(folder)) and flags & os.O_ACCMODE != os.O_RDONLY:
+            found.append(target)
+    return found

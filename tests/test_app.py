@@ -284,3 +284,24 @@ def test_the_map_period_is_in_the_link(monkeypatch, fixture_db):
     # A period the data does not have falls back to the whole range, without an error.
     odd = run_page(monkeypatch, fixture_db, "countries", params={"v": "1", "period": "1999-01-01"})
     assert odd.select_slider(key="ct_period").value == "all"
+
+
+def test_a_page_past_the_end_shows_the_last_page_with_a_note(monkeypatch, fixture_db):
+    # 31 articles, 25 a page: pages 1 and 2; page=50 (the 51st) is past the end.
+    at = run_page(monkeypatch, fixture_db, "articles", {"v": "1", "page": "50", "sort": "views"})
+    assert any("Page 51 is past the end; showing page 2, the last one." in i.value for i in at.info)
+    rows = [m.value for m in at.markdown if "Note" in m.value]
+    # Sorted by views (100 * (i + 1)), page 2 holds the six least read: i = 5 .. 0.
+    assert len(rows) == 6 and "Note 0 on" in rows[-1] and "Note 5 on" in rows[0]
+
+
+def test_unknown_and_out_of_range_parameters_are_named_and_dropped_from_the_link(monkeypatch, fixture_db):
+    at = run_page(monkeypatch, fixture_db, "overview", {"v": "1", "utm_source": "mail", "from": "0001-01-01",
+                                                        "drill_period": "9999-12-31"})
+    notice = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "ignored unknown parameter 'utm_source'" in notice
+    assert "from=0001-01-01 is outside 1800-01-01..2100-12-31; read as 1800-01-01" in notice
+    assert "drill_period=9999-12-31 is outside" in notice
+    assert "utm_source" not in at.query_params
+    assert at.query_params.get("from") in ("1800-01-01", ["1800-01-01"])  # the link now says what is shown
+    assert not at.error and at.get("plotly_chart")

@@ -7,42 +7,19 @@ may be contacted.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from fixtures_app import N_PLAIN, article_id, build_app_db
+from fixtures_serve import CHROMIUM, LAUNCH_ARGS, ROOT, require_browser, serve, stop
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update"]
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
-
-
-def _require_browser() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=/path)"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason}; browser tests are required under CI")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -51,45 +28,17 @@ def app_db(tmp_path_factory) -> Path:
 
 
 def _start_server(db: Path, tmp_path_factory):
-    port = _free_port()
-    env = {**os.environ, "TRENDS_DB": str(db)}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+b")  # a file, so a full pipe never blocks it
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        log.seek(0)
-        pytest.fail("streamlit did not start: " + log.read().decode(errors="replace")[-2000:])
-    return base, proc, log
-
-
-def _stop_server(proc, log) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    port, proc, log = serve(ROOT / "app.py", db, tmp_path_factory.mktemp("log") / "streamlit.log",
+                            args=["--server.address", "127.0.0.1"])
+    return f"http://127.0.0.1:{port}", proc, log
 
 
 @pytest.fixture(scope="module")
 def server(app_db, tmp_path_factory):
-    _require_browser()
+    require_browser()
     base, proc, log = _start_server(app_db, tmp_path_factory)
     yield base
-    _stop_server(proc, log)
+    stop(proc, log)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +98,7 @@ def test_a_deep_link_as_a_fresh_servers_first_request_goes_through_the_router(ap
         assert "grain=quarter" in pg.url and "section=together" in pg.url
         pg.context.close()
     finally:
-        _stop_server(proc, log)
+        stop(proc, log)
 
 
 def test_world_map_draws_countries_from_the_local_topojson(server, page):

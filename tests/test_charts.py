@@ -7,7 +7,8 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from trends import charts, links, ui
+from trends import charts, links
+from trends.ui.text import escape_md, highlight_html
 from trends.filters import Filter, ViewState, decode, decode_view
 
 
@@ -101,13 +102,13 @@ def test_empty_figure_has_no_traces():
 def test_highlight_escapes_text_and_wraps_spans():
     text = "A <b>Ukraine</b> note"
     tags = pd.DataFrame({"kind": ["country"], "label": ["Ukraine"], "spans": [[[5, 12]]]})
-    out = ui.highlight_html(text, tags)
+    out = highlight_html(text, tags)
     assert out == ('A &lt;b&gt;<mark class="tag tag-country" title="country: Ukraine" '
                    'style="background:#bfdbfe;padding:0 2px;border-radius:3px">Ukraine</mark>&lt;/b&gt; note')
 
 
 def test_escape_md_neutralises_markup():
-    assert ui.escape_md("[x](javascript:alert(1)) *b* <i>") == r"\[x\]\(javascript\:alert\(1\)\) \*b\* \<i\>"
+    assert escape_md("[x](javascript:alert(1)) *b* <i>") == r"\[x\]\(javascript\:alert\(1\)\) \*b\* \<i\>"
 
 
 def test_links_round_trip_through_the_codec():

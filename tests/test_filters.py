@@ -15,7 +15,8 @@ _KEY_CHARS = st.characters(categories=("L", "N"), max_codepoint=0x2FFF) | st.sam
 keys = st.text(_KEY_CHARS, min_size=1, max_size=30).map(str.strip).filter(bool)
 key_tuples = st.lists(keys, max_size=6, unique=True).map(tuple)
 dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
-texts = st.text(max_size=200).map(str.strip)
+# Free text as typed: anything but control characters (the codec replaces those, with a notice).
+texts = st.text(st.characters(exclude_categories=("Cc",)), max_size=200).map(str.strip)
 
 
 @st.composite
@@ -116,3 +117,85 @@ def test_view_state_round_trip_and_bad_values():
          "section": "<script>"}
     )
     assert decoded == ViewState() and len(notices) == 6
+
+
+# --------------------------------------------------------------------------- clamping and hostile links
+
+from trends.filters import MAX_DATE, MAX_PAGE, MAX_VIEWS, MIN_DATE, unknown_params, within  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0001-01-01", MIN_DATE), ("1799-12-31", MIN_DATE), ("0000-00-00", MIN_DATE), ("-2020-01-01", MIN_DATE),
+        ("9999-12-31", MAX_DATE), ("2101-01-01", MAX_DATE), ("99999-01-01", MAX_DATE),
+        ("1800-01-01", dt.date(1800, 1, 1)), ("2100-12-31", dt.date(2100, 12, 31)),
+    ],
+)
+def test_dates_outside_1800_2100_are_clamped_with_a_notice(raw, expected):
+    flt, notices = decode({"v": "1", "from": raw})
+    assert flt.date_from == expected
+    assert (notices == []) == (raw in ("1800-01-01", "2100-12-31"))
+    view, view_notices = decode_view({"drill_period": raw, "period": raw})
+    assert view.drill_period == view.period == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "expected"),
+    [
+        ({"min_views": "9" * 30}, "min_views", MAX_VIEWS),
+        ({"min_views": str(MAX_VIEWS)}, "min_views", MAX_VIEWS),
+        ({"min_views": "-1"}, "min_views", None),
+        ({"page": "9" * 30}, "page", MAX_PAGE),
+        ({"page": "-3"}, "page", 0),
+        ({"article": str(2**63 - 1)}, "article", 2**63 - 1),
+        ({"article": str(2**63)}, "article", None),  # past the 63-bit id type
+        ({"article": "-5"}, "article", None),
+    ],
+)
+def test_numbers_are_kept_within_their_type(params, field, expected):
+    flt, _ = decode({"v": "1", **params})
+    view, _ = decode_view({"v": "1", **params})
+    value = getattr(flt, field) if field == "min_views" else getattr(view, field)
+    assert value == expected
+
+
+def test_repeated_parameters_take_the_first_value_and_lists_join():
+    flt, notices = decode({"v": ["1", "1"], "from": ["2024-01-01", "2025-01-01"], "topic": ["energy", "ukraine-war"]})
+    assert notices == []
+    assert flt.date_from == dt.date(2024, 1, 1) and flt.topics == ("energy", "ukraine-war")
+
+
+def test_control_characters_in_the_text_are_replaced_with_a_notice():
+    flt, notices = decode({"v": "1", "q": "gas\x00 and\x1b[31m oil\r\n"})
+    assert flt.text == "gas  and [31m oil"
+    assert notices == ["replaced control characters in q= with spaces"]
+
+
+def test_unknown_parameters_are_reported_but_streamlits_own_are_not():
+    assert unknown_params({"v": "1", "embed": "true", "embed_options": "dark_theme", "topic": "x"}) == []
+    assert unknown_params({"v": "1", "utm_source": "mail"}) == ["ignored unknown parameter 'utm_source'"]
+    notices = unknown_params({"v": "1", **{f"x{i}": "1" for i in range(9)}, "a\nb": "2"})
+    assert len(notices) == 1 and "'x0'" in notices[0] and "…" in notices[0]
+    assert unknown_params({"start": "2024-01-01", "topics": "x"}) == []  # pre-release names are known
+
+
+def test_a_flood_of_bad_values_gives_a_short_list_of_notices():
+    params = {"v": "1", **{name: "<bad>" for name in ("from", "to", "grain", "min_views", "synthetic")},
+              "topic": ",".join(f"<{i}>" for i in range(100))}
+    _, notices = decode(params)
+    assert len(notices) == 9 and notices[-1].startswith("and ") and notices[-1].endswith(" more")
+
+
+def test_bounds_beyond_the_data_are_opened_but_a_range_outside_it_is_kept():
+    first, last = dt.date(2024, 1, 5), dt.date(2024, 7, 3)
+    assert within(Filter(date_from=dt.date(1800, 1, 1), date_to=dt.date(2100, 12, 31)), first, last) == Filter()
+    inside = Filter(date_from=dt.date(2024, 2, 1), date_to=dt.date(2024, 3, 1))
+    assert within(inside, first, last) == inside
+    before = Filter(date_from=dt.date(1800, 1, 1), date_to=dt.date(1800, 1, 2))  # wholly before the data: empty
+    assert within(before, first, last) == before
+    after = Filter(date_from=dt.date(2030, 1, 1))
+    assert within(after, first, last) == after
+    assert within(Filter(date_from=dt.date(1990, 1, 1)), None, None) == Filter(date_from=dt.date(1990, 1, 1))
+    flt, _ = decode({"v": "1", "from": "0001-01-01", "to": "2024-03-01"}, data_range=(first, last))
+    assert flt == Filter(date_to=dt.date(2024, 3, 1))

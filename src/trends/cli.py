@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bulk", action="store_true", help="skip page files and insert directly (for 100k-1M benchmarks)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    # --- migrate -----------------------------------------------------------------------------------
+    p = sub.add_parser("migrate", help="upgrade a database written by an older version (the dashboard only reads)")
+    _add_db(p)
+
     # --- retag -------------------------------------------------------------------------------------
     p = sub.add_parser("retag", help="recompute every article's tags without re-ingesting")
     _add_db(p)
@@ -122,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    """`trends migrate`: say whether the archive's format is current; a single-file database of an older
+    version is converted by `trends upgrade OLD --to NEW` (a one-line message says so)."""
+    from trends import store
+
+    status = store.open_status(args.db)
+    if status.state != "ok":
+        raise StoreError(status.message)
+    print(f"{args.db}: archive format {store.FORMAT} (current)")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -140,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             from trends.rejects import cmd_rejects as handler
         elif args.command == "demo":
             from trends.demo import cmd_demo as handler
+        elif args.command == "migrate":
+            handler = _cmd_migrate
         elif args.command == "retag":
             from trends.tagging.retag import cmd_retag as handler
         elif args.command in ("rebuild", "compact", "upgrade", "themes"):

@@ -4,7 +4,9 @@ Every dashboard view is a link: ``?v=1&from=2023-01-01&to=2023-06-30&grain=month
 The form is stable and readable, lists are comma separated (a literal comma inside a value is written
 ``\\,``), and ``v`` names the codec version. Links from the pre-release form (``v`` absent, with
 ``start``/``end``/``topics``/``countries``/... names) still decode. Decoding never raises: a bad value
-is dropped and reported as a notice the page can show.
+is dropped (or clamped into range) and reported as a notice the page can show, so whatever a link
+says, the pages only ever see values the queries can answer: dates within `MIN_DATE`..`MAX_DATE`
+(and, with ``data_range``, within the data's span), ids within their type, bounded lists and text.
 """
 
 from __future__ import annotations
@@ -44,6 +46,17 @@ _LEGACY_NAMES = {
 }
 _MAX_TEXT = 200
 _MAX_ITEMS = 50
+_MAX_NOTICES = 8  # a link with a thousand bad values gets a short list, not a wall of text
+# Dates a link may name: the archive's plausible span. Outside it date arithmetic (a period before
+# year 1, after year 9999) would fail deep inside a query; inside it every grain step is safe.
+MIN_DATE = dt.date(1800, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+MAX_VIEWS = 10**12  # the largest view count the ingest stores
+MAX_ARTICLE_ID = 2**63 - 1  # article ids are 63-bit (trends.store.stable_id)
+MAX_PAGE = 99_999
+# Parameters Streamlit itself reads from the address (presenter mode); not ours, never reported.
+STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _KEY_RE = re.compile(r"^[\w .,&'()/+:-]{1,120}$", re.UNICODE)  # a comma arrives unescaped from _split
 
 
@@ -109,12 +122,15 @@ def _join(values: Iterable[str]) -> str:
     return ",".join(v.replace(",", "\\,") for v in values)
 
 
-def _first(params: Mapping[str, object], name: str) -> str | None:
+def _first(params: Mapping[str, object], name: str, *, joined: bool = True) -> str | None:
+    """One parameter as a string; a repeated one is joined (list parameters) or its first value kept."""
     value = params.get(name)
     if value is None:
         return None
     if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value) if value else None
+        if not value:
+            return None
+        return ",".join(str(v) for v in value) if joined else str(value[0])
     return str(value)
 
 
@@ -125,6 +141,50 @@ def _is_ascii_digits(raw: str) -> bool:
 
 def _parse_date(raw: str) -> dt.date:
     return dt.date.fromisoformat(raw.strip()[:10])
+
+
+def _date_param(p: Mapping[str, str], name: str, notices: list[str]) -> dt.date | None:
+    """A YYYY-MM-DD parameter, clamped to MIN_DATE..MAX_DATE (with a notice), or None if absent or bad."""
+    if name not in p:
+        return None
+    raw = p[name]
+    match = re.match(r"\s*([+-]?\d{1,9})-(\d{2})-(\d{2})", raw)
+    if match and not (1 <= int(match[1]) <= 9999):  # a valid shape, but a year no date can hold
+        day = MIN_DATE if int(match[1]) < MIN_DATE.year else MAX_DATE
+        notices.append(f"{name}={raw[:20]!r} is outside {MIN_DATE}..{MAX_DATE}; read as {day}")
+        return day
+    try:
+        day = _parse_date(raw)
+    except ValueError:
+        notices.append(f"ignored {name}={raw[:40]!r}: not a date (use YYYY-MM-DD)")
+        return None
+    if not MIN_DATE <= day <= MAX_DATE:
+        clamped = min(max(day, MIN_DATE), MAX_DATE)
+        notices.append(f"{name}={day} is outside {MIN_DATE}..{MAX_DATE}; read as {clamped}")
+        return clamped
+    return day
+
+
+def _whole_number(p: Mapping[str, str], name: str, maximum: int, notices: list[str], *, what: str) -> int | None:
+    """A parameter of ASCII digits as an int in 0..maximum (a larger one is clamped, with a notice)."""
+    if name not in p:
+        return None
+    raw = p[name].strip()
+    if not _is_ascii_digits(raw):
+        notices.append(f"ignored {name}={raw[:20]!r}: not {what}")
+        return None
+    value = int(raw[:40]) if len(raw) <= 40 else maximum + 1
+    if value > maximum:
+        notices.append(f"{name}={raw[:20]!r} is larger than {maximum:,}; read as {maximum:,}")
+        return maximum
+    return value
+
+
+def _bounded(notices: list[str]) -> list[str]:
+    """At most _MAX_NOTICES notices; the rest are counted."""
+    if len(notices) <= _MAX_NOTICES:
+        return notices
+    return notices[:_MAX_NOTICES] + [f"and {len(notices) - _MAX_NOTICES} more"]
 
 
 def _clean_keys(raw: str, name: str, notices: list[str]) -> tuple[str, ...]:
@@ -144,18 +204,48 @@ def _clean_keys(raw: str, name: str, notices: list[str]) -> tuple[str, ...]:
 def normalise_params(params: Mapping[str, object]) -> dict[str, str]:
     """Flatten a query-parameter mapping and translate pre-release names to current ones."""
     flat: dict[str, str] = {}
-    legacy = _first(params, "v") is None
+    legacy = _first(params, "v", joined=False) is None
     for name in params:
-        value = _first(params, name)
+        target = _LEGACY_NAMES.get(name, name) if legacy else name
+        value = _first(params, name, joined=target in LIST_PARAM_NAMES)
         if value is None:
             continue
-        target = _LEGACY_NAMES.get(name, name) if legacy else name
         flat.setdefault(target, value)
     return flat
 
 
-def decode(params: Mapping[str, object]) -> tuple[Filter, list[str]]:
-    """Query parameters -> (Filter, notices). Unknown parameters are left for the page; bad values dropped."""
+def unknown_params(params: Mapping[str, object]) -> list[str]:
+    """Notices for parameter names no page reads (dropped from the link; Streamlit's own are kept)."""
+    known = PARAM_NAMES | VIEW_PARAM_NAMES | STREAMLIT_PARAMS
+    legacy = _first(params, "v", joined=False) is None
+    names = [str(n) for n in params if (_LEGACY_NAMES.get(n, n) if legacy else n) not in known]
+    if not names:
+        return []
+    shown = ", ".join(repr(_CONTROL.sub("?", n[:30])) for n in names[:5]) + (" …" if len(names) > 5 else "")
+    return [f"ignored unknown parameter{'s' if len(names) > 1 else ''} {shown}"]
+
+
+def within(flt: Filter, first: dt.date | None, last: dt.date | None) -> Filter:
+    """The filter with date bounds outside the data's span [first, last] opened (set to None).
+
+    The answer is the same (no article lies outside the span), but the queries no longer lay out
+    empty periods back to 1800 or on to 2100; a bound inside the span, or a range wholly outside it
+    (an empty result), is kept as it is.
+    """
+    changes: dict[str, object] = {}
+    if first and flt.date_from and flt.date_from <= first and (flt.date_to is None or flt.date_to >= first):
+        changes["date_from"] = None
+    if last and flt.date_to and flt.date_to >= last and (flt.date_from is None or flt.date_from <= last):
+        changes["date_to"] = None
+    return flt.replace(**changes) if changes else flt
+
+
+def decode(
+    params: Mapping[str, object], data_range: tuple[dt.date | None, dt.date | None] | None = None
+) -> tuple[Filter, list[str]]:
+    """Query parameters -> (Filter, notices). Unknown parameters are left for the page (see
+    `unknown_params`); bad values dropped, out-of-range ones clamped. With ``data_range`` (the data's
+    first and last date), bounds beyond the data are opened (`within`)."""
     notices: list[str] = []
     p = normalise_params(params)
     version = p.get("v")
@@ -163,11 +253,9 @@ def decode(params: Mapping[str, object]) -> tuple[Filter, list[str]]:
         notices.append(f"link version v={version[:10]!r} is unknown; read it as version {CODEC_VERSION}")
     values: dict[str, object] = {}
     for name, attr in (("from", "date_from"), ("to", "date_to")):
-        if name in p:
-            try:
-                values[attr] = _parse_date(p[name])
-            except ValueError:
-                notices.append(f"ignored {name}={p[name][:40]!r}: not a date (use YYYY-MM-DD)")
+        day = _date_param(p, name, notices)
+        if day is not None:
+            values[attr] = day
     if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
         notices.append("ignored to=: it is before from=")
         values.pop("date_to")
@@ -180,24 +268,28 @@ def decode(params: Mapping[str, object]) -> tuple[Filter, list[str]]:
         if name in p:
             values[attr] = _clean_keys(p[name], name, notices)
     if "q" in p:
-        text = p["q"].strip()
+        text = p["q"]
+        if _CONTROL.search(text):
+            notices.append("replaced control characters in q= with spaces")
+            text = _CONTROL.sub(" ", text)
+        text = text.strip()
         if len(text) > _MAX_TEXT:
             notices.append(f"shortened q= to {_MAX_TEXT} characters")
-            text = text[:_MAX_TEXT]
+            text = text[:_MAX_TEXT].strip()
         values["text"] = text
-    if "min_views" in p:
-        raw = p["min_views"].strip()
-        if _is_ascii_digits(raw) and len(raw) < 16:
-            values["min_views"] = int(raw)
-        else:
-            notices.append(f"ignored min_views={raw[:20]!r}: not a whole number >= 0")
+    min_views = _whole_number(p, "min_views", MAX_VIEWS, notices, what="a whole number >= 0")
+    if min_views is not None:
+        values["min_views"] = min_views
     if "synthetic" in p:
         raw = p["synthetic"].strip().lower()
         if raw in {"0", "1", "true", "false", "on", "off", "yes", "no"}:
             values["synthetic"] = raw in {"1", "true", "on", "yes"}
         else:
             notices.append(f"ignored synthetic={raw[:20]!r}: use 0 or 1")
-    return Filter(**values), notices
+    flt = Filter(**values)
+    if data_range is not None:
+        flt = within(flt, *data_range)
+    return flt, _bounded(notices)
 
 
 def encode(flt: Filter) -> dict[str, str]:
@@ -241,11 +333,9 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
             else:
                 notices.append(f"ignored {url_name}={p[url_name][:20]!r}: {why}")
     for name in ("drill_period", "period"):
-        if name in p:
-            try:
-                values[name] = _parse_date(p[name])
-            except ValueError:
-                notices.append(f"ignored {name}={p[name][:20]!r}: not a date")
+        day = _date_param(p, name, notices)
+        if day is not None:
+            values[name] = day
     if "compare" in p:
         keys = _clean_keys(p["compare"], "compare", notices)
         if len(keys) > 6:
@@ -257,17 +347,14 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
             values["drill_key"] = keys[0]
     if "article" in p:
         raw = p["article"].strip()
-        if _is_ascii_digits(raw) and len(raw) <= 19:
+        if _is_ascii_digits(raw) and len(raw) <= 19 and int(raw) <= MAX_ARTICLE_ID:
             values["article"] = int(raw)
         else:
             notices.append(f"ignored article={raw[:20]!r}: not an article id")
-    if "page" in p:
-        raw = p["page"].strip()
-        if _is_ascii_digits(raw) and len(raw) < 7:
-            values["page"] = int(raw)
-        else:
-            notices.append(f"ignored page={raw[:20]!r}: not a page number")
-    return ViewState(**values), notices
+    page = _whole_number(p, "page", MAX_PAGE, notices, what="a page number")
+    if page is not None:
+        values["page"] = page
+    return ViewState(**values), _bounded(notices)
 
 
 def encode_view(view: ViewState) -> dict[str, str]:
@@ -300,3 +387,5 @@ def encode_view(view: ViewState) -> dict[str, str]:
 VIEW_PARAM_NAMES = frozenset(
     {"dim", "measure", "compare", "drill_dim", "drill_key", "drill_period", "period", "article", "sort", "page", "section"}
 )
+PARAM_NAMES = frozenset({"v", "from", "to", "grain", "q", "min_views", "synthetic", *_LIST_PARAMS.values()})
+LIST_PARAM_NAMES = frozenset({*_LIST_PARAMS.values(), "compare"})

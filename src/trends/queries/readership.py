@@ -62,8 +62,10 @@ def views_over_time(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
             f"GROUP BY ALL",
             p2,
         )
+    # One period dtype on both sides: an empty frame (no article in the range) has object periods.
+    df["period"] = pd.to_datetime(df["period"]).astype("datetime64[ns]")
+    medians["period"] = pd.to_datetime(medians["period"]).astype("datetime64[ns]")
     df = df.merge(medians, on="period", how="left")
-    df["period"] = pd.to_datetime(df["period"])
     first, last = date_bounds(cur, flt)
     periods = period_range(first, last, flt.grain)
     out = df.set_index("period").reindex(periods).reset_index()
