@@ -11,6 +11,7 @@ written once by a small deterministic writer here (seed format, ~600 words each,
 from __future__ import annotations
 
 import argparse
+import shutil
 import datetime as dt
 import json
 import os
@@ -96,7 +97,7 @@ def main() -> int:
             assert summary.new == args.pages and summary.rejected == 0, summary
             rates.append(args.pages / elapsed)
             seconds.append(elapsed)
-            db.unlink()
+            shutil.rmtree(db)
         # The whole `trends ingest` run as a user gets it: store plus the derived-table refresh.
         db = Path(tmp) / "rescan.duckdb"
         t0 = time.perf_counter()

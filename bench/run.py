@@ -2,8 +2,8 @@
 
     python bench/run.py --articles 100000 [--articles 1000000 ...] [--json FILE] [--repeat 20]
 
-For each size: build (or reuse) ``bench/cache/demo-<N>.duckdb`` with the demo generator's bulk path
-(`trends.demo.build_demo(bulk=True)`, real ingest + tagging) and the search index, then time every
+For each size: build (or reuse) the archive ``bench/cache/archive-<N>`` with the demo generator's bulk
+path (`trends.demo.build_demo(bulk=True)`, real ingest + tagging + derived data), then time every
 query a dashboard page issues (warm p50 / p95), answer the time-series questions the naive way (read
 the tables into pandas, then group) in the same run, and measure the peak RSS of a separate process
 that serves all page queries. Writes bench/RESULTS.md (machine, command, table); ``--json`` writes
@@ -37,7 +37,7 @@ from page_queries import page_queries  # noqa: E402  (bench/page_queries.py)
 
 
 def db_file(articles: int) -> Path:
-    return CACHE / f"demo-{articles}.duckdb"
+    return CACHE / f"archive-{articles}"
 
 
 def build(articles: int, seed: int = 7) -> dict:
@@ -47,8 +47,9 @@ def build(articles: int, seed: int = 7) -> dict:
     if path.exists() and meta_path.exists():
         return ensure_derived(path, json.loads(meta_path.read_text()))
     CACHE.mkdir(parents=True, exist_ok=True)
-    for stale in (path, Path(str(path) + ".ingest")):
-        stale.unlink(missing_ok=True)
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
     from trends.demo import build_demo
 
     started = time.perf_counter()
@@ -68,84 +69,13 @@ def build(articles: int, seed: int = 7) -> dict:
 
 
 def build_replicated(articles: int, base_articles: int) -> dict:
-    """A large DB made by copying a built demo DB k times (new ids, dates shifted by 0..4 days).
-
-    For query latency at sizes the real generator cannot reach before a deadline on a shared machine;
-    the ingest throughput reported for it is the base build's. Marked as such in RESULTS.md.
-    """
-    import duckdb
-
-    path = db_file(articles)
-    meta_path = path.with_suffix(".build.json")
-    if path.exists() and meta_path.exists():
-        return ensure_derived(path, json.loads(meta_path.read_text()))
-    base_meta = build(base_articles)
-    copies = max(1, round(articles / base_articles))
-    started = time.perf_counter()
-    tmp = Path(str(path) + ".building")
-    tmp.unlink(missing_ok=True)
-    import shutil
-
-    shutil.copyfile(db_file(base_articles), tmp)
-    con = duckdb.connect(str(tmp))
-    try:
-        for table in ("articles", "tags", "view_snapshots", "related"):
-            con.execute(f"CREATE TEMP TABLE base_{table} AS SELECT * FROM {table}")
-        con.execute(
-            "INSERT INTO articles SELECT b.* REPLACE (article_id + r AS article_id, identity || '#' || r AS identity, "
-            "published + CAST(r % 5 AS INTEGER) AS published) FROM base_articles b, range(1, ?) t(r)", [copies])
-        con.execute(
-            "INSERT INTO tags SELECT b.* REPLACE (article_id + r AS article_id, published + CAST(r % 5 AS INTEGER) AS published) "
-            "FROM base_tags b, range(1, ?) t(r)", [copies])
-        con.execute(
-            "INSERT INTO view_snapshots SELECT b.* REPLACE (article_id + r AS article_id) FROM base_view_snapshots b, range(1, ?) t(r)",
-            [copies])
-        con.execute(
-            "INSERT INTO related SELECT b.* REPLACE (article_id + r AS article_id, target_id + r AS target_id) "
-            "FROM base_related b, range(1, ?) t(r)", [copies])
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    os.replace(tmp, path)
-    meta = {
-        "articles": articles,
-        "how": f"the {base_articles:,}-article demo DB copied {copies}x (new ids, dates shifted 0-4 days)",
-        "ingest_tag_seconds": base_meta["ingest_tag_seconds"],
-        "ingest_articles_per_s": base_meta["ingest_articles_per_s"],
-        "replicate_seconds": round(time.perf_counter() - started, 1),
-        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-    meta_path.write_text(json.dumps(meta, indent=2))
-    return ensure_derived(path, meta)
+    """Not available with the archive layout: copying a built file k times would bypass the ingest that
+    writes each segment's derived rows. Build the size with the generator (bulk) instead."""
+    raise SystemExit("--replicate-from is not supported by the archive layout; build the size with the generator")
 
 
 def ensure_derived(path: Path, meta: dict) -> dict:
-    """Roll-ups and the search index as the write side leaves them; rebuilt (and timed) only when stale.
-
-    `build_demo` refreshes them at the end of its last ingest run, so a fresh build is already complete
-    and its build time includes them; a stale cached file (older code) is brought up to date here.
-    """
-    from trends import store
-    from trends.queries._base import has_search_index, rollups_fresh
-    from trends.rollups import build_rollups
-    from trends.search_index import build_search_index
-
-    con = store.read_cursor(path)
-    fresh, indexed = rollups_fresh(con), has_search_index(con) == "postings"
-    if fresh and indexed:
-        return meta
-    started = time.perf_counter()
-    with store.writer(path) as con:
-        if not fresh:
-            t0 = time.perf_counter()
-            build_rollups(con)
-            meta["rollups_seconds"] = round(time.perf_counter() - t0, 1)
-        if not indexed:
-            t0 = time.perf_counter()
-            build_search_index(con)
-            meta["search_index_seconds"] = round(time.perf_counter() - t0, 1)
-    meta["derived_seconds"] = round(time.perf_counter() - started, 1)
-    path.with_suffix(".build.json").write_text(json.dumps(meta, indent=2))
+    """Derived data is written by every ingest batch (trends.derived): nothing to bring up to date."""
     return meta
 
 
@@ -170,7 +100,9 @@ def naive_pandas(path: Path) -> dict:
     import pandas as pd
 
     def load():
-        con = duckdb.connect(str(path), read_only=True)
+        from trends.store import open_reader
+
+        con = open_reader(path)
         try:
             articles = con.execute("SELECT article_id, source, published, views, authors, synthetic FROM articles").df()
             tags = con.execute("SELECT article_id, kind, key, label FROM tags").df()
@@ -224,7 +156,7 @@ def measure(articles: int, repeat: int, replicate_from: int | None = None, only:
     result = {
         "articles": articles,
         "queries": {},
-        "db_mb": round(path.stat().st_size / 2**20, 1),
+        "db_mb": round(__import__("trends.store", fromlist=["archive_bytes"]).archive_bytes(path) / 2**20, 1),
         "ingest_articles_per_s": meta["ingest_articles_per_s"],
         "build": meta,
     }
@@ -275,9 +207,9 @@ def write_results(results: list[dict], command: str, load: tuple[float, float]) 
         "repeated calls), per query, in one thread; `pandas` is the naive way (read the tables into pandas, then group), "
         "timed in the same run.",
         "",
-        "Page queries with a filter of only dates and the synthetic switch read daily roll-ups that the write side",
-        "rebuilds after each run (`trends.rollups.refresh_derived`); other filters read the raw tables. Search",
-        "reads a term-sorted postings table built with the BM25 index. `serve_rss_mb` is the peak RSS of a fresh",
+        "Page queries with a filter of only dates and the synthetic switch read daily roll-ups that every ingest",
+        "batch keeps as signed deltas (`trends.derived`); other filters read the raw tables. Search reads the",
+        "term-sorted BM25 postings written with the articles. `serve_rss_mb` is the peak RSS of a fresh",
         "process that answers every query below twice.",
         "",
     ]

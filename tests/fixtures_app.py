@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from trends.ingest import normalise_title
 from trends.store import stable_id, writer
 
 SOURCES = ("Carnegie", "Chatham House", "Brookings")
@@ -80,12 +81,15 @@ def _tags(i: int, text: str) -> list[tuple]:
 
 
 def build_app_db(path: Path, *, with_articles: bool = True, rollups: bool = False) -> Path:
-    """Write the fixture database at `path` (an empty, migrated one when `with_articles` is False).
+    """Write the fixture archive at `path` (an empty one when `with_articles` is False).
 
-    ``rollups=True`` also builds the derived tables (daily roll-ups), as every real ingest does, so the
-    queries take their roll-up paths; without them they read the raw tables.
+    ``rollups=True`` keeps the derived daily roll-ups, as every real ingest writes them, so the queries
+    take their roll-up paths; without them they read the raw tables.
     """
-    with writer(path) as con:
+    from trends import derived
+    from trends.tagging.model import ABOUT_THRESHOLD
+
+    with writer(path, settings={"about_threshold": ABOUT_THRESHOLD}) as con:
         if not with_articles:
             return path
         first_run = dt.datetime(2024, 7, 1, 9, 0)
@@ -122,18 +126,13 @@ def build_app_db(path: Path, *, with_articles: bool = True, rollups: bool = Fals
                     [aid, kind, key, label, max(1, len(spans)), spans, published],
                 )
             if i > 0 and i < N_PLAIN:
-                con.execute("INSERT INTO related VALUES (?, 1, ?, ?, ?)",
-                            [aid, title_of(i - 1).split(": ", 1)[1], title_of(i - 1).lower(), article_id(i - 1)])
-        try:
-            from trends.search_index import build_search_index
-
-            build_search_index(con)
-        except ImportError:
-            pass
-        if rollups:
-            from trends.rollups import refresh_derived
-
-            refresh_derived(con)
+                con.execute("INSERT INTO related VALUES (?, 1, ?, ?)",
+                            [aid, title_of(i - 1).split(": ", 1)[1], normalise_title(title_of(i - 1).split(": ", 1)[1])])
+        derived.rebuild(con, "work")  # roll-ups and search rows of this only segment
+        if not rollups:
+            for table in derived.DASHBOARD_ROLLUPS:
+                con.execute(f"DELETE FROM work.{table}")
+            con.execute("DELETE FROM work.meta WHERE key = ?", [derived.ROLLUPS_SETTING])
     return path
 
 

@@ -61,9 +61,12 @@ def fixture_rows() -> list[tuple[int, str, dt.date, str | None, str]]:
 
 def build_coverage_db(path: str | Path, *, rollups: bool = False, search_index: bool = True) -> Path:
     """Write the 34 articles (topic tags, one run, two rejects) into a new database file."""
+    from trends import derived
+    from trends.tagging.model import ABOUT_THRESHOLD
+
     path = Path(path)
     started = dt.datetime(2021, 7, 1, 9, 0)
-    with store.writer(path) as con:
+    with store.writer(path, settings={"about_threshold": ABOUT_THRESHOLD}) as con:
         con.execute(
             "INSERT INTO ingest_runs (run_id, command, inputs, started_at, finished_at, status, new_articles, rejected) "
             "VALUES (1, 'ingest', 'wire.jsonl', ?, ?, 'ok', 16, 1), (2, 'ingest', 'daily.jsonl', ?, ?, 'ok', 18, 1)",
@@ -89,12 +92,11 @@ def build_coverage_db(path: str | Path, *, rollups: bool = False, search_index: 
             "(1, 'wire.jsonl', '7', 'no title', '', ?), (2, 'daily.jsonl', '3', 'date 2021-13-01 is not a date', 'x', ?)",
             [started + dt.timedelta(seconds=30), started + dt.timedelta(hours=1, seconds=30)],
         )
-        if search_index:
-            from trends.search_index import build_search_index
-
-            assert build_search_index(con)
-        if rollups:
-            from trends.rollups import build_rollups
-
-            build_rollups(con)
+        derived.rebuild(con, "work", search=search_index)  # this only segment's derived rows
+        if not rollups:  # the queries then take the raw-table path
+            for table in derived.DASHBOARD_ROLLUPS:
+                con.execute(f"DELETE FROM work.{table}")
+            con.execute("DELETE FROM work.meta WHERE key = ?", [derived.ROLLUPS_SETTING])
+        if not search_index:
+            con.execute("DELETE FROM work.meta WHERE key = ?", [derived.SEARCH_SETTING])
     return path

@@ -50,9 +50,9 @@ def write_huge_page(path, header: str, size: int = 50 * 1024 * 1024):
 
 def db_state(db_path) -> dict:
     """Everything an ingest may write about articles, in a comparable form (``last_seen`` aside: it moves)."""
-    import duckdb
+    from trends.store import open_reader
 
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = open_reader(db_path)
     try:
         q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
         return {
@@ -73,9 +73,9 @@ def counts(db_path) -> dict:
 
 
 def query(db_path, sql: str, params=None) -> list:
-    import duckdb
+    from trends.store import open_reader
 
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = open_reader(db_path)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:

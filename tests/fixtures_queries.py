@@ -72,10 +72,13 @@ OBSERVED = dt.datetime(2023, 7, 1, 9, 0)
 def build_fixture_db(path: str | Path, *, search_index: bool = True, rollups: bool = False) -> Path:
     """Write the twelve articles (tags, snapshots, related, runs, one reject) into a new database file.
 
-    ``rollups`` also builds the daily roll-ups, so the queries' fast path is exercised on the same facts.
+    ``rollups`` keeps the daily roll-ups, so the queries' fast path is exercised on the same facts.
     """
+    from trends import derived
+    from trends.tagging.model import ABOUT_THRESHOLD
+
     path = Path(path)
-    with store.writer(path) as con:
+    with store.writer(path, settings={"about_threshold": ABOUT_THRESHOLD}) as con:
         con.execute(
             "INSERT INTO ingest_runs (run_id, command, inputs, started_at, finished_at, status, new_articles) "
             "VALUES (1, 'ingest', 'fixture-a', ?, ?, 'ok', 10), (2, 'ingest', 'fixture-b', ?, ?, 'ok', 2)",
@@ -106,19 +109,20 @@ def build_fixture_db(path: str | Path, *, search_index: bool = True, rollups: bo
                         "INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?, 'fixture', ?, ?)",
                         [aid, kind, key, labels[key], max(1, len(spans)), 1.0 - rank / 10, spans, published],
                     )
-        con.execute(
-            "INSERT INTO related VALUES (1, 0, 'Chatham House: The grain corridor reopens', 'the grain corridor reopens', 7),"
-            " (1, 1, 'Some article we never saw', 'some article we never saw', NULL)"
+        con.execute(  # "Read also" targets are resolved when read, from the title keys
+            "INSERT INTO related VALUES (1, 0, 'Chatham House: The grain corridor reopens', 'the grain corridor reopens'),"
+            " (1, 1, 'Some article we never saw', 'some article we never saw')"
         )
         con.execute(
             "INSERT INTO rejects (run_id, input, record, reason, excerpt) VALUES (1, 'bad.txt', NULL, 'empty file', '')"
         )
-        if search_index:
-            from trends.search_index import build_search_index
-
-            assert build_search_index(con)
-        if rollups:
-            from trends.rollups import build_rollups
-
-            build_rollups(con)
+        # the derived rows of this only segment, recomputed from its base rows (as `trends rebuild` does);
+        # without ``rollups`` the roll-ups are emptied and unmarked, so the queries take the raw-table path
+        derived.rebuild(con, "work", search=search_index)
+        if not rollups:
+            for table in derived.DASHBOARD_ROLLUPS:
+                con.execute(f"DELETE FROM work.{table}")
+            con.execute("DELETE FROM work.meta WHERE key = ?", [derived.ROLLUPS_SETTING])
+        if not search_index:
+            con.execute("DELETE FROM work.meta WHERE key = ?", [derived.SEARCH_SETTING])
     return path

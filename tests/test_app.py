@@ -256,7 +256,9 @@ def test_first_start_without_a_database_builds_the_demo_corpus(monkeypatch, tmp_
     assert db.exists()
     assert not (tmp_path / "fresh" / "trends.duckdb.demo-build").exists()  # renamed into place when complete
     assert sorted(f.name for f in (tmp_path / "fresh").iterdir()) == ["trends.duckdb"]  # no build leftovers
-    con = duckdb.connect(str(db), read_only=True)
+    from trends.store import open_reader
+
+    con = open_reader(db)
     synthetic, real = con.execute(
         "SELECT count(*) FILTER (WHERE synthetic), count(*) FILTER (WHERE NOT synthetic) FROM articles"
     ).fetchone()

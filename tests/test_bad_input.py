@@ -157,7 +157,7 @@ def test_the_corpus_has_at_least_30_cases():
 @pytest.mark.parametrize("build, reasons", [(b, r) for _, b, r in CASES], ids=[c[0] for c in CASES])
 def test_bad_input_is_rejected_with_its_reason_and_changes_nothing(build, reasons, base_db, tmp_path, capsys):
     db = tmp_path / "trends.duckdb"
-    shutil.copyfile(base_db, db)
+    shutil.copytree(base_db, db)
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     paths, extra = build(inputs)

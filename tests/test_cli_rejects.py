@@ -52,7 +52,7 @@ def test_ingest_into_the_demo_database_is_refused_unless_asked(tmp_path, seed_pa
     from trends import store
 
     demo = tmp_path / "trends.duckdb"
-    with store.writer(demo) as con:  # one synthetic demo article is enough to make it the demo database
+    with store.writer(demo, settings={"about_threshold": 0.6}) as con:  # one synthetic demo article is enough to make it the demo database
         con.execute(
             "INSERT INTO articles (article_id, identity, source, title, headline, published, body, word_count, "
             "content_hash, first_seen, last_seen, synthetic) VALUES (1, 'demo:1', 'Demo', 'Demo: x', 'x', "
@@ -61,7 +61,7 @@ def test_ingest_into_the_demo_database_is_refused_unless_asked(tmp_path, seed_pa
     assert main(["ingest", str(seed_page), "--db", str(demo), "--no-tag", "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert "holds the synthetic demo (1 of its 1 articles)" in err and "--db NEW_FILE" in err and "--into-demo" in err
+    assert "holds the synthetic demo (1 of its 1 articles)" in err and "--db NEW_FOLDER" in err and "--into-demo" in err
     assert store.read_cursor(demo).execute("SELECT count(*) FROM articles").fetchone()[0] == 1  # nothing added
     assert main(["ingest", str(seed_page), "--db", str(demo), "--no-tag", "--quiet", "--into-demo"]) == 0
     assert store.read_cursor(demo).execute("SELECT count(*) FROM articles").fetchone()[0] == 2

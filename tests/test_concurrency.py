@@ -20,24 +20,17 @@ PER_ROUND = 50
 WRITER = textwrap.dedent(
     """
     import sys, datetime as dt
-    from trends import store
-    from trends.rollups import refresh_derived
+    from trends.ingest import ingest_records
+    from trends.parsing import Record
     db, rounds, per_round = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     for r in range(rounds):
-        with store.writer(db) as con:
-            for i in range(per_round):
-                aid = 1000 + r * per_round + i
-                con.execute(
-                    "INSERT INTO articles (article_id, identity, source, title, headline, published, body, "
-                    "word_count, content_hash, views, first_seen, last_seen) VALUES "
-                    "(?, ?, 'Writer', ?, 'w', DATE '2023-06-01' + ?, 'fresh harvest report', 3, 'h', ?, now(), now())",
-                    [aid, f"w{aid}", f"Writer: harvest {aid}", i % 28, i],
-                )
-                con.execute(
-                    "INSERT INTO tags VALUES (?, 'topic', 'harvest', 'Harvest', 1, 1, 'm', NULL, DATE '2023-06-01' + ?)",
-                    [aid, i % 28],
-                )
-            refresh_derived(con)
+        records = [
+            Record(title=f"Writer: harvest {r * per_round + i}", headline=f"harvest {r * per_round + i}", source="Writer",
+                   published=dt.date(2023, 6, 1) + dt.timedelta(days=i % 28), body="fresh harvest report", views=i,
+                   input=f"round-{r}#{i}")
+            for i in range(per_round)
+        ]
+        ingest_records(db, records, tag=False, progress=False)  # one published segment per round
         print("round", r, flush=True)
     """
 )
@@ -55,7 +48,7 @@ def test_queries_never_fail_while_a_writer_publishes(tmp_path):
                 flt = Filter()
                 seen_counts.append(queries.summary(db)["articles"])
                 queries.volume(db, flt, "topic", top_n=3)
-                queries.drilldown(db, flt, "topic", "harvest")
+                queries.drilldown(db, flt, "source", "Writer")
                 queries.search(db, flt, "harvest")
                 queries.views_over_time(db, flt)
             except BaseException as exc:  # noqa: BLE001 - any failure is the finding
@@ -81,12 +74,12 @@ def test_queries_never_fail_while_a_writer_publishes(tmp_path):
     assert len(set(seen_counts)) >= 2  # readers really ran while generations changed
     final = 12 + ROUNDS * PER_ROUND
     assert queries.summary(db)["articles"] == final
-    rows, total = queries.drilldown(db, Filter(), "topic", "harvest")
+    rows, total = queries.drilldown(db, Filter(), "source", "Writer")
     assert total == ROUNDS * PER_ROUND
     from trends.queries import _base
 
-    assert _base.use_rollups(Filter())  # the writer refreshed the roll-ups, so the fast path answered
-    june = queries.volume(db, Filter(), "topic", keys=["harvest"]).set_index("period")["articles"]
+    assert _base.use_rollups(Filter())  # every batch wrote its roll-up deltas, so the fast path answered
+    june = queries.volume(db, Filter(), "source", keys=["Writer"]).set_index("period")["articles"]
     assert june[pd.Timestamp("2023-06-01")] == ROUNDS * PER_ROUND
     hits, total = queries.search(db, Filter(), "harvest")
     assert total == ROUNDS * PER_ROUND and "notice" not in hits.attrs

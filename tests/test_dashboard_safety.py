@@ -1,7 +1,7 @@
 """The dashboard only reads, and says what is wrong in one line (AppTest on real database files).
 
 - no page changes a byte of the database folder, adds a file (no writer lock) or holds a file open
-  for writing; a database with an older schema gets one line naming `trends migrate`, not a migration;
+  for writing; a single-file database of an older version gets one line naming `trends upgrade`;
 - the last-resort handler turns any exception into one friendly line and logs the detail server-side;
 - the first start builds the demo in a child process (two at once build it once), and a build that
   cannot run gets one line.
@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from fixtures_app import build_app_db, folder_state, open_for_writing
 from trends import cli
-from trends.store import SCHEMA_VERSION
+from trends.store import FORMAT
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = ["overview", "topics", "countries", "readership", "articles", "about"]
@@ -51,41 +51,48 @@ def test_no_page_writes_to_the_database_folder(monkeypatch, fixture_db):
     assert folder_state(fixture_db.parent) == before  # same bytes, and no file added (.lock, .ingest, .wal)
 
 
-def _old_schema_db(path: Path) -> Path:
-    """A real schema-2 file: what this project wrote before `about_tags` (schema 3) existed."""
-    build_app_db(path)
-    con = duckdb.connect(str(path))
-    con.execute("DROP VIEW about_tags")
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    con.close()
+def _legacy_file(path: Path, tmp_path: Path) -> Path:
+    """A real single-file database of the previous layout (schema 3) with the fixture's rows."""
+    from trends.store import open_reader
+
+    archive = build_app_db(tmp_path / "source-archive")
+    reader = open_reader(archive)
+    reader.execute(f"ATTACH '{path}' AS old")
+    for table in ("articles", "view_snapshots", "tags", "rejects", "ingest_runs", "themes", "related"):
+        reader.execute(f"CREATE TABLE old.{table} AS SELECT * FROM {table}")
+    reader.execute("CREATE TABLE old.meta AS SELECT 'schema_version' AS key, '3' AS value")
+    reader.execute("DETACH old")
+    reader.close()
     return path
 
 
-def test_an_old_schema_gets_one_line_naming_the_command_and_no_migration(monkeypatch, tmp_path):
-    db = _old_schema_db(tmp_path / "old.duckdb")
-    before = folder_state(tmp_path)
+def test_an_old_single_file_gets_one_line_naming_the_command_and_no_migration(monkeypatch, tmp_path):
+    legacy = tmp_path / "old"
+    legacy.mkdir()
+    db = _legacy_file(legacy / "old.duckdb", tmp_path)
+    before = folder_state(legacy)
     for page in ("overview", "countries", "about"):
         at = run_page(monkeypatch, db, page)
         assert len(at.error) == 1, [e.value for e in at.error]
         line = at.error[0].value.replace("\\", "")  # as shown: markdown escapes removed
-        assert "older version (schema 2; this version reads 3)" in line
-        assert f"`trends migrate --db {db}`" in line and "\n" not in line
+        assert "single-file database from an older version" in line
+        assert f"`trends upgrade {db} --to NEW_FOLDER`" in line and "\n" not in line
         assert not at.get("plotly_chart")
-    assert folder_state(tmp_path) == before  # nothing migrated, nothing locked
+    assert folder_state(legacy) == before  # nothing converted, nothing locked
 
-    assert cli.main(["migrate", "--db", str(db)]) == 0  # the command the line names
-    con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
-    con.close()
-    at = run_page(monkeypatch, db, "overview")
+    new = tmp_path / "converted"
+    assert cli.main(["upgrade", str(db), "--to", str(new), "--no-themes"]) == 0  # the command the line names
+    assert cli.main(["migrate", "--db", str(new)]) == 0
+    at = run_page(monkeypatch, new, "overview")
     assert not at.error and at.get("plotly_chart")
 
 
-def test_a_newer_schema_says_upgrade_the_tool(monkeypatch, tmp_path):
+def test_a_newer_format_says_upgrade_the_tool(monkeypatch, tmp_path):
+    import json
+
     db = build_app_db(tmp_path / "new.duckdb")
-    con = duckdb.connect(str(db))
-    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)])
-    con.close()
+    manifest = json.loads((db / "manifest.json").read_text())
+    (db / "manifest.json").write_text(json.dumps({**manifest, "format": FORMAT + 1}))
     at = run_page(monkeypatch, db, "topics")
     assert len(at.error) == 1 and "newer version" in at.error[0].value and "Upgrade commentary-trends" in at.error[0].value
 
@@ -141,7 +148,9 @@ def test_two_first_starts_at_once_build_the_demo_once(tmp_path):
     second = subprocess.Popen(cmd, stderr=subprocess.PIPE)  # a second tab or server, at the same moment
     assert first.wait(timeout=300) == 0 and second.wait(timeout=300) == 0, (first.stderr.read(), second.stderr.read())
     assert sorted(f.name for f in db.parent.iterdir()) == ["trends.duckdb"]  # no staging, lock or progress file
-    con = duckdb.connect(str(db), read_only=True)
+    from trends.store import open_reader
+
+    con = open_reader(db)
     runs = con.execute("SELECT count(*) FROM ingest_runs WHERE command = 'demo'").fetchone()[0]
     synthetic = con.execute("SELECT count(*) FROM articles WHERE synthetic").fetchone()[0]
     con.close()

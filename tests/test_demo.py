@@ -11,6 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+
+from trends import store
 import pytest
 
 from trends.cli import main as cli_main
@@ -208,7 +210,7 @@ def test_views_are_log_normal_and_grow_between_scrapes(corpus):
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = store.open_reader(db)
     try:
         return con.execute(sql).fetchall()
     finally:

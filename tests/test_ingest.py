@@ -178,7 +178,7 @@ def test_cli_ingest_summary_exit_status_and_stats(tmp_path, seed_page, capsys):
     text = capsys.readouterr().out
     assert "articles      1 (0 synthetic)" in text and "rejects       1" in text
     assert main(["stats", "--db", str(tmp_path / "missing.duckdb")]) == 2
-    assert "no database at" in capsys.readouterr().err
+    assert "no archive at" in capsys.readouterr().err
 
 
 def test_cli_usage_errors_leave_no_database(tmp_path, seed_page, capsys):

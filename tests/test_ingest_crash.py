@@ -1,5 +1,5 @@
-"""Crash safety: an ingest killed with SIGKILL mid-run leaves the live file as it was, and a rerun ends
-with exactly the rows a clean ingest produces."""
+"""Crash safety: an ingest killed with SIGKILL mid-run leaves the published archive as it was, and a rerun
+ends with exactly the rows a clean ingest produces."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_kill_mid_ingest_keeps_live_file_and_rerun_completes(tmp_path):
     db = tmp_path / "live.duckdb"
     ingest_paths(db, [first], tag=False, progress=False)
     live_before = db_state(db)
-    live_bytes = db.read_bytes()
+    live_bytes = {p: p.read_bytes() for p in db.rglob("*.duckdb")} | {db / "manifest.json": (db / "manifest.json").read_bytes()}
 
     marker = tmp_path / "marker"
     proc = subprocess.Popen([PYTHON, "-c", KILLED_AFTER_BATCHES, str(db), str(second), str(marker), "40"])
@@ -79,8 +79,8 @@ def test_kill_mid_ingest_keeps_live_file_and_rerun_completes(tmp_path):
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    assert db.read_bytes() == live_bytes and db_state(db) == live_before  # the live file is untouched
-    assert db.with_name(db.name + ".ingest").exists()  # the working copy holds the committed batches
+    assert {p: p.read_bytes() for p in live_bytes} == live_bytes and db_state(db) == live_before  # untouched
+    assert len(list(db.glob("work-*.duckdb"))) == 1  # the working segment holds the committed batches
 
     rerun = subprocess.run(
         [PYTHON, "-m", "trends.cli", "ingest", str(second), "--db", str(db), "--no-tag", "--quiet"],
@@ -89,7 +89,7 @@ def test_kill_mid_ingest_keeps_live_file_and_rerun_completes(tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     # 4 batches of 10 were committed before the kill: the rerun finds them unchanged and adds the other 20
     assert "20 new, 0 updated, 40 unchanged, 0 rejected" in rerun.stderr
-    assert not db.with_name(db.name + ".ingest").exists()
+    assert not list(db.glob("work-*.duckdb"))
 
     clean = tmp_path / "clean.duckdb"
     ingest_paths(clean, [first], tag=False, progress=False)

@@ -1,10 +1,10 @@
 """Streamlit-cached versions of the trends.queries functions.
 
 ``from trends import cache; cache.volume(db, flt, "topic")`` answers like ``queries.volume`` but through
-``st.cache_data``, keyed on the database generation (inode, mtime, size of the published file), the
-function name, the Filter (a frozen, hashable dataclass) and the other arguments. A finished ingest
-swaps in a new file, so the very next rerun misses the cache and shows the new data; nothing waits for
-a TTL. Connections are never cached here: each Streamlit script thread gets its own cursor from
+``st.cache_data``, keyed on the archive's generation (the manifest's number, which every publish
+raises), the function name, the Filter (a frozen, hashable dataclass) and the other arguments. A
+finished ingest publishes a new generation, so the very next rerun misses the cache and shows the new
+data; nothing waits for a TTL. Connections are never cached here: each Streamlit script thread gets its own cursor from
 `trends.store.read_cursor`.
 """
 
@@ -26,7 +26,7 @@ def _call(name: str, generation_key: tuple, db_path: str, args: tuple, kwargs: t
 
 def generation_key(db_path: str | os.PathLike) -> tuple:
     gen = generation(db_path)
-    return (gen.path, gen.inode, gen.mtime_ns, gen.size)
+    return (gen.path, gen.number)
 
 
 def _wrap(name: str) -> Callable:

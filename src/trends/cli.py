@@ -10,15 +10,17 @@ import argparse
 import os
 import sys
 
+import duckdb
+
 from trends.paths import resolve_db_path
-from trends.store import StoreError, first_line
+from trends.store import StoreError, first_line, storage_error
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", help="DuckDB file (default: $TRENDS_DB, else data/trends.duckdb)", default=None
+        "--db", help="archive folder (default: $TRENDS_DB, else data/archive)", default=None
     )
 
 
@@ -79,6 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--taxonomy", default=None, help="a topic taxonomy YAML file (default: the bundled one)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    # --- rebuild / compact / upgrade / themes --------------------------------------------------------
+    p = sub.add_parser("rebuild", help="recompute every derived table (roll-ups, search, growth) into a new base segment")
+    _add_db(p)
+    p = sub.add_parser("compact", help="fold every segment of the archive into one new base segment")
+    _add_db(p)
+    p = sub.add_parser("upgrade", help="convert a single-file database of an older version into an archive")
+    p.add_argument("old", metavar="OLD", help="the old single-file DuckDB database")
+    p.add_argument("--to", required=True, dest="new", metavar="NEW", help="the new archive folder (must not exist)")
+    p.add_argument("--no-themes", action="store_true", help="keep the old theme tags; do not fit a theme model")
+    p = sub.add_parser("themes", help="the discovered themes: `trends themes fit` refits the model on the archive")
+    p.add_argument("action", choices=["fit"], help="fit: refit the theme model and reassign every article")
+    _add_db(p)
     # --- tagging train --------------------------------------------------------------------------
     p = sub.add_parser("tagging", help="tagging profiles: train a topic model for a taxonomy")
     tsub = p.add_subparsers(dest="tagging_command", required=True, metavar="ACTION")
@@ -113,13 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
-    """`trends migrate`: bring the file's schema forward (atomically, like every write), or say it is current."""
+    """`trends migrate`: say whether the archive's format is current; a single-file database of an older
+    version is converted by `trends upgrade OLD --to NEW` (a one-line message says so)."""
     from trends import store
 
-    if not args.db.exists():
-        raise StoreError(f"no database at {args.db}")
-    store.ensure_database(args.db)
-    print(f"{args.db}: schema version {store.SCHEMA_VERSION} (current)")
+    status = store.open_status(args.db)
+    if status.state != "ok":
+        raise StoreError(status.message)
+    print(f"{args.db}: archive format {store.FORMAT} (current)")
     return EXIT_OK
 
 
@@ -128,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if hasattr(args, "db"):
         args.db = resolve_db_path(args.db)
+    if args.command == "upgrade":
+        args.old, args.new = resolve_db_path(args.old), resolve_db_path(args.new)
     try:
         if args.command == "parse":
             from trends.ingest import cmd_parse as handler
@@ -143,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
             handler = _cmd_migrate
         elif args.command == "retag":
             from trends.tagging.retag import cmd_retag as handler
+        elif args.command in ("rebuild", "compact", "upgrade", "themes"):
+            from trends.maintenance import COMMANDS
+
+            handler = COMMANDS[args.command]
         elif args.command == "tagging":
             from trends.tagging.training import cmd_train as handler
         else:
@@ -159,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except (OSError, duckdb.Error) as exc:  # a full disk, a damaged file: one line, never a traceback
+        print(f"trends {args.command}: {first_line(storage_error(exc, args.db if hasattr(args, 'db') else '', 'running'))}",
+              file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -1,16 +1,17 @@
-"""Records -> rows in the store: identity, idempotency, view snapshots, related links, tags, rejects.
+"""Records -> rows in the archive: identity, idempotency, view snapshots, related links, tags, rejects.
 
-Everything runs inside one `trends.store.writer()` (exclusive, on a working copy, swapped in atomically
-at the end). Each batch of records is one transaction, bulk-inserted from Arrow tables registered on
-the connection, so a crash (even ``kill -9``) keeps every committed batch and a rerun completes the rest:
-committed records come back as "unchanged".
+Everything runs inside one `trends.store.open_writer()` (exclusive, on the run's working segment,
+published as one new segment at the end). Each batch is planned (`plan_batch`: a pure step that turns
+records plus the stored rows of their ids into named rows) and applied (`_Run.apply`: the rows, their
+tags and every derived row of `trends.derived` in ONE transaction), so a crash (even ``kill -9``) keeps
+every complete committed batch and a rerun completes the rest: committed records come back as "unchanged".
 
 Identity (the article id is ``stable_id(identity)``): ``url:<normalised url>``, else ``id:<mapped id>``
 (tables with an id column), else ``td:<normalised title>|<date>``, else ``hash:<content hash>``.
 A record whose identity is already in the database is
-- unchanged when its text and view count are the same (only ``last_seen`` moves),
+- unchanged when its text and view count are the same (a ``sightings`` row; the article is not rewritten),
 - updated when its text changed (article rewritten, related links and tags recomputed) and/or its view
-  count changed (a new ``view_snapshots`` row; ``articles.views`` follows the newest observation).
+  count changed (a new ``view_snapshots`` row; the row is stored again with the newest observation).
 A second record with the same identity in one run is rejected as a duplicate.
 """
 
@@ -25,16 +26,18 @@ import os
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import duckdb
 import pyarrow as pa
 
+from trends import derived
 from trends.parsing import (
     Limits, Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping, printable, storable,
 )
-from trends.store import arrow_rows, insert_rows, stable_id, writer
+from trends.store import arrow_rows, crash_point, index_articles, insert_rows, open_writer, set_setting, stable_id
 from trends.tagging.storage import TAG_SCHEMA, start_run, tag_rows
 
 EXIT_OK, EXIT_REJECTS = 0, 1
@@ -53,11 +56,14 @@ class IngestSummary:
     articles_per_s: float = 0.0
     run_id: int | None = None
     snapshots: int = 0
+    themes_fitted: bool = False
+    housekeeping: str | None = None  # "merged" / "compacted" segments after the publish
 
     def line(self) -> str:
         return (
             f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.rejected} rejected "
             f"in {self.seconds:.1f}s ({self.articles_per_s:,.0f} articles/s)"
+            + (f"; segments {self.housekeeping}" if self.housekeeping else "")
         )
 
 
@@ -67,12 +73,9 @@ class IngestSummary:
 def normalise_title(title: str) -> str:
     """Case, punctuation and spacing folded: the key for title identity and "Read also" matching.
 
-    Mirrors `_SQL_TITLE_KEY` (letters and digits kept, everything else one space).
+    Mirrors `trends.derived.title_key_sql` (letters and digits kept, everything else one space).
     """
     return " ".join(re.sub(r"[^\w]|_", " ", title.casefold()).split())
-
-
-_SQL_TITLE_KEY = "trim(regexp_replace(lower({col}), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g'))"
 
 
 def normalise_url(url: str) -> str:
@@ -150,6 +153,7 @@ _ARTICLE_SCHEMA = pa.schema([
 _SNAPSHOT_SCHEMA = pa.schema([
     ("article_id", pa.int64()), ("observed_at", pa.timestamp("us")), ("views", pa.int64()), ("run_id", pa.int32()),
 ])
+_SIGHTING_SCHEMA = pa.schema([("article_id", pa.int64()), ("run_id", pa.int32()), ("seen_at", pa.timestamp("us"))])
 _RELATED_SCHEMA = pa.schema([
     ("article_id", pa.int64()), ("position", pa.int32()), ("title", pa.string()), ("title_key", pa.string()),
 ])
@@ -157,18 +161,111 @@ _REJECT_SCHEMA = pa.schema([
     ("run_id", pa.int32()), ("input", pa.string()), ("record", pa.string()), ("reason", pa.string()),
     ("excerpt", pa.string()), ("rejected_at", pa.timestamp("us")),
 ])
+_ID_SCHEMA = pa.schema([("article_id", pa.int64())])
+_STORED_COLUMNS = [f.name for f in _ARTICLE_SCHEMA]
 
 
+# ------------------------------------------------------------------------------------------- the plan
+
+
+@dataclass
+class Plan:
+    """What one batch will write, by name (the pure step: records + the stored state of their ids).
+
+    ``new`` / ``rewritten`` (text changed) / ``restored`` (only the view count changed) are article rows
+    in ``_ARTICLE_SCHEMA`` order; ``to_tag`` are the (article id, record) pairs whose tags are computed.
+    """
+
+    new: list[tuple] = field(default_factory=list)
+    rewritten: list[tuple] = field(default_factory=list)
+    restored: list[tuple] = field(default_factory=list)
+    snapshots: list[tuple] = field(default_factory=list)
+    sightings: list[tuple] = field(default_factory=list)
+    related: list[tuple] = field(default_factory=list)
+    to_tag: list[tuple[int, Record]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def row_ids(self) -> list[int]:
+        """Ids whose stored rows this batch hides (re-stored articles)."""
+        return [r[0] for r in self.rewritten] + [r[0] for r in self.restored]
+
+    @property
+    def content_ids(self) -> list[int]:
+        return [r[0] for r in self.rewritten]
+
+
+def prepare(records: list[Record], seen: dict[int, tuple]) -> tuple[list[tuple], list[Reject]]:
+    """(record, identity, id, content hash) per record; a second record of one identity in a run is a reject."""
+    prepared, rejects = [], []
+    for rec in records:
+        chash = content_hash(rec)
+        identity = identity_of(rec, chash)
+        aid = stable_id(identity)
+        first = seen.get(aid)
+        if first is not None:
+            same = "an exact duplicate" if first[1] == chash and first[2] == rec.views else "a conflicting duplicate"
+            where, _, locator = rec.input.partition("#")
+            rejects.append(Reject(
+                where, f"{same} of {first[0]} (same identity {identity[:80]!r}) in this run", locator or None, rec.title[:200],
+            ))
+            continue
+        seen[aid] = (rec.input, chash, rec.views)
+        prepared.append((rec, identity, aid, chash))
+    return prepared, rejects
+
+
+def plan_batch(prepared: list[tuple], stored: dict[int, dict], now: dt.datetime, run_id: int, tagging: bool) -> Plan:
+    """The pure plan step: which articles are new, rewritten, re-stored with new views, or just seen again."""
+    plan = Plan()
+    tagged_at = now if tagging else None
+    for rec, identity, aid, chash in prepared:
+        observed = rec.observed_at or now
+        old = stored.get(aid)
+        row = (
+            aid, identity, rec.url, rec.source, rec.title, rec.headline, rec.published, list(rec.authors),
+            rec.body, len(rec.body.split()), rec.language, chash, rec.views,
+            observed if rec.views is not None else None, now, now, rec.input, rec.format, run_id,
+            bool(rec.synthetic), tagged_at,
+        )
+        links = [(aid, i, t, normalise_title(t)) for i, t in enumerate(rec.related)]
+        if old is None:
+            plan.new.append(row)
+            if rec.views is not None:
+                plan.snapshots.append((aid, observed, rec.views, run_id))
+            plan.related.extend(links)
+            plan.to_tag.append((aid, rec))
+            continue
+        views_changed = rec.views is not None and rec.views != old["views"]
+        newer = views_changed and (old["views_observed_at"] is None or observed >= old["views_observed_at"])
+        views, views_at = (rec.views, observed) if newer else (old["views"], old["views_observed_at"])
+        if views_changed:
+            plan.snapshots.append((aid, observed, rec.views, run_id))
+        if old["content_hash"] != chash:
+            # the text changed: the row, its links and its tags are rewritten (first_seen kept)
+            plan.rewritten.append(row[:12] + (views, views_at, old["first_seen"]) + row[15:])
+            plan.related.extend(links)
+            plan.to_tag.append((aid, rec))
+        elif views_changed:
+            # the same text with a new view count: the stored row again, with the newest count
+            kept = dict(old, views=views, views_observed_at=views_at, last_seen=now, run_id=run_id)
+            plan.restored.append(tuple(kept[c] for c in _STORED_COLUMNS))
+        else:
+            plan.unchanged += 1
+            plan.sightings.append((aid, run_id, now))
+    return plan
 
 
 # ------------------------------------------------------------------------------------------- the run
 
 
 class _Run:
-    """One ingest run inside an open writer connection: batches in, counts out."""
+    """One ingest run inside an open writer: batches in (plan, then apply), counts out."""
 
-    def __init__(self, con, command: str, inputs: str, tagger: Tagger, echo_rejects: bool, bar):
-        self.con = con
+    def __init__(self, w, command: str, inputs: str, tagger: Tagger, echo_rejects: bool, bar):
+        self.w = w
+        self.con = w.con
         self.tagger = tagger
         self.echo_rejects = echo_rejects
         self.bar = bar
@@ -176,13 +273,15 @@ class _Run:
         self.seen: dict[int, tuple] = {}
         self.shown_rejects = 0
         self.now = dt.datetime.now()
-        # Commits only append to the WAL (still durable); the writer checkpoints once at the end instead
-        # of DuckDB checkpointing every ~16 MB mid-run, which roughly halves the cost of each batch commit.
-        con.execute("SET checkpoint_threshold = '4GB'")
-        con.execute("BEGIN TRANSACTION")
+        self.themes = _ThemeModel(w) if tagger.active else None
+        self.pending = None  # (plan, tags future) of the batch being tagged
+        self.executor = None
+        if self.themes is not None:  # build the tagger and load the theme model while the input is read
+            self._pool().submit(self._warm)
+        self.con.execute("BEGIN TRANSACTION")
         # started_at is the run's clock: "new since the last ingest" compares first_seen with it.
-        self.run_id = start_run(con, command, inputs, started_at=self.now)
-        con.execute("COMMIT")
+        self.run_id = start_run(self.con, command, inputs, started_at=self.now, live=w.live)
+        self.con.execute("COMMIT")
         self.summary.run_id = self.run_id
 
     def _reject_rows(self, rejects: list[Reject]) -> list[tuple]:
@@ -203,129 +302,131 @@ class _Run:
         else:
             print(line, file=sys.stderr)
 
+    def stored_rows(self, ids: list[int]) -> dict[int, dict]:
+        if not ids:
+            return {}
+        self.con.register("_batch_ids", pa.table({"article_id": pa.array(ids, pa.int64())}))
+        try:
+            cur = self.con.execute(
+                f"SELECT {', '.join(_STORED_COLUMNS)} FROM {self.w.live}.articles "
+                f"WHERE article_id IN (SELECT article_id FROM _batch_ids)"
+            )
+            return {row[0]: dict(zip(_STORED_COLUMNS, row)) for row in cur.fetchall()}
+        finally:
+            self.con.unregister("_batch_ids")
+
     def batch(self, records: list[Record], rejects: list[Reject]) -> None:
-        con, now, run_id = self.con, self.now, self.run_id
-        rejects = list(rejects)
-        prepared = []
-        for rec in records:
-            chash = content_hash(rec)
-            identity = identity_of(rec, chash)
-            aid = stable_id(identity)
-            first = self.seen.get(aid)
-            if first is not None:
-                same = "an exact duplicate" if first[1] == chash and first[2] == rec.views else "a conflicting duplicate"
-                where, _, locator = rec.input.partition("#")
-                rejects.append(Reject(
-                    where, f"{same} of {first[0]} (same identity {identity[:80]!r}) in this run",
-                    locator or None, rec.title[:200],
-                ))
-                continue
-            self.seen[aid] = (rec.input, chash, rec.views)
-            prepared.append((rec, identity, aid, chash))
+        """Plan this batch and start tagging it (worker processes), then apply the previous batch while
+        the tagger works: storage and tagging run side by side. Ids never repeat within a run, so the
+        previous batch's writes cannot change this batch's plan."""
+        prepared, duplicates = prepare(records, self.seen)
+        plan = plan_batch(prepared, self.stored_rows([p[2] for p in prepared]), self.now, self.run_id, self.tagger.active)
+        plan.rejects = list(rejects) + duplicates
+        if not self.tagger.active:  # nothing to overlap: commit at once
+            self._applied(plan, [])
+            return
+        tags = self._pool().submit(self.tag, plan.to_tag)
+        self.flush()
+        self.pending = (plan, tags)
 
+    def _warm(self) -> None:
+        if hasattr(self.tagger.tagging, "default_tagger"):
+            self.tagger.tagging.default_tagger()
+        self.themes.assign([])
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            plan, tags = self.pending
+            self.pending = None
+            self._applied(plan, tags.result())
+
+    def _pool(self):
+        if self.executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagging")
+        return self.executor
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    def _applied(self, plan: Plan, tag_rows_: list[tuple]) -> None:
+        self.apply(plan, tag_rows_)
+        self.summary.new += len(plan.new)
+        self.summary.updated += len(plan.rewritten) + len(plan.restored)
+        self.summary.unchanged += plan.unchanged
+        self.summary.rejected += len(plan.rejects)
+        self.summary.snapshots += len(plan.snapshots)
+
+    def tag(self, to_tag: list[tuple[int, Record]]) -> list[tuple]:
+        if not to_tag or not self.tagger.active:
+            return []
+        texts = [rec.title + "\n\n" + rec.body for _, rec in to_tag]
+        tag_lists = self.tagger.tag(texts)
+        if self.themes is not None:
+            for tags, theme_tags in zip(tag_lists, self.themes.assign(texts)):
+                tags.extend(theme_tags)
+        return [row for (aid, rec), tags in zip(to_tag, tag_lists) for row in tag_rows(aid, rec.published, tags)]
+
+    def apply(self, plan: Plan, tags: list[tuple]) -> None:
+        """The apply step: the plan, its tags and every derived row, in ONE transaction."""
+        con, w = self.con, self.w
         con.execute("BEGIN TRANSACTION")
-        existing: dict[int, tuple] = {}
-        if prepared:
-            con.register("_batch_ids", pa.table({"article_id": pa.array([p[2] for p in prepared], pa.int64())}))
-            try:
-                for row in con.execute(
-                    "SELECT a.article_id, a.content_hash, a.views, a.views_observed_at, a.first_seen "
-                    "FROM articles a JOIN _batch_ids b USING (article_id)"
-                ).fetchall():
-                    existing[row[0]] = row[1:]
-            finally:
-                con.unregister("_batch_ids")
-
-        new_rows, changed_rows, snapshots, view_updates, seen_ids, related_rows, to_tag = [], [], [], [], [], [], []
-        counts = {"new": 0, "updated": 0, "unchanged": 0}
-        tag_now = now if self.tagger.active else None
-        for rec, identity, aid, chash in prepared:
-            observed = rec.observed_at or now
-            old = existing.get(aid)
-            row = (
-                aid, identity, rec.url, rec.source, rec.title, rec.headline, rec.published, list(rec.authors),
-                rec.body, len(rec.body.split()), rec.language, chash, rec.views,
-                observed if rec.views is not None else None, now, now, rec.input, rec.format, run_id,
-                bool(rec.synthetic), tag_now,
-            )
-            if old is None:
-                counts["new"] += 1
-                new_rows.append(row)
-                if rec.views is not None:
-                    snapshots.append((aid, observed, rec.views, run_id))
-                related_rows.extend((aid, i, t, normalise_title(t)) for i, t in enumerate(rec.related))
-                to_tag.append((aid, rec))
-                continue
-            old_hash, old_views, old_observed, first_seen = old
-            views_changed = rec.views is not None and rec.views != old_views
-            if views_changed:
-                snapshots.append((aid, observed, rec.views, run_id))
-            if old_hash != chash:
-                # Rewritten in full (delete + insert keeps every column right, list columns included).
-                views, views_at = (rec.views, observed) if views_changed else (old_views, old_observed)
-                changed_rows.append(row[:12] + (views, views_at, first_seen) + row[15:])
-                related_rows.extend((aid, i, t, normalise_title(t)) for i, t in enumerate(rec.related))
-                to_tag.append((aid, rec))
-            elif views_changed and (old_observed is None or observed >= old_observed):
-                view_updates.append((aid, observed, rec.views, run_id))
-            if views_changed or old_hash != chash:
-                counts["updated"] += 1
-            else:
-                counts["unchanged"] += 1
-                seen_ids.append((aid, now, None, run_id))
-
-        insert_rows(con, "articles", _ARTICLE_SCHEMA, new_rows)
-        if changed_rows:
-            self._delete_for([(r[0], now, None, run_id) for r in changed_rows], ("related", "tags", "articles"))
-            insert_rows(con, "articles", _ARTICLE_SCHEMA, changed_rows)
-        if view_updates:
-            self._update_from(
-                view_updates, "UPDATE articles SET views = u.views, views_observed_at = u.observed_at, "
-                "last_seen = ?, run_id = u.run_id FROM {view} u WHERE articles.article_id = u.article_id", [now],
-            )
-        if seen_ids:
-            self._update_from(
-                seen_ids, "UPDATE articles SET last_seen = u.observed_at FROM {view} u WHERE articles.article_id = u.article_id", [],
-            )
-        insert_rows(con, "view_snapshots", _SNAPSHOT_SCHEMA, snapshots)
-        insert_rows(con, "related", _RELATED_SCHEMA, related_rows)
-        if to_tag:
-            tag_lists = self.tagger.tag([rec.title + "\n\n" + rec.body for _, rec in to_tag])
-            rows = [row for (aid, rec), tags in zip(to_tag, tag_lists) for row in tag_rows(aid, rec.published, tags)]
-            insert_rows(con, "tags", TAG_SCHEMA, rows)
-        insert_rows(con, "rejects", _REJECT_SCHEMA, self._reject_rows(rejects))
-        con.execute("COMMIT")
-        self.summary.new += counts["new"]
-        self.summary.updated += counts["updated"]
-        self.summary.unchanged += counts["unchanged"]
-        self.summary.rejected += len(rejects)
-        self.summary.snapshots += len(snapshots)
-
-    def _update_from(self, rows: list[tuple], sql: str, params: list) -> None:
-        self.con.register("_updates", arrow_rows(_SNAPSHOT_SCHEMA, rows))
         try:
-            self.con.execute(sql.format(view="_updates"), params)
+            row_ids = plan.row_ids
+            all_ids = [r[0] for r in plan.new] + row_ids
+            content_ids = [r[0] for r in plan.new] + plan.content_ids
+            con.register("_hide_row", arrow_rows(_ID_SCHEMA, [(i,) for i in row_ids]))
+            con.register("_hide_content", arrow_rows(_ID_SCHEMA, [(i,) for i in plan.content_ids]))
+            con.register("_row_ids", arrow_rows(_ID_SCHEMA, [(i,) for i in all_ids]))
+            con.register("_content_ids", arrow_rows(_ID_SCHEMA, [(i,) for i in content_ids]))
+            if row_ids:
+                derived.hide_and_subtract(w, "_hide_row", "_hide_content")
+            insert_rows(con, "work.articles", _ARTICLE_SCHEMA, plan.new + plan.rewritten + plan.restored)
+            insert_rows(con, "work.view_snapshots", _SNAPSHOT_SCHEMA, plan.snapshots)
+            insert_rows(con, "work.sightings", _SIGHTING_SCHEMA, plan.sightings)
+            insert_rows(con, "work.related", _RELATED_SCHEMA, plan.related)
+            crash_point("records")
+            insert_rows(con, "work.tags", TAG_SCHEMA, tags)
+            crash_point("tags")
+            if all_ids:
+                derived.add_contributions(w, "_row_ids", "_content_ids")
+            insert_rows(con, "work.rejects", _REJECT_SCHEMA, self._reject_rows(plan.rejects))
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
         finally:
-            self.con.unregister("_updates")
-
-    def _delete_for(self, rows: list[tuple], tables: tuple[str, ...]) -> None:
-        self.con.register("_deletes", arrow_rows(_SNAPSHOT_SCHEMA, rows))
-        try:
-            for table in tables:  # our constant table names
-                self.con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _deletes)")
-        finally:
-            self.con.unregister("_deletes")
+            for name in ("_hide_row", "_hide_content", "_row_ids", "_content_ids"):
+                with contextlib.suppress(Exception):
+                    con.unregister(name)
 
     def finish(self, started: float, status: str = "ok") -> IngestSummary:
-        con = self.con
+        """The end of the run: themes fitted when the archive has none (in place while nothing is
+        published yet), the segment sorted, then the run row marked ``ok`` with the whole run's seconds."""
+        con, w = self.con, self.w
+        self.flush()
+        self.close()
+        if self.themes is not None and self.themes.blob is None and not w.published_articles():
+            fitted = derived_themes_fit_in_place(w)
+            self.summary.themes_fitted = fitted
         con.execute("BEGIN TRANSACTION")
-        resolve_related(con)
+        derived.sort_segment(con)
+        derived.mark_built(con)
+        index_articles(con, "work")
+        con.execute("COMMIT")
+        crash_point("finish")
+        con.execute("CHECKPOINT work")  # the publish's expensive part, timed with the run
         s = self.summary
         s.seconds = time.perf_counter() - started
         looked_at = s.new + s.updated + s.unchanged
         s.articles_per_s = looked_at / s.seconds if s.seconds > 0 else 0.0
+        con.execute("BEGIN TRANSACTION")
         con.execute(
-            "UPDATE ingest_runs SET finished_at = ?, status = ?, new_articles = ?, updated_articles = ?, "
+            "UPDATE work.ingest_runs SET finished_at = ?, status = ?, new_articles = ?, updated_articles = ?, "
             "unchanged_articles = ?, rejected = ?, seconds = ? WHERE run_id = ?",
             [dt.datetime.now(), status, s.new, s.updated, s.unchanged, s.rejected, s.seconds, self.run_id],
         )
@@ -333,28 +434,42 @@ class _Run:
         return s
 
 
-def resolve_related(con) -> None:
-    """Point "Read also" titles at articles whose headline (or full title) has the same normalised key.
+class _ThemeModel:
+    """The archive's fitted theme model (newest wins), assigning themes to new articles."""
 
-    Runs over every unresolved link, so new articles resolve old links and new links resolve to old
-    articles.
-    """
-    key_headline = _SQL_TITLE_KEY.format(col="headline")
-    key_title = _SQL_TITLE_KEY.format(col="title")
-    con.execute(
-        f"""
-        UPDATE related SET target_id = k.article_id
-        FROM (
-            SELECT key, min(article_id) AS article_id FROM (
-                SELECT {key_headline} AS key, article_id FROM articles
-                UNION ALL
-                SELECT {key_title} AS key, article_id FROM articles
-            ) WHERE key IN (SELECT title_key FROM related WHERE target_id IS NULL)
-            GROUP BY key
-        ) k
-        WHERE related.target_id IS NULL AND related.title_key = k.key AND related.article_id <> k.article_id
-        """
-    )
+    def __init__(self, w):
+        from trends.tagging.storage import load_theme_model
+
+        self.blob = load_theme_model(w.con, w.live)
+        self.model = None
+
+    def assign(self, texts: list[str]) -> list[list]:
+        if self.blob is None:
+            return [[] for _ in texts]
+        from trends.tagging.themes import ThemeModel, assign
+
+        if self.model is None:
+            self.model = ThemeModel.from_bytes(self.blob)  # once per run
+        return assign(self.model, texts)
+
+
+def derived_themes_fit_in_place(w) -> bool:
+    """Fit the theme model on a working segment that holds the whole archive, assign every article,
+    and recompute the segment's derived rows, in one transaction with the fit's marker."""
+    from trends.tagging import fit_themes
+    from trends.tagging.storage import THEMES_ASSIGNED, count_articles
+
+    con = w.con
+    if count_articles(con) < 8:
+        return False
+    facts = fit_themes(con)
+    crash_point("themes")
+    con.execute("BEGIN TRANSACTION")
+    derived.rebuild(con, "work")
+    set_setting(con, THEMES_ASSIGNED, facts.get("fitted_at", ""))
+    con.execute("COMMIT")
+    w.refresh_views()
+    return True
 
 
 # ------------------------------------------------------------------------------------------- public API
@@ -367,6 +482,13 @@ def _progress_bar(progress: bool, total: int | None):
         total=total, unit=" articles", file=sys.stderr, dynamic_ncols=True, mininterval=0.5,
         disable=not progress or not sys.stderr.isatty(),
     )
+
+
+def archive_settings(tagging_active: bool) -> dict:
+    """Settings a new archive is created with: the about threshold of the tagger that fills it."""
+    from trends.tagging.model import ABOUT_THRESHOLD
+
+    return {"about_threshold": ABOUT_THRESHOLD}
 
 
 def ingest_records(
@@ -384,18 +506,18 @@ def ingest_records(
 ) -> IngestSummary:
     """Store records (Rejects in the stream are recorded as rejects) batch by batch; see module doc.
 
-    ``refresh``: when the run changed anything, refit the themes and rebuild what the read side derives
-    (roll-ups, search index) before the new file is published; pass False for all but the last of
-    several runs in a row (the demo build does). ``processes``: tagging processes (default: all cores;
-    1 tags in this process, as a Streamlit script must: worker start-up would re-run the script).
+    Every batch writes its records and all derived rows (roll-up deltas, search rows, themes) in one
+    transaction, and the run is published as one new segment at the end. ``refresh`` is kept for
+    callers of the old API and changes nothing: derived data is always complete. ``processes``: tagging
+    processes (default: all cores; 1 tags in this process, as a Streamlit script must).
     """
     started = time.perf_counter()
     batch_size = max(1, int(batch_size))
     tagger = Tagger(tag, processes)
     bar = _progress_bar(progress, total)
     try:
-        with writer(db_path) as con:
-            run = _Run(con, command, inputs, tagger, echo_rejects, bar)
+        with open_writer(db_path, settings=archive_settings(tagger.active) if _is_new(db_path) else None) as w, \
+                contextlib.closing(_Run(w, command, inputs, tagger, echo_rejects, bar)) as run:
             pending: list[Record] = []
             pending_rejects: list[Reject] = []
             for item in records:
@@ -414,22 +536,57 @@ def ingest_records(
                 run.batch(pending, pending_rejects)
                 bar.update(len(pending))
             summary = run.finish(started)
-            if refresh and (summary.new or summary.updated):
-                refresh_derived_data(con, themes=tagger.active)
-            return summary
+        if tagger.active and not summary.themes_fitted and not run.themes.blob:
+            fit_themes_if_missing(db_path)
+        summary.housekeeping = derived.maybe_compact(db_path)
+        summary.seconds = time.perf_counter() - started  # the line covers everything the command did
+        looked_at = summary.new + summary.updated + summary.unchanged
+        summary.articles_per_s = looked_at / summary.seconds if summary.seconds > 0 else 0.0
+        return summary
     finally:
         bar.close()
 
 
-def refresh_derived_data(con, *, themes: bool) -> None:
-    """Refit the corpus themes (when tagging) and rebuild the roll-ups and the search index."""
-    from trends.rollups import refresh_derived
+def _is_new(db_path) -> bool:
+    from pathlib import Path
 
-    if themes:
-        from trends.tagging import fit_themes
+    return not (Path(db_path) / "manifest.json").exists() and not Path(db_path).is_file()
 
-        fit_themes(con)
-    refresh_derived(con)
+
+def fit_themes_if_missing(db_path) -> dict | None:
+    """After a run: an archive with tagged articles but no theme model gets one (a rewrite, once)."""
+    from trends.store import read_cursor
+    from trends.tagging.storage import load_theme_model
+
+    cur = read_cursor(db_path)
+    if load_theme_model(cur, "memory.reader") is not None:
+        return None
+    if cur.execute("SELECT count(*) FROM articles WHERE tagged_at IS NOT NULL").fetchone()[0] < 8:
+        return None
+    return refit_themes(db_path)
+
+
+def refit_themes(db_path, progress: bool = False) -> dict:
+    """`trends themes fit`: fit the theme model on the archive and reassign every article's themes
+    (a rewrite into one new base segment: every theme tag and what is derived from it changes)."""
+    from trends.tagging import fit_themes
+    from trends.tagging.storage import THEMES_ASSIGNED, finish_run
+
+    started = time.perf_counter()
+    with open_writer(db_path, rewrite=True, copy=_copy_base) as w:
+        run_id = start_run(w.con, "themes fit", "", live=w.live)
+        facts = fit_themes(w.con)
+        w.con.execute("BEGIN TRANSACTION")
+        derived.rebuild(w.con, "work")
+        set_setting(w.con, THEMES_ASSIGNED, facts.get("fitted_at", ""))
+        finish_run(w.con, run_id, 0, time.perf_counter() - started)
+        w.con.execute("COMMIT")
+    return facts
+
+
+def _copy_base(w) -> None:
+    derived.attach_source(w)
+    derived.copy_base(w)
 
 
 PARALLEL_PARSE_MIN = 500  # page files; below this a pool's start-up outweighs the parsing it saves
@@ -636,16 +793,17 @@ def refuse_demo_mix(db_path) -> None:
     """Raise a one-line ValueError when ``db_path`` holds synthetic demo articles: `trends ingest` reads
     real inputs (only `trends demo` makes synthetic ones), and a newcomer's own archive must not mix
     silently with the demo in the default database."""
-    if not os.path.exists(db_path):
-        return
-    from trends.store import read_cursor
+    from trends.store import StoreError, read_cursor
 
-    synthetic, articles = read_cursor(db_path).execute(
-        "SELECT count(*) FILTER (WHERE synthetic), count(*) FROM articles").fetchone()
+    try:
+        cur = read_cursor(db_path)
+    except StoreError:  # nothing published yet (or unusable: the writer says so in its own line)
+        return
+    synthetic, articles = cur.execute("SELECT count(*) FILTER (WHERE synthetic), count(*) FROM articles").fetchone()
     if synthetic:
         raise ValueError(
             f"{db_path} holds the synthetic demo ({synthetic:,} of its {articles:,} articles); keep your archive apart "
-            f"with --db NEW_FILE (e.g. --db data/my-archive.duckdb), or pass --into-demo to mix them on purpose"
+            f"with --db NEW_FOLDER (e.g. --db data/my-archive), or pass --into-demo to mix them on purpose"
         )
 
 

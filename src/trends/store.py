@@ -1,187 +1,186 @@
-"""The DuckDB store: schema, migrations, and the two ways in (one writer, many readers).
+"""The archive: a folder of immutable DuckDB segment files named by a manifest; one writer, many readers.
 
-DuckDB lets one process write a file or many processes read it, never both. So writers never touch
-the live file in place: `writer()` works on a sibling working copy (``<db>.ingest``) under an
-exclusive lock file, commits batch by batch there, and on success checkpoints it and atomically
-renames it over the live file. Readers (the dashboard) keep reading the old inode until they notice the
-new generation (inode + mtime) and reopen. A crash (even ``kill -9``) leaves the live file untouched and
-the working copy holding every committed batch, so the next writer resumes from it.
+DuckDB lets one process write a file or many read it, never both. So nothing is ever written in place:
 
-Tables (schema version ``SCHEMA_VERSION``):
+```
+archive/
+  manifest.json           {"format": 1, "generation": N, "segments": ["seg-000012.duckdb", ...]} (oldest first)
+  segments/seg-*.duckdb   published segments: written once by one writer, never opened read-write again
+  work-<id>.duckdb        the unpublished working segment of a running (or crashed) incremental writer
+  rewrite-<id>.duckdb     a whole-archive rewrite in progress (rebuild, compact, retag, themes fit)
+  lock                    fcntl lock: one writer at a time
+```
 
-- ``meta(key, value)``: schema version and small facts (e.g. the fitted theme model).
+Readers (`read_cursor`) read the manifest, ATTACH every listed segment READ_ONLY in an in-memory DuckDB
+instance (one per generation per process, a cursor per thread) and see views named like the tables
+below that UNION ALL the segments. A reader never creates, migrates, publishes or deletes anything, and
+never takes a lock: it cannot wait for a writer, and a writer cannot wait for it.
+
+Every segment has every table. An article re-stored in segment j hides its older rows in segments < j
+through ``superseded(article_id, scope)``: scope ``row`` hides ``articles`` and ``article_growth``,
+scope ``content`` hides the rows derived from its text (``tags``, ``tags_by_key``, ``related``,
+``postings``, ``docs``, ``title_keys``). Append-only tables (``view_snapshots``, ``sightings``,
+``rejects``) are never hidden. Roll-ups are signed deltas (+ for what a batch adds, - for what it
+hides), so a sum over the segments is the answer; a view collapses them when several segments hold rows.
+``meta`` (settings: the about threshold, the theme model, ...) and ``ingest_runs`` are newest-wins per key.
+
+Tables (``FORMAT``):
+
+- ``meta(key, value)``: settings; the newest segment's value wins.
 - ``articles``: one row per article. ``article_id`` is a stable 63-bit hash of ``identity``
-  (``url:<url>``, else ``td:<normalised title>|<date>``, else ``hash:<content hash>``), so the same
-  article gets the same id in every database. ``title`` is the full title line, ``headline`` the title
-  without its ``SOURCE:`` prefix, ``source`` the organisation. ``views`` / ``views_observed_at`` mirror
-  the newest view snapshot for fast queries. ``input`` is the file (and record) it came from,
-  ``synthetic`` flags generated demo text.
-- ``view_snapshots(article_id, observed_at, views, run_id)``: every distinct view count ever seen, so
-  growth between scrapes is kept rather than overwritten.
-- ``related(article_id, position, title, title_key, target_id)``: the "Read also" links in page order;
-  ``target_id`` is filled when an article with that normalised headline is in the database.
+  (``url:<url>``, else ``id:<mapped id>``, else ``td:<normalised title>|<date>``, else ``hash:<content hash>``).
+  ``title`` is the full title line, ``headline`` the title without its ``SOURCE:`` prefix, ``source`` the
+  organisation. ``views`` / ``views_observed_at`` mirror the newest view snapshot. ``last_seen`` is when the
+  row was last written (later unchanged sightings are in ``sightings``). ``synthetic`` flags generated text.
+- ``view_snapshots(article_id, observed_at, views, run_id)``: every distinct view count ever seen.
+- ``sightings(article_id, run_id, seen_at)``: an unchanged article seen again (its row is not rewritten).
+- ``related(article_id, position, title, title_key, target_id)``: "Read also" links in page order;
+  ``target_id`` is resolved when read, from ``title_keys(title_key, article_id)`` (headline and title keys).
 - ``tags(article_id, kind, key, label, mentions, score, method, spans, published)``: what an article is
-  about. ``kind`` is country/person/org/topic/theme; ``spans`` are ``[start, end]`` offsets into
-  ``title + "\\n\\n" + body``; ``published`` is copied from the article so time series need no join.
-- ``ingest_runs``: one row per ingest/retag/demo run with its counts and status.
+  about; ``spans`` index into ``title + "\\n\\n" + body``.
+- ``about_tags`` (a view): the tags whose score reaches the stored ``about_threshold`` setting.
+- ``ingest_runs``: one row per ingest/retag/demo run with its counts, status and seconds.
 - ``rejects(run_id, input, record, reason, excerpt, rejected_at)``: every input that was not stored, and why.
-- ``about_tags`` (a view): the tags whose score reaches ``trends.tagging.ABOUT_THRESHOLD``; every count on
-  the dashboard is over these, so a passing mention does not make an article \"about\" a country.
-- ``themes(key, label, top_terms, weight, articles, fitted_at)``: the NMF theme model fitted on the corpus
-  (``trends.tagging.themes``); its assignments are ``tags`` of kind ``theme``.
+- ``themes(key, label, top_terms, weight, articles, fitted_at)``: the fitted theme model's themes.
+- derived tables (``trends.derived``): ``rollup_*``, ``article_growth``, ``tags_by_key``, ``postings``, ``docs``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import errno
 import fcntl
 import hashlib
+import json
 import os
-import shutil
+import sys
 import tempfile
 import threading
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 
-from trends.tagging.model import ABOUT_THRESHOLD
+FORMAT = 1
+MANIFEST = "manifest.json"
+SEGMENT_DIR = "segments"
+LOCK = "lock"
 
-SCHEMA_VERSION = 3
+# ------------------------------------------------------------------------------------------ the schema
 
-_MIGRATIONS: dict[int, list[str]] = {
-    1: [
-        """CREATE TABLE IF NOT EXISTS meta (
-            key VARCHAR PRIMARY KEY,
-            value VARCHAR
-        )""",
-        """CREATE TABLE IF NOT EXISTS ingest_runs (
-            run_id INTEGER PRIMARY KEY,
-            command VARCHAR NOT NULL,
-            inputs VARCHAR,
-            started_at TIMESTAMP NOT NULL,
-            finished_at TIMESTAMP,
-            status VARCHAR NOT NULL DEFAULT 'running',
-            new_articles INTEGER DEFAULT 0,
-            updated_articles INTEGER DEFAULT 0,
-            unchanged_articles INTEGER DEFAULT 0,
-            rejected INTEGER DEFAULT 0,
-            seconds DOUBLE
-        )""",
-        """CREATE TABLE IF NOT EXISTS articles (
-            article_id BIGINT PRIMARY KEY,
-            identity VARCHAR NOT NULL,
-            url VARCHAR,
-            source VARCHAR,
-            title VARCHAR NOT NULL,
-            headline VARCHAR NOT NULL,
-            published DATE,
-            authors VARCHAR[] NOT NULL DEFAULT [],
-            body VARCHAR NOT NULL,
-            word_count INTEGER NOT NULL,
-            language VARCHAR,
-            content_hash VARCHAR NOT NULL,
-            views BIGINT,
-            views_observed_at TIMESTAMP,
-            first_seen TIMESTAMP NOT NULL,
-            last_seen TIMESTAMP NOT NULL,
-            input VARCHAR,
-            format VARCHAR,
-            run_id INTEGER,
-            synthetic BOOLEAN NOT NULL DEFAULT FALSE,
-            tagged_at TIMESTAMP
-        )""",
-        """CREATE TABLE IF NOT EXISTS view_snapshots (
-            article_id BIGINT NOT NULL,
-            observed_at TIMESTAMP NOT NULL,
-            views BIGINT NOT NULL,
-            run_id INTEGER
-        )""",
-        """CREATE TABLE IF NOT EXISTS related (
-            article_id BIGINT NOT NULL,
-            position INTEGER NOT NULL,
-            title VARCHAR NOT NULL,
-            title_key VARCHAR NOT NULL,
-            target_id BIGINT
-        )""",
-        """CREATE TABLE IF NOT EXISTS tags (
-            article_id BIGINT NOT NULL,
-            kind VARCHAR NOT NULL,
-            key VARCHAR NOT NULL,
-            label VARCHAR NOT NULL,
-            mentions INTEGER NOT NULL,
-            score DOUBLE NOT NULL,
-            method VARCHAR NOT NULL,
-            spans INTEGER[][],
-            published DATE
-        )""",
-        """CREATE TABLE IF NOT EXISTS rejects (
-            run_id INTEGER,
-            input VARCHAR NOT NULL,
-            record VARCHAR,
-            reason VARCHAR NOT NULL,
-            excerpt VARCHAR,
-            rejected_at TIMESTAMP NOT NULL DEFAULT current_timestamp
-        )""",
-    ],
-    # 2: the fitted theme model (trends.tagging.themes): one row per theme, labelled by its top terms.
-    2: [
-        """CREATE TABLE IF NOT EXISTS themes (
-            key VARCHAR PRIMARY KEY,
-            label VARCHAR NOT NULL,
-            top_terms VARCHAR[] NOT NULL,
-            weight DOUBLE,
-            articles INTEGER NOT NULL DEFAULT 0,
-            fitted_at TIMESTAMP NOT NULL
-        )""",
-    ],
-    # Charts count what an article is *about*, not every passing mention (trends.tagging.ABOUT_THRESHOLD);
-    # the full tags table stays for the article view, which highlights every mention.
-    3: [
-        f"CREATE OR REPLACE VIEW about_tags AS SELECT * FROM tags WHERE score >= {float(ABOUT_THRESHOLD)!r}",
-    ],
+# name -> (scope, DDL). Scope: row / content (hidden by superseded), append, rollup (signed deltas),
+# latest (newest segment wins per key), internal (the writer's bookkeeping).
+TABLES: dict[str, tuple[str, str]] = {
+    "meta": ("latest", "key VARCHAR NOT NULL, value VARCHAR"),
+    "ingest_runs": ("latest", """run_id INTEGER NOT NULL, command VARCHAR NOT NULL, inputs VARCHAR,
+        started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL DEFAULT 'running',
+        new_articles INTEGER DEFAULT 0, updated_articles INTEGER DEFAULT 0, unchanged_articles INTEGER DEFAULT 0,
+        rejected INTEGER DEFAULT 0, seconds DOUBLE"""),
+    "articles": ("row", """article_id BIGINT NOT NULL, identity VARCHAR NOT NULL, url VARCHAR, source VARCHAR,
+        title VARCHAR NOT NULL, headline VARCHAR NOT NULL, published DATE, authors VARCHAR[] NOT NULL DEFAULT [],
+        body VARCHAR NOT NULL, word_count INTEGER NOT NULL, language VARCHAR, content_hash VARCHAR NOT NULL,
+        views BIGINT, views_observed_at TIMESTAMP, first_seen TIMESTAMP NOT NULL, last_seen TIMESTAMP NOT NULL,
+        input VARCHAR, format VARCHAR, run_id INTEGER, synthetic BOOLEAN NOT NULL DEFAULT FALSE, tagged_at TIMESTAMP"""),
+    "view_snapshots": ("append", "article_id BIGINT NOT NULL, observed_at TIMESTAMP NOT NULL, views BIGINT NOT NULL, run_id INTEGER"),
+    "sightings": ("append", "article_id BIGINT NOT NULL, run_id INTEGER, seen_at TIMESTAMP NOT NULL"),
+    "related": ("content", "article_id BIGINT NOT NULL, position INTEGER NOT NULL, title VARCHAR NOT NULL, title_key VARCHAR NOT NULL"),
+    "tags": ("content", """article_id BIGINT NOT NULL, kind VARCHAR NOT NULL, key VARCHAR NOT NULL, label VARCHAR NOT NULL,
+        mentions INTEGER NOT NULL, score DOUBLE NOT NULL, method VARCHAR NOT NULL, spans INTEGER[][], published DATE"""),
+    "rejects": ("append", """run_id INTEGER, input VARCHAR NOT NULL, record VARCHAR, reason VARCHAR NOT NULL,
+        excerpt VARCHAR, rejected_at TIMESTAMP NOT NULL DEFAULT current_timestamp"""),
+    "themes": ("themes", """key VARCHAR NOT NULL, label VARCHAR NOT NULL, top_terms VARCHAR[] NOT NULL, weight DOUBLE,
+        articles INTEGER NOT NULL DEFAULT 0, fitted_at TIMESTAMP NOT NULL"""),
+    # derived (trends.derived)
+    "title_keys": ("content", "title_key VARCHAR NOT NULL, article_id BIGINT NOT NULL"),
+    "tags_by_key": ("content", "kind VARCHAR, key VARCHAR, published DATE, article_id BIGINT, label VARCHAR"),
+    "postings": ("content", "term VARCHAR NOT NULL, article_id BIGINT NOT NULL, tf INTEGER NOT NULL, len INTEGER NOT NULL"),
+    "docs": ("content", "article_id BIGINT NOT NULL, len INTEGER NOT NULL"),
+    "article_growth": ("row", "article_id BIGINT NOT NULL, growth BIGINT"),
+    "rollup_articles": ("rollup", "day DATE, source VARCHAR, synthetic BOOLEAN, articles BIGINT, views_sum HUGEINT"),
+    "rollup_tags": ("rollup", "day DATE, kind VARCHAR, key VARCHAR, label VARCHAR, synthetic BOOLEAN, articles BIGINT, views_sum HUGEINT"),
+    "rollup_authors": ("rollup", "day DATE, author VARCHAR, synthetic BOOLEAN, articles BIGINT, views_sum HUGEINT"),
+    "rollup_pairs": ("rollup", "day DATE, kind VARCHAR, a VARCHAR, b VARCHAR, synthetic BOOLEAN, together BIGINT"),
+    "rollup_tag_views": ("rollup", "day DATE, kind VARCHAR, key VARCHAR, synthetic BOOLEAN, bucket SMALLINT, articles BIGINT"),
+    "rollup_article_views": ("rollup", "day DATE, synthetic BOOLEAN, bucket SMALLINT, articles BIGINT"),
+    "rollup_kinds": ("rollup", "kind VARCHAR, tags BIGINT, articles BIGINT"),
+    "rollup_keys": ("rollup", "kind VARCHAR, key VARCHAR, tags BIGINT"),
+    "term_docs": ("rollup", "term VARCHAR, docs BIGINT"),  # the search vocabulary: documents per term
+    # bookkeeping
+    "superseded": ("internal", "article_id BIGINT NOT NULL, scope VARCHAR NOT NULL"),
 }
+SCOPES = ("row", "content")
+# the measure columns of each roll-up (everything else is the group key); a group whose measures all sum
+# to zero is empty (the same contributions were added and taken away). Not "articles = 0" alone: within
+# one segment's deltas a view-count change is (-1, -old views) + (+1, +new views) = (0, difference).
+ROLLUP_MEASURES = {
+    "rollup_articles": ("articles", "views_sum"), "rollup_tags": ("articles", "views_sum"),
+    "rollup_authors": ("articles", "views_sum"), "rollup_pairs": ("together",),
+    "rollup_tag_views": ("articles",), "rollup_article_views": ("articles",),
+    "rollup_kinds": ("tags", "articles"), "rollup_keys": ("tags",), "term_docs": ("docs",),
+}
+LATEST_KEYS = {"meta": "key", "ingest_runs": "run_id"}
+
+
+def columns_of(table: str) -> list[str]:
+    """Column names of one of our tables, from its DDL."""
+    ddl = TABLES[table][1]
+    cols, depth, current = [], 0, ""
+    for ch in ddl:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            cols.append(current)
+            current = ""
+        else:
+            current += ch
+    cols.append(current)
+    return [c.split()[0] for c in cols if c.strip()]
+
+
+def create_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    for name, (_, ddl) in TABLES.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {catalog}.{name} ({ddl})")
+
+
+# ------------------------------------------------------------------------------------------ errors
 
 
 class StoreError(RuntimeError):
-    """A problem with the database file that the user can act on (message is one line)."""
+    """A problem with the archive that the user can act on (message is one line)."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (or its type's name): users get one line, not a traceback."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def stable_id(identity: str) -> int:
-    """A 63-bit id from an identity string: the same article gets the same id in every database."""
+    """A 63-bit id from an identity string: the same article gets the same id in every archive."""
     return int.from_bytes(hashlib.blake2b(identity.encode("utf-8"), digest_size=8).digest(), "big") >> 1
 
 
-def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = 'main'"
-    ).fetchone()[0]
-    if not exists:
-        return 0
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+_DISK_FULL = ("no space left", "disk full", "file too large", "enospc", "efbig", "could not write")
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Bring a writable connection's schema forward to SCHEMA_VERSION; returns the version reached."""
-    current = schema_version(con)
-    if current > SCHEMA_VERSION:
-        raise StoreError(
-            f"database schema version {current} is newer than this tool ({SCHEMA_VERSION}); upgrade commentary-trends"
-        )
-    for version in range(current + 1, SCHEMA_VERSION + 1):
-        con.execute("BEGIN TRANSACTION")
-        for statement in _MIGRATIONS[version]:
-            con.execute(statement)
-        con.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
-        )
-        con.execute("COMMIT")
-    return SCHEMA_VERSION
+def storage_error(exc: BaseException, path: Path, doing: str) -> StoreError:
+    """One line for what went wrong with the disk or a file (full disk, read-only folder, damage)."""
+    text = first_line(exc)
+    low = text.lower()
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or any(w in low for w in _DISK_FULL):
+        return StoreError(f"the disk is full while {doing} {path}; free some space and rerun (nothing was published)")
+    if isinstance(exc, PermissionError) or (isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM)) \
+            or "permission denied" in low or "read-only file system" in low:
+        return StoreError(f"cannot write {path} (read-only or no permission) while {doing}; choose a writable --db")
+    return StoreError(f"cannot use {path} while {doing}: {text}")
 
 
-# --------------------------------------------------------------------------------------------- bulk rows
+# ------------------------------------------------------------------------------------------ bulk rows
 
 
 def arrow_rows(schema, rows) -> "pa.Table":
@@ -193,140 +192,161 @@ def arrow_rows(schema, rows) -> "pa.Table":
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, schema, rows) -> None:
-    """Bulk-insert row tuples into ``table`` (one of our own table names) through a registered Arrow table."""
-    if not rows:
+    """Bulk-insert row tuples (or an Arrow table) into ``table`` (one of our own table names)."""
+    import pyarrow as pa
+
+    data = rows if isinstance(rows, pa.Table) else (arrow_rows(schema, rows) if rows else None)
+    if data is None or data.num_rows == 0:
         return
-    view = f"_incoming_{table}"
-    con.register(view, arrow_rows(schema, rows))
+    view = f"_incoming_{table.replace('.', '_')}"
+    con.register(view, data)
     try:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")  # table names are our constants
     finally:
         con.unregister(view)
 
 
-# --------------------------------------------------------------------------------------------- writer
+# ------------------------------------------------------------------------------------------ manifest
 
 
-def first_line(exc: BaseException) -> str:
-    """The first line of an error's message (or its type's name): users get one line, not a traceback."""
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def _sidecar(db_path: Path, suffix: str) -> Path:
-    return db_path.with_name(db_path.name + suffix)
-
-
-@contextlib.contextmanager
-def writer(db_path: str | os.PathLike, *, wait: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A writable connection whose changes replace the live file atomically when the block ends.
-
-    Only one writer at a time (an exclusive lock on ``<db>.lock``; a second writer waits, or raises
-    StoreError with ``wait=False``). Commit as often as you like inside: committed batches survive a
-    crash in the working copy and the next writer picks them up.
-    """
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = _sidecar(db_path, ".lock")
-    work = _sidecar(db_path, ".ingest")
-    partial = _sidecar(db_path, ".ingest.partial")
-    with open(lock_path, "a+") as lock_file:
-        try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError as exc:
-            raise StoreError(f"another ingest is writing {db_path}; try again when it finishes") from exc
-        try:
-            if not work.exists():
-                # A stale working copy (from a crash) already holds the live file plus committed batches.
-                if db_path.exists():
-                    shutil.copyfile(db_path, partial)
-                    os.replace(partial, work)
-            con = duckdb.connect(str(work))
-            try:
-                migrate(con)
-                yield con
-                con.execute("CHECKPOINT")
-            finally:
-                con.close()
-            os.replace(work, db_path)
-            _fsync_dir(db_path.parent)
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def ensure_database(db_path: str | os.PathLike) -> Path:
-    """Create an empty, migrated database file if there is none (or migrate an old one)."""
-    db_path = Path(db_path)
-    if db_path.exists() and not _sidecar(db_path, ".ingest").exists():
-        try:
-            con = duckdb.connect(str(db_path), read_only=True)
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open {db_path}: {str(exc).splitlines()[0]}") from exc
-        try:
-            if schema_version(con) == SCHEMA_VERSION:
-                return db_path
-        finally:
-            con.close()
-    with writer(db_path):
-        pass
-    return db_path
-
-
-# --------------------------------------------------------------------------------------------- readers
+@dataclass(frozen=True)
+class Manifest:
+    generation: int
+    segments: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Generation:
-    """Identifies one published state of the database file; changes whenever a writer swaps it in."""
+    """One published state of an archive (the manifest's generation): the st.cache_data key."""
 
     path: str
-    inode: int
-    mtime_ns: int
-    size: int
+    number: int
+
+
+@dataclass(frozen=True)
+class Status:
+    """What is at a path: ``missing`` / ``legacy`` / ``ok`` / ``damaged``, with a one-line message."""
+
+    state: str
+    message: str
+    generation: int | None = None
+
+
+def _legacy_message(path: Path) -> str:
+    return (f"{path} is a single-file database from an older version; convert it with "
+            f"`trends upgrade {path} --to NEW_ARCHIVE_FOLDER`")
+
+
+def read_manifest(path: str | os.PathLike) -> Manifest:
+    """The published state of the archive at ``path`` (StoreError with one line when there is none)."""
+    status, manifest = _probe(Path(path))
+    if manifest is None:
+        raise StoreError(status.message)
+    return manifest
+
+
+def _probe(path: Path) -> tuple[Status, Manifest | None]:
+    if path.is_file():
+        return Status("legacy", _legacy_message(path)), None
+    if not path.exists():
+        return Status("missing", f"no archive at {path}; run `trends demo` or `trends ingest` first"), None
+    manifest_path = path / MANIFEST
+    try:
+        raw = manifest_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Status("missing", f"no archive at {path} yet (nothing published); run `trends demo` or `trends ingest` first"), None
+    except OSError as exc:
+        return Status("damaged", f"cannot read {manifest_path}: {first_line(exc)}"), None
+    try:
+        data = json.loads(raw)
+        if int(data["format"]) > FORMAT:
+            return Status("damaged", f"{path} was written by a newer version (format {data['format']}); upgrade commentary-trends"), None
+        manifest = Manifest(int(data["generation"]), tuple(str(s) for s in data["segments"]))
+    except (ValueError, KeyError, TypeError):
+        return Status("damaged", f"{manifest_path} is damaged (not a manifest); restore it or rebuild the archive"), None
+    for name in manifest.segments:
+        if "/" in name or not (path / SEGMENT_DIR / name).is_file():
+            return Status("damaged", f"{path} is damaged: segment {name} named by the manifest is missing"), None
+    return Status("ok", f"archive at {path}, generation {manifest.generation}", manifest.generation), manifest
+
+
+def open_status(path: str | os.PathLike) -> Status:
+    """Whether ``path`` holds a usable archive, without writing anything (for the dashboard's first start).
+
+    ``ok``: a manifest naming segments that open; ``missing``: nothing published yet; ``legacy``: a
+    single-file database of an older version (`trends upgrade`); ``damaged``: anything else, with the reason.
+    """
+    path = Path(path)
+    status, manifest = _probe(path)
+    if manifest is None:
+        return status
+    try:
+        _open_instance(path, manifest).close()
+    except StoreError as exc:
+        return Status("damaged", first_line(exc))
+    return status
 
 
 def generation(db_path: str | os.PathLike) -> Generation:
     path = Path(db_path)
+    return Generation(str(path.resolve()), read_manifest(path).generation)
+
+
+def ensure_database(db_path: str | os.PathLike) -> Path:
+    """Read-only check kept for older callers: the path if it holds a usable archive, else StoreError."""
+    status = open_status(db_path)
+    if status.state != "ok":
+        raise StoreError(status.message)
+    return Path(db_path)
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
     try:
-        st = path.stat()
-    except FileNotFoundError as exc:
-        raise StoreError(f"no database at {path}; run `trends demo` or `trends ingest` first") from exc
-    return Generation(str(path.resolve()), st.st_ino, st.st_mtime_ns, st.st_size)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
-_read_lock = threading.Lock()
-_read_instances: dict[str, tuple[Generation, duckdb.DuckDBPyConnection]] = {}
-_thread_state = threading.local()
+def _write_manifest(path: Path, manifest: Manifest) -> None:
+    tmp = path / f".{MANIFEST}.{os.getpid()}.tmp"
+    body = json.dumps({"format": FORMAT, "generation": manifest.generation, "segments": list(manifest.segments)}, indent=1)
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(body + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    crash_point("publish")
+    os.replace(tmp, path / MANIFEST)
+    _fsync_path(path, directory=True)
 
-# Readers spill (rarely) to the system temp folder, never to a `.tmp/` in whatever folder the app runs from.
-READ_CONFIG = {
-    "threads": 2,
-    "memory_limit": "350MB",
-    "temp_directory": os.path.join(tempfile.gettempdir(), "trends-duckdb-spill"),
-}
+
+def crash_point(name: str) -> None:
+    """Tests kill the real process here: ``TRENDS_CRASH_AT=<name>`` SIGKILLs at that named point."""
+    if os.environ.get("TRENDS_CRASH_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
-def fts_extension_path() -> str | None:
-    """The fts extension shipped in the duckdb-extension-fts wheel, if installed for this duckdb."""
+# ------------------------------------------------------------------------------------------ extensions
+
+
+def _extension_path(module: str, name: str) -> str | None:
     try:
-        import duckdb_extension_fts  # noqa: F401  (a data-only package)
+        mod = __import__(module)
     except ImportError:
         return None
-    base = Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}"
-    candidate = base / "fts.duckdb_extension"
+    candidate = Path(mod.__file__).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
     return str(candidate) if candidate.exists() else None
 
 
+def fts_extension_path() -> str | None:
+    """The fts extension shipped in the duckdb-extension-fts wheel (it gives us porter ``stem``)."""
+    return _extension_path("duckdb_extension_fts", "fts")
+
+
 def load_fts(con: duckdb.DuckDBPyConnection) -> bool:
-    """Load full-text search offline from the wheel; fall back to INSTALL where the network allows."""
+    """Load the fts extension offline from the wheel; fall back to INSTALL where the network allows."""
     path = fts_extension_path()
     try:
         if path:
@@ -339,39 +359,529 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> bool:
         return False
 
 
-def _open_generation(gen: Generation) -> duckdb.DuckDBPyConnection:
-    # An in-memory instance that ATTACHes the file: duckdb's per-path instance cache would otherwise hand
-    # back the old, already-open inode after a writer has swapped a new file in.
-    con = duckdb.connect(":memory:", config=READ_CONFIG)
-    try:  # ATTACH cannot take a bound parameter for the path: a quoted literal, quotes doubled
-        con.execute(f"ATTACH '{gen.path.replace(chr(39), chr(39) * 2)}' AS db (READ_ONLY)")
+# ------------------------------------------------------------------------------------------ views
+
+
+def _quote(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _attach(con, file: Path, alias: str, read_only: bool) -> None:
+    try:  # ATTACH cannot take a bound parameter for the path: a quoted literal
+        con.execute(f"ATTACH {_quote(file)} AS {alias}" + (" (READ_ONLY)" if read_only else ""))
     except duckdb.Error as exc:
+        raise StoreError(f"segment {file.name} of {file.parent.parent} is damaged or unreadable: {first_line(exc)}") from exc
+
+
+def _count(con, sql: str) -> int:
+    return int(con.execute(sql).fetchone()[0])
+
+
+def build_views(con, aliases: list[str], schema: str, live_superseded: str | None = None) -> None:
+    """Create the logical tables as views in ``schema`` over the attached segments (oldest first).
+
+    ``live_superseded``: a working segment's ``superseded`` table (the writer's own view of itself), read
+    live instead of materialised, so lookups inside a running batch see what the batch hid.
+    """
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    hidden: dict[tuple[int, str], str] = {}
+    n = len(aliases)
+    published = aliases[:-1] if live_superseded else aliases
+    for i in range(n):
+        for scope in SCOPES:
+            later = [f"SELECT article_id FROM {a}.superseded WHERE scope = '{scope}'"
+                     for a in published[i + 1:]]
+            parts = []
+            if later:
+                name = f"{schema}._hidden_{scope}_{i}"
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT DISTINCT article_id FROM ({' UNION ALL '.join(later)})")
+                if _count(con, f"SELECT count(*) FROM {name}"):
+                    parts.append(f"article_id NOT IN (SELECT article_id FROM {name})")
+            if live_superseded and i < n - 1:
+                parts.append(f"article_id NOT IN (SELECT article_id FROM {live_superseded} WHERE scope = '{scope}')")
+            if parts:
+                hidden[(i, scope)] = " AND ".join(parts)
+    for table, (scope, _) in TABLES.items():
+        if scope == "internal":
+            continue
+        cols = ", ".join(columns_of(table))
+        if scope in SCOPES:
+            parts = [f"SELECT {cols} FROM {a}.{table}" + (f" WHERE {hidden[(i, scope)]}" if (i, scope) in hidden else "")
+                     for i, a in enumerate(aliases)]
+            body = " UNION ALL ".join(parts)
+        elif scope == "append":
+            body = " UNION ALL ".join(f"SELECT {cols} FROM {a}.{table}" for a in aliases)
+        elif scope == "latest":
+            key = LATEST_KEYS[table]
+            union = " UNION ALL ".join(f"SELECT {cols}, {i} AS _seg FROM {a}.{table}" for i, a in enumerate(aliases))
+            body = f"SELECT {cols} FROM ({union}) QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _seg DESC) = 1"
+        elif scope == "themes":
+            union = " UNION ALL ".join(f"SELECT {cols} FROM {a}.{table}" for a in aliases)
+            body = f"SELECT * FROM ({union}) WHERE fitted_at = (SELECT max(fitted_at) FROM ({union}))"
+        else:  # rollup: signed deltas, collapsed when more than one segment holds rows
+            holders = [a for a in aliases if live_superseded or _count(con, f"SELECT count(*) FROM {a}.{table}")]
+            if len(holders) <= 1:
+                body = f"SELECT {cols} FROM {(holders or aliases)[0]}.{table}"
+            else:
+                measures = ROLLUP_MEASURES[table]
+                keys = [c for c in columns_of(table) if c not in measures]
+                union = " UNION ALL ".join(f"SELECT {cols} FROM {a}.{table}" for a in holders)
+                sums = ", ".join(f"sum({m})::{'HUGEINT' if m == 'views_sum' else 'BIGINT'} AS {m}" for m in measures)
+                nonzero = " OR ".join(f"sum({m}) <> 0" for m in measures)
+                body = f"SELECT {', '.join(keys)}, {sums} FROM ({union}) GROUP BY {', '.join(keys)} HAVING {nonzero}"
+        name = "related_links" if table == "related" else table  # `related` is resolved below
+        con.execute(f"CREATE OR REPLACE VIEW {schema}.{name} AS {body}")
+    threshold = _about_threshold(con, schema)
+    con.execute(f"CREATE OR REPLACE VIEW {schema}.about_tags AS SELECT * FROM {schema}.tags WHERE score >= {threshold!r}")
+    con.execute(f"CREATE OR REPLACE VIEW {schema}.tags_by_article AS SELECT * FROM {schema}.tags")
+    con.execute(
+        f"""CREATE OR REPLACE VIEW {schema}.rollup_summary AS
+            SELECT k.kind, k.tags, k.articles, coalesce(n.keys, 0) AS keys
+            FROM (SELECT kind, sum(tags) AS tags, sum(articles) AS articles FROM {schema}.rollup_kinds GROUP BY kind HAVING sum(tags) > 0) k
+            LEFT JOIN (SELECT kind, count(*) AS keys FROM {schema}.rollup_keys WHERE tags > 0 GROUP BY kind) n USING (kind)""")
+    # "Read also" targets resolved at read time: the smallest other article whose headline or title has the key
+    con.execute(
+        f"""CREATE OR REPLACE VIEW {schema}.related AS
+            SELECT r.article_id, r.position, r.title, r.title_key,
+                   min(k.article_id) FILTER (WHERE k.article_id <> r.article_id) AS target_id
+            FROM {schema}.related_links r LEFT JOIN {schema}.title_keys k ON k.title_key = r.title_key
+            GROUP BY r.article_id, r.position, r.title, r.title_key""")
+
+
+def load_stopwords(con: duckdb.DuckDBPyConnection) -> None:
+    """The English stopword list (DuckDB fts's ``english``) as ``memory.main.stopwords(word)``: the search
+    tokeniser (`trends.derived.token_sql`) reads it in writers and readers alike."""
+    from trends.paths import PACKAGE_DATA
+
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory' AND table_name = 'stopwords'").fetchone()[0]:
+        return
+    words = [w.strip() for w in (PACKAGE_DATA / "stopwords_en.txt").read_text(encoding="utf-8").splitlines()
+             if w.strip() and not w.startswith("#")]
+    values = ", ".join("('" + w.replace("'", "''") + "')" for w in words)  # our own packaged list
+    con.execute(f"CREATE TABLE memory.main.stopwords AS SELECT * FROM (VALUES {values}) t(word)")
+
+
+def _about_threshold(con, schema: str) -> float:
+    row = con.execute(f"SELECT value FROM {schema}.meta WHERE key = 'about_threshold'").fetchone()
+    return float(row[0]) if row and row[0] is not None else 0.0
+
+
+READ_VIEWS_SCHEMA = "main"
+
+# Readers spill (rarely) to the system temp folder, never to a `.tmp/` in whatever folder the app runs from.
+READ_CONFIG = {
+    "threads": 2,
+    "memory_limit": "350MB",
+    "temp_directory": os.path.join(tempfile.gettempdir(), "trends-duckdb-spill"),
+}
+
+
+def _open_instance(path: Path, manifest: Manifest) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:", config=READ_CONFIG)
+    try:
+        con.execute("SET enable_progress_bar = false")
+        aliases = []
+        for i, name in enumerate(manifest.segments):
+            alias = f"seg{i}"
+            _attach(con, path / SEGMENT_DIR / name, alias, read_only=True)
+            aliases.append(alias)
+        try:
+            build_views(con, aliases, "memory.reader")
+        except duckdb.Error as exc:
+            raise StoreError(f"{path} is damaged (a segment lacks its tables): {first_line(exc)}") from exc
+        load_fts(con)  # porter stem() for search; once per instance, its cursors share it
+        load_stopwords(con)
+    except BaseException:
         con.close()
-        raise StoreError(f"cannot open {gen.path} for reading: {str(exc).splitlines()[0]}") from exc
-    load_fts(con)  # once per instance: its cursors share the loaded extension
+        raise
     return con
 
 
-def read_cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """A read-only cursor for this thread on the newest published generation of the file.
+def open_reader(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """A new read-only connection on the published archive (its own instance; close it when done)."""
+    path = Path(db_path)
+    con = _open_instance(path, read_manifest(path))
+    con.execute("USE memory.reader")
+    return con
 
-    One database instance per generation per process; each thread gets its own cursor from it
-    (DuckDB connections are not thread-safe). When a writer has swapped in a new file the next call
-    opens it; old cursors keep reading the old inode until they are dropped.
+
+_read_lock = threading.Lock()
+_read_instances: dict[str, tuple[Generation, duckdb.DuckDBPyConnection]] = {}
+_thread_state = threading.local()
+
+
+def read_cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """A read-only cursor for this thread on the newest published generation of the archive.
+
+    One database instance per generation per process; each thread gets its own cursor from it (DuckDB
+    connections are not thread-safe). When a writer has published a new generation the next call opens
+    it; old cursors keep reading their segments (a compacted-away file stays readable while open).
     """
-    gen = generation(db_path)
-    cached = getattr(_thread_state, "cursors", None)
-    if cached is None:
-        cached = _thread_state.cursors = {}
-    hit = cached.get(gen.path)
-    if hit is not None and hit[0] == gen:
-        return hit[1]
-    with _read_lock:
-        inst = _read_instances.get(gen.path)
-        if inst is None or inst[0] != gen:
-            inst = (gen, _open_generation(gen))
-            _read_instances[gen.path] = inst
-        cursor = inst[1].cursor()
-    cursor.execute("USE db")
-    cached[gen.path] = (gen, cursor)
-    return cursor
+    path = Path(db_path)
+    for attempt in range(5):
+        manifest = read_manifest(path)
+        gen = Generation(str(path.resolve()), manifest.generation)
+        cached = getattr(_thread_state, "cursors", None)
+        if cached is None:
+            cached = _thread_state.cursors = {}
+        hit = cached.get(gen.path)
+        if hit is not None and hit[0] == gen:
+            return hit[1]
+        try:
+            with _read_lock:
+                inst = _read_instances.get(gen.path)
+                if inst is None or inst[0] != gen:
+                    inst = (gen, _open_instance(path, manifest))
+                    _read_instances[gen.path] = inst
+                cursor = inst[1].cursor()
+        except StoreError:
+            # a compaction may have published and removed a segment between reading the manifest and
+            # attaching it: read the manifest again; the same generation failing twice is real damage
+            if attempt < 4 and read_manifest(path).generation != manifest.generation:
+                continue
+            raise
+        cursor.execute("USE memory.reader")
+        cached[gen.path] = (gen, cursor)
+        return cursor
+    raise StoreError(f"{path} kept changing while opening it; try again")
+
+
+# ------------------------------------------------------------------------------------------ the writer
+
+
+@dataclass
+class Writer:
+    """The open writer: ``con`` writes the working segment (its default catalog); ``live`` names the
+    schema of views over every published segment plus the working one (what the archive will be)."""
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+    work: Path
+    rewrite: bool
+    base: Manifest | None
+    live: str = "memory.live"
+    resumed: bool = False
+    notices: list[str] = dataclasses.field(default_factory=list)
+
+    def refresh_views(self) -> None:
+        aliases = [f"seg{i}" for i in range(len(self.base.segments) if self.base and not self.rewrite else 0)]
+        build_views(self.con, aliases + ["work"], self.live, live_superseded="work.superseded")
+
+    def published_articles(self) -> int:
+        """Articles in published segments (0 for a new archive or a rewrite)."""
+        if self.rewrite or not self.base:
+            return 0
+        return sum(_count(self.con, f"SELECT count(*) FROM seg{i}.articles") for i in range(len(self.base.segments)))
+
+
+# preserve_insertion_order stays on: segments are written sorted (tags by article, tags_by_key by key,
+# postings by term, articles by date) so that zone maps skip row groups; turning it off scrambles that.
+WRITE_CONFIG = {"threads": 2, "memory_limit": "1GB"}
+
+
+def _lock(path: Path, wait: bool):
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fh = open(path / LOCK, "a+")
+    except OSError as exc:
+        raise storage_error(exc, path, "opening") from exc
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError as exc:
+        fh.close()
+        raise StoreError(f"another ingest is writing {path}; try again when it finishes") from exc
+    return fh
+
+
+def _stale_work(path: Path, rewrite: bool, notices: list[str]) -> Path | None:
+    """Resume a crashed incremental working segment; discard crashed rewrites (they are recomputed)."""
+    for old in sorted(path.glob("rewrite-*.duckdb*")):
+        old.unlink(missing_ok=True)
+    for tmp in path.glob(f".{MANIFEST}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+    _adopt_orphans(path)
+    works = sorted(p for p in path.glob("work-*.duckdb"))
+    for extra in works[1:]:
+        extra.unlink(missing_ok=True)
+        Path(str(extra) + ".wal").unlink(missing_ok=True)
+    if not works:
+        return None
+    if rewrite:
+        return works[0]  # a rewrite first publishes the crashed run's committed batches (see writer)
+    probe = None
+    try:
+        probe = duckdb.connect(str(works[0]))
+        probe.execute("SELECT count(*) FROM superseded").fetchone()
+        return works[0]
+    except duckdb.Error as exc:
+        notices.append(f"discarded the damaged working segment of a crashed run ({first_line(exc)})")
+        works[0].unlink(missing_ok=True)
+        Path(str(works[0]) + ".wal").unlink(missing_ok=True)
+        return None
+    finally:
+        if probe is not None:
+            probe.close()
+
+
+def _segment_number(name: str) -> int:
+    try:
+        return int(name.split("-", 1)[1].split(".", 1)[0])
+    except (IndexError, ValueError):
+        return -1
+
+
+def _adopt_orphans(path: Path) -> None:
+    """Segment files the manifest does not list: a crash between renaming a finished working segment into
+    segments/ and writing the manifest leaves one numbered past the manifest. An incremental one is
+    adopted back as the working segment (its batches are complete and resumable); a rewrite or merge
+    result is discarded (it is recomputed). Older unlisted files were replaced: they go."""
+    manifest = _probe(path)[1]
+    listed = set(manifest.segments) if manifest else set()
+    newest = manifest.generation if manifest else 0
+    for seg in sorted((path / SEGMENT_DIR).glob("seg-*.duckdb")):
+        if seg.name in listed:
+            continue
+        kind = None
+        if _segment_number(seg.name) > newest:
+            with contextlib.suppress(duckdb.Error):
+                probe = duckdb.connect(str(seg), read_only=True)
+                try:
+                    row = probe.execute("SELECT value FROM meta WHERE key = 'segment_kind'").fetchone()
+                    kind = row[0] if row else "incremental"
+                finally:
+                    probe.close()
+        if kind == "incremental" and not any(path.glob("work-*.duckdb")):
+            os.replace(seg, path / f"work-{int(time.time())}-{uuid.uuid4().hex[:8]}.duckdb")
+        else:
+            seg.unlink(missing_ok=True)
+            Path(str(seg) + ".wal").unlink(missing_ok=True)
+
+
+def _next_segment_name(path: Path, manifest: Manifest | None) -> tuple[int, str]:
+    number = (manifest.generation if manifest else 0) + 1
+    while (path / SEGMENT_DIR / f"seg-{number:06d}.duckdb").exists():
+        number += 1
+    return number, f"seg-{number:06d}.duckdb"
+
+
+def _base_manifest(path: Path) -> Manifest | None:
+    status, manifest = _probe(path)
+    if status.state == "legacy" or status.state == "damaged":
+        raise StoreError(status.message)
+    return manifest
+
+
+@contextlib.contextmanager
+def writer(
+    db_path: str | os.PathLike,
+    *,
+    wait: bool = True,
+    settings: dict | None = None,
+    rewrite: bool = False,
+    copy: Callable[["Writer"], None] | None = None,
+    finish: Callable[["Writer"], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one writer: yields a connection to the working segment; publishes it when the block ends.
+
+    Incremental (default): a new (or the crashed run's resumed) working segment, published as one more
+    segment. ``rewrite=True``: a fresh segment that replaces every published one (rebuild, compact,
+    retag, themes fit); ``copy(w)`` fills it from the live archive first. ``finish(w)`` runs before
+    publishing (derived data, compaction bookkeeping). Commit as often as you like inside: committed
+    batches of an incremental writer survive a crash and the next writer resumes them.
+    ``settings``: key/value pairs stored in ``meta`` (a new archive needs ``about_threshold``).
+    """
+    w = None
+    with _writer(Path(db_path), wait, settings, rewrite, copy) as w:
+        yield w.con
+        if finish is not None:
+            finish(w)
+    # published on a clean exit of the block (see _writer)
+
+
+@contextlib.contextmanager
+def open_writer(db_path, **kwargs) -> Iterator[Writer]:
+    """Like `writer` but yields the `Writer` (its live views and facts), for the ingest and derived data."""
+    finish = kwargs.pop("finish", None)
+    with _writer(Path(db_path), kwargs.pop("wait", True), kwargs.pop("settings", None), kwargs.pop("rewrite", False),
+                 kwargs.pop("copy", None)) as w:
+        yield w
+        if finish is not None:
+            finish(w)
+
+
+@contextlib.contextmanager
+def _writer(path: Path, wait: bool, settings: dict | None, rewrite: bool, copy) -> Iterator[Writer]:
+    if path.is_file():
+        raise StoreError(_legacy_message(path))
+    lock = _lock(path, wait)
+    con = None
+    w = None
+    try:
+        try:
+            (path / SEGMENT_DIR).mkdir(exist_ok=True)
+        except OSError as exc:
+            raise storage_error(exc, path, "opening") from exc
+        base = _base_manifest(path)
+        notices: list[str] = []
+        stale = _stale_work(path, rewrite, notices)
+        if rewrite and stale is not None:
+            # publish what the crashed incremental run committed first, so the rewrite includes it
+            _publish_stale(path, stale, base)
+            base = _base_manifest(path)
+            stale = None
+        if rewrite:
+            work = path / f"rewrite-{uuid.uuid4().hex[:12]}.duckdb"
+        else:
+            work = stale or path / f"work-{int(time.time())}-{uuid.uuid4().hex[:8]}.duckdb"
+        if settings is None:
+            settings = {}
+        if base is None and stale is None and "about_threshold" not in settings and not rewrite:
+            raise StoreError("a new archive needs its about_threshold setting (trends.ingest passes tagging's)")
+        try:
+            con = duckdb.connect(":memory:", config=WRITE_CONFIG)
+            con.execute("SET enable_progress_bar = false")  # no DuckDB bar on a user's terminal
+            for i, name in enumerate(base.segments if base else ()):
+                _attach(con, path / SEGMENT_DIR / name, f"seg{i}", read_only=True)
+            # small blocks for small segments (a default 256 kB block per table would make a one-article
+            # segment 4.7 MB); a rewrite or a new archive's first segment is the big base: default blocks
+            small = not rewrite and base is not None and stale is None
+            con.execute(f"ATTACH {_quote(work)} AS work" + (" (BLOCK_SIZE 16384)" if small else ""))
+            create_tables(con, "work")
+            con.execute("DROP INDEX IF EXISTS work.articles_by_id")  # a resumed segment may carry it
+            con.execute("USE work")
+            con.execute("SET checkpoint_threshold = '1GB'")  # one checkpoint at publish, not every 16 MB
+            load_fts(con)
+            load_stopwords(con)
+            w = Writer(path, con, work, rewrite, base, resumed=stale is not None, notices=notices)
+            for line in notices:
+                print(f"trends: {line}", file=sys.stderr)
+            if rewrite:
+                set_setting(con, "segment_kind", "base")
+                if copy is not None:
+                    copy(w)
+            for key, value in settings.items():
+                set_setting(con, key, value)
+            w.refresh_views()
+        except duckdb.Error as exc:
+            raise storage_error(exc, work, "writing") from exc
+        try:
+            yield w
+        except BaseException as exc:
+            _abandon(w, exc)
+            raise
+        try:
+            _publish(w)
+        except (duckdb.Error, OSError) as exc:
+            _abandon(w, exc)
+            raise storage_error(exc, path, "publishing") from exc
+    finally:
+        if con is not None:
+            with contextlib.suppress(Exception):
+                con.close()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    err = storage_error(exc, Path("."), "")
+    return "disk is full" in str(err)
+
+
+def _abandon(w: Writer, exc: BaseException) -> None:
+    """After a failure: a rewrite is discarded; an incremental working segment is kept for the rerun,
+    unless the disk is full (then it goes, so it cannot keep the disk full)."""
+    with contextlib.suppress(Exception):
+        w.con.close()
+    if w.rewrite or _is_disk_full(exc) or isinstance(exc, StoreError) and "disk is full" in str(exc):
+        w.work.unlink(missing_ok=True)
+        Path(str(w.work) + ".wal").unlink(missing_ok=True)
+
+
+def set_setting(con, key: str, value) -> None:
+    """Store a setting in the working segment's ``meta`` (newest segment wins)."""
+    con.execute("DELETE FROM work.meta WHERE key = ?", [key])
+    con.execute("INSERT INTO work.meta VALUES (?, ?)", [key, None if value is None else str(value)])
+
+
+def get_setting(con, key: str, schema: str = "memory.live") -> str | None:
+    row = con.execute(f"SELECT value FROM {schema}.meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def index_articles(con, catalog: str) -> None:
+    """A unique index on the segment's ``articles.article_id`` (built once, just before publishing): list
+    lookups (a search page's 25 articles) then read only those rows' text, not every body; it also proves
+    the segment holds each article once. Not kept while writing (rows are deleted and re-inserted)."""
+    con.execute(f"DROP INDEX IF EXISTS {catalog}.articles_by_id")
+    con.execute(f"CREATE UNIQUE INDEX articles_by_id ON {catalog}.articles (article_id)")
+
+
+def _publish(w: Writer) -> None:
+    con = w.con
+    crash_point("before-publish")
+    if not _count(con, "SELECT count(*) FROM duckdb_indexes() WHERE database_name = 'work' AND index_name = 'articles_by_id'"):
+        index_articles(con, "work")
+    con.execute("CHECKPOINT work")
+    con.execute("USE memory")
+    con.execute("DETACH work")
+    _fsync_path(w.work)
+    manifest = _base_manifest(w.path)
+    number, name = _next_segment_name(w.path, manifest)
+    target = w.path / SEGMENT_DIR / name
+    os.replace(w.work, target)
+    Path(str(w.work) + ".wal").unlink(missing_ok=True)
+    _fsync_path(w.path / SEGMENT_DIR, directory=True)
+    old = manifest.segments if manifest else ()
+    segments = (name,) if w.rewrite else old + (name,)
+    _write_manifest(w.path, Manifest(number, segments))
+    if w.rewrite:
+        _remove_unlisted(w.path, segments)
+
+
+def _publish_stale(path: Path, stale: Path, base: Manifest | None) -> None:
+    con = duckdb.connect(str(stale))
+    con.execute("CHECKPOINT")
+    con.close()
+    number, name = _next_segment_name(path, base)
+    os.replace(stale, path / SEGMENT_DIR / name)
+    _write_manifest(path, Manifest(number, (base.segments if base else ()) + (name,)))
+
+
+def _remove_unlisted(path: Path, keep: tuple[str, ...]) -> None:
+    """Segments no longer in the manifest (readers that have them open keep reading the unlinked inode)."""
+    for seg in (path / SEGMENT_DIR).glob("seg-*.duckdb*"):
+        if seg.name not in keep:
+            seg.unlink(missing_ok=True)
+
+
+def replace_segments(path: Path, first: int, last: int, merged_file: Path) -> None:
+    """Publish ``merged_file`` in place of segments first..last (inclusive) of the current manifest."""
+    manifest = _base_manifest(path)
+    number, name = _next_segment_name(path, manifest)
+    os.replace(merged_file, path / SEGMENT_DIR / name)
+    _fsync_path(path / SEGMENT_DIR, directory=True)
+    segments = manifest.segments[:first] + (name,) + manifest.segments[last + 1:]
+    _write_manifest(path, Manifest(number, segments))
+    _remove_unlisted(path, segments)
+
+
+@contextlib.contextmanager
+def locked(db_path: str | os.PathLike, wait: bool = True) -> Iterator[Manifest | None]:
+    """Hold the writer lock without a working segment (compaction of published segments)."""
+    path = Path(db_path)
+    lock = _lock(path, wait)
+    try:
+        yield _base_manifest(path)
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
+def segment_files(db_path: str | os.PathLike) -> list[Path]:
+    manifest = read_manifest(db_path)
+    return [Path(db_path) / SEGMENT_DIR / s for s in manifest.segments]
+
+
+def archive_bytes(db_path: str | os.PathLike) -> int:
+    """Bytes on disk of everything in the archive folder."""
+    return sum(p.stat().st_size for p in Path(db_path).rglob("*") if p.is_file())

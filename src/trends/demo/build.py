@@ -186,10 +186,8 @@ def build_demo(
                 raise ValueError(f"cannot write the demo pages to {folder}: {exc.strerror or exc}") from exc
             tracker.offset = generator.articles
             streams = [parsed_pages(generator, folder, 0), parsed_pages(generator, folder, 1)]
-        summary.runs.append(
-            ("seed page", ingest_paths(db_path, [seed_page_path()], tag=tag, progress=False, command="demo", refresh=False,
-                                       processes=processes))
-        )
+        # the first scrape first: it creates the archive's base segment, and the theme model is fitted
+        # on it in place (no rewrite); the later scrape and the real seed page are small segments
         for scrape, records in enumerate(streams):
             when = generator.world.scrapes[scrape]
             total = generator.articles if scrape == 0 else generator.rescraped  # counted in the first pass
@@ -197,10 +195,13 @@ def build_demo(
             result = ingest_records(
                 db_path, tracker.stream(records, stage), tag=tag, progress=bar, total=total, command="demo",
                 inputs=f"demo --articles {generator.articles} --seed {generator.seed} ({stage})",
-                refresh=scrape == len(streams) - 1,  # themes, roll-ups and search index once, at the end
                 processes=processes,
             )
             summary.runs.append((stage, result))
+        summary.runs.append(
+            ("seed page", ingest_paths(db_path, [seed_page_path()], tag=tag, progress=False, command="demo",
+                                       processes=processes))
+        )
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

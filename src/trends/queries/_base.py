@@ -153,44 +153,56 @@ def rollup_scope(flt: Filter, p: Params) -> str:
 
 
 def has_search_index(cur: duckdb.DuckDBPyConnection) -> str | None:
-    """'postings' (our term-sorted BM25 table), 'macro' (only the fts extension's index) or None."""
-    tables = {
-        r[0]
-        for r in cur.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-            " AND schema_name = 'fts_main_articles'"
-        ).fetchall()
-    }
-    if "postings" in tables and "dict" in tables:
-        return "postings"
-    return "macro" if "docs" in tables else None
+    """'postings' when the archive's search rows were built (`trends.derived`), else None (word matching)."""
+    from trends.derived import SEARCH_SETTING
+
+    row = cur.execute("SELECT value FROM meta WHERE key = ?", [SEARCH_SETTING]).fetchone()
+    return "postings" if row and row[0] else None
 
 
 BM25_K1, BM25_B = 1.2, 0.75
 
 
+def query_terms(text: str) -> list[str]:
+    """The search terms of a query, by the documents' own tokeniser (`trends.derived.token_sql`), run on a
+    small private in-memory DuckDB (stemming needs no data)."""
+    from trends.derived import token_sql
+    from trends.store import load_fts, load_stopwords
+
+    con = getattr(_local, "tokeniser", None)
+    if con is None:
+        con = _local.tokeniser = duckdb.connect(":memory:", config={"threads": 1})
+        load_fts(con)
+        load_stopwords(con)
+    rows = con.execute(f"SELECT DISTINCT term FROM ({token_sql('$q')}) ORDER BY term", {"q": text}).fetchall()
+    return [r[0] for r in rows][:32]
+
+
 def bm25_hits(text: str, p: Params, mode: str, scope: str | None = None) -> str:
     """SQL with columns ``article_id, score`` for the articles matching any word of ``text``.
 
-    ``scope`` (SQL selecting article ids) restricts scoring to those articles up front, which is far
-    cheaper than scoring everything and joining afterwards when a filter is selective.
+    BM25 (k1 = 1.2, b = 0.75) over the live ``postings`` rows (each carries its document's length):
+    N, the mean document length and each term's document frequency are counted at query time, so an
+    archive of many segments scores exactly as one rebuilt in full. Only the query's terms' postings are
+    read (sorted by term). ``scope`` (SQL selecting article ids) restricts
+    scoring to those articles (df and N stay global).
     """
-    if mode == "postings":
-        within = f" WHERE po.article_id IN ({scope})" if scope else ""
-        return f"""SELECT po.article_id,
-                   sum(log(((st.num_docs - qt.df + 0.5) / (qt.df + 0.5)) + 1)
-                       * (po.tf * {BM25_K1 + 1}) / (po.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * po.len / st.avgdl))) AS score
-            FROM fts_main_articles.postings po
-            JOIN (SELECT d.termid, d.df FROM fts_main_articles.dict d
-                  WHERE d.term IN (SELECT DISTINCT stem(unnest(fts_main_articles.tokenize({p(text)})), 'porter'))) qt
-              ON po.termid = qt.termid,
-            fts_main_articles.stats st{within}
-            GROUP BY po.article_id"""
-    within = f" WHERE article_id IN ({scope})" if scope else ""
-    return (
-        "SELECT article_id, score FROM (SELECT article_id, "
-        f"fts_main_articles.match_bm25(article_id, {p(text)}) AS score FROM articles{within}) WHERE score IS NOT NULL"
-    )
+    terms = query_terms(text)
+    if not terms:
+        return "SELECT NULL::BIGINT AS article_id, NULL::DOUBLE AS score WHERE FALSE"
+    wanted = p(terms)
+    within = f" WHERE po.article_id IN ({scope})" if scope else ""
+    # a semi-join on the terms list: DuckDB 1.5.5 intermittently fails ("Attempted to access index 0
+    # within vector of size 0") on this query over several segments when the terms are an IN list of
+    # constants (reproduced 1 in 20-80 runs); the semi-join form ran 150 of 150
+    return f"""WITH po AS (SELECT term, article_id, tf, len FROM postings WHERE term IN (SELECT unnest({wanted}::VARCHAR[]))),
+            df AS (SELECT term, count(*)::DOUBLE AS df FROM po GROUP BY term),
+            st AS (SELECT count(*)::DOUBLE AS num_docs, avg(len) AS avgdl FROM docs)
+        SELECT po.article_id,
+               sum(log(((st.num_docs - df.df + 0.5) / (df.df + 0.5)) + 1)
+                   * (po.tf * {BM25_K1 + 1}) / (po.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * po.len / st.avgdl))) AS score
+        FROM po JOIN df USING (term), st{within}
+        GROUP BY po.article_id"""
 
 
 def text_match_ids(text: str, p: Params, *, indexed: str | None | bool = True) -> str:
@@ -220,12 +232,12 @@ def _current_indexed() -> str | None:
 
 
 def cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """This thread's read cursor on the newest generation, noting whether that generation has a BM25
-    index and up-to-date roll-ups (checked once per generation per process), for the helpers below."""
+    """This thread's read cursor on the newest generation, noting whether that generation has search
+    rows and roll-ups (checked once per generation per process), for the helpers below."""
     for _ in range(3):  # a writer may publish between the two calls: make sure both saw one generation
-        key = generation(db_path)
         cur = read_cursor(db_path)
-        if generation(db_path) == key:
+        key = generation(db_path)
+        if read_cursor(db_path) is cur:
             break
     found = _derived.get(key)
     if found is None:
@@ -239,18 +251,12 @@ def cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
 
 
 def rollups_fresh(cur: duckdb.DuckDBPyConnection) -> bool:
-    """True when the roll-up tables exist and were built from exactly the data now in the file."""
-    from trends.rollups import SIGNATURE_KEY, SIGNATURE_SQL, TABLES
+    """True when the archive carries the derived roll-ups (`trends.derived`); they are kept consistent
+    with the rows by construction (each batch writes its deltas in its own transaction)."""
+    from trends.derived import ROLLUPS_SETTING
 
-    have = cur.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
-        " AND table_name IN (SELECT unnest(?::VARCHAR[]))",
-        [list(TABLES)],
-    ).fetchone()[0]
-    if have < len(TABLES):
-        return False
-    row = cur.execute("SELECT value FROM meta WHERE key = ?", [SIGNATURE_KEY]).fetchone()
-    return bool(row) and row[0] == cur.execute(SIGNATURE_SQL).fetchone()[0]
+    row = cur.execute("SELECT value FROM meta WHERE key = ?", [ROLLUPS_SETTING]).fetchone()
+    return bool(row and row[0])
 
 
 def simple_filter(flt: Filter, skip: frozenset[str] = frozenset()) -> bool:

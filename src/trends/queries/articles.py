@@ -168,6 +168,10 @@ def article(db_path: str | os.PathLike, article_id: int) -> dict | None:
     if meta.empty:
         return None
     record = meta.iloc[0].to_dict()
+    # an unchanged article seen again is not rewritten: its later sightings are their own rows
+    seen = fetch_one(cur, f"SELECT max(seen_at) FROM sightings WHERE article_id = {aid}", p)[0]
+    if seen is not None and (pd.isna(record["last_seen"]) or pd.Timestamp(seen) > record["last_seen"]):
+        record["last_seen"] = pd.Timestamp(seen)
     body = record.pop("body")
     record["authors"] = list(record["authors"]) if record["authors"] is not None else []
     tags = fetch_df(
@@ -228,7 +232,8 @@ def search(
         details = fetch_df(
             cur,
             f"SELECT article_id, title, source, published, views, body FROM articles "
-            f"WHERE article_id = ANY({p3([int(x) for x in ranked['article_id']])}::BIGINT[])",
+            # a list of constants: the scan filters on it, so only the page's bodies are read
+            f"WHERE article_id IN ({', '.join(p3(int(x)) for x in ranked['article_id'])})",
             p3,
         )
         df = ranked[["article_id", "score"]].merge(details, on="article_id", how="inner")

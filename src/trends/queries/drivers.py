@@ -46,7 +46,7 @@ MAX_DOCS = 300  # articles tokenised per group at most (a deterministic sample b
 MAX_CHARS = 8000  # of each body (about 1,300 words: a long speech is read up to there)
 # What DuckDB's fts tokenizer (our search index, stemmer porter) turns into spaces, plus typographic
 # quotes, dashes and ellipses; combining marks are what strip_accents removes after decomposition.
-_SPLIT = re.compile(r"[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/\|'`\"\-\u2010-\u2015\u2018-\u201f\u2026\u00ab\u00bb]+")
+_SPLIT = re.compile(r"[\W_]+")  # anything not a letter or a digit, as trends.derived.words_sql
 _COMBINING = re.compile(r"[\u0300-\u036f]+")
 TERM_COLUMNS = ["term", "focus", "comparison", "log_odds", "zscore"]
 DRIVERS_EXPLAINED = (
@@ -241,7 +241,7 @@ def _word_counts(
     if indexed:  # words by stem, as search matches them; only stems the index holds (so search finds them)
         stems = dict(cur.execute(
             "SELECT t.w, d.term FROM (SELECT w, stem(w, 'porter') AS s FROM unnest(?::VARCHAR[]) u(w)) t "
-            "JOIN fts_main_articles.dict d ON d.term = t.s", [unique]).fetchall())
+            "JOIN term_docs d ON d.term = t.s", [unique]).fetchall())
     else:  # no fts extension: search matches whole words, so words are their own terms
         stems = {w: w for w in unique}
     tokens["stem"] = tokens["w"].map(stems)
@@ -255,10 +255,8 @@ def _word_counts(
 
 
 def search_words(text: str) -> list[str]:
-    """The words of ``text`` cut as DuckDB's fts tokenizer (our search index) cuts them, lower case,
-    accents stripped, runs of digits and ASCII punctuation turned into spaces, and also split at any
-    whitespace and typographic quote or dash (the tokenizer would keep "biden’s" or a no-break space
-    inside a word; `_word_counts` keeps only words whose stem the index holds)."""
+    """The words of ``text`` cut as the search index cuts them (`trends.derived.words_sql`): lower case,
+    accents stripped, split at anything that is not a letter or a digit (digits stay: "2023", "g7")."""
     text = text.lower()
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFD", text))
@@ -268,7 +266,7 @@ def search_words(text: str) -> list[str]:
 def _stopwords(cur, indexed: str | None) -> list[str]:
     """The search index's own stopword list (a stopword cannot be searched), else scikit-learn's."""
     if indexed:
-        return [r[0] for r in cur.execute("SELECT sw FROM fts_main_articles.stopwords").fetchall()]
+        return [r[0] for r in cur.execute("SELECT word FROM memory.main.stopwords").fetchall()]
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return sorted(ENGLISH_STOP_WORDS)

@@ -27,8 +27,8 @@ from trends.queries._base import (
     use_rollups,
     where_clause,
 )
+from trends.derived import VIEW_BUCKETS_PER_E
 from trends.queries.coverage import is_coverage_scope, period_coverage
-from trends.rollups import VIEW_BUCKETS_PER_E
 
 TOP_BY = ("views", "growth")
 

@@ -22,7 +22,7 @@ from trends.queries._base import (
     use_rollups,
     where_clause,
 )
-from trends.rollups import PAIR_KINDS
+from trends.derived import PAIR_KINDS
 
 PAIR_ORDERS = ("together", "lift", "pmi")
 _COLUMNS = ["a", "b", "label_a", "label_b", "together", "count_a", "count_b", "lift", "pmi"]

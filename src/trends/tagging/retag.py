@@ -1,8 +1,9 @@
 """`trends retag`: recompute every article's tags (and refit the themes) without re-ingesting.
 
-Runs inside ``trends.store.writer`` (a working copy swapped in atomically at the end), so the dashboard
-keeps serving the old tags until the new ones are complete. Batch by batch: read articles, tag them in a
-process pool, delete their old tags and insert the new ones in one transaction.
+Every tag changes, so it is a rewrite (``trends.store.open_writer(rewrite=True)``): the live rows are
+copied into one new base segment, retagged there batch by batch in a process pool, the themes refitted
+and every derived table rebuilt (`trends.derived.rebuild`); the new base replaces the old segments only
+when all of it is done, so the dashboard keeps serving the old tags until then.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from trends.store import StoreError, writer
+from trends import derived
+from trends.store import open_status, open_writer
 from trends.tagging import storage
 from trends.tagging.parallel import TaggingPool
 from trends.tagging.topics import load_taxonomy
@@ -36,12 +38,21 @@ def retag_database(
 ) -> dict:
     """Retag every article of ``db_path``; returns counts. Raises StoreError / ValueError with one-line reasons."""
     db_path = Path(db_path)
-    if not db_path.exists():
-        raise StoreError(f"no database at {db_path}; run `trends demo` or `trends ingest` first")
+    status = open_status(db_path)
+    if status.state != "ok":
+        from trends.store import StoreError
+
+        raise StoreError(status.message)
     load_taxonomy(taxonomy)  # fail fast on a bad taxonomy file, before taking the writer lock
     started = time.perf_counter()
     tags_written = 0
-    with writer(db_path) as con, TaggingPool(processes, taxonomy) as pool:
+
+    def copy(w):
+        derived.attach_source(w)
+        derived.copy_base(w)
+
+    with open_writer(db_path, rewrite=True, copy=copy) as w, TaggingPool(processes, taxonomy) as pool:
+        con = w.con
         total = storage.count_articles(con)
         run_id = storage.start_run(con, "retag", str(taxonomy or "bundled taxonomy"))
         tagged_at = dt.datetime.now().replace(microsecond=0)
@@ -60,11 +71,15 @@ def retag_database(
 
             with _bar(progress, total, "themes") as bar:
                 facts = fit_themes(con, progress=bar)
-        from trends.rollups import refresh_derived
+        con.execute("BEGIN TRANSACTION")
+        derived.rebuild(con, "work")  # roll-ups and search rows follow the new tags
+        if themes:
+            from trends.store import set_setting
 
-        refresh_derived(con)  # roll-ups and search index follow the new tags
+            set_setting(con, storage.THEMES_ASSIGNED, facts.get("fitted_at", ""))
         seconds = time.perf_counter() - started
         storage.finish_run(con, run_id, total, seconds)
+        con.execute("COMMIT")
     return {"articles": total, "tags": tags_written, "themes": facts.get("themes", 0),
             "theme_tags": facts.get("assigned", 0), "seconds": round(seconds, 2)}
 

@@ -1,6 +1,9 @@
 """The few writes tagging makes on an open writer connection: replace tags, themes, record a run.
 
-Rows go in through a registered Arrow table (no values in SQL text); table names are constants.
+The connection's default catalog is the writer's working segment (`trends.store.writer`); whole-archive
+operations (retag, themes fit) run in a rewrite segment that holds every live row, so the plain table
+names below see the whole archive there. Rows go in through a registered Arrow table (no values in SQL
+text); table names are constants.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from typing import Iterator, Sequence
 
 import pyarrow as pa
 
-from trends.store import insert_rows
+from trends.store import insert_rows, set_setting
 from trends.tagging.model import Tag
+
+THEME_MODEL_BLOB = "theme_model_blob"  # meta: the fitted ThemeModel (its to_bytes, base64)
+THEMES_ASSIGNED = "themes_assigned"  # meta: the fitted_at of the model whose themes every article carries
 
 TAG_SCHEMA = pa.schema([
     ("article_id", pa.int64()), ("kind", pa.string()), ("key", pa.string()), ("label", pa.string()),
@@ -90,14 +96,16 @@ def iter_texts(con, batch_size: int) -> Iterator[list[tuple]]:
         yield [(aid, f"{title}\n\n{body}", published) for aid, title, body, published in rows]
 
 
-def replace_themes(con, themes: Sequence[tuple], model_facts: dict) -> None:
-    """Swap in a new theme model: its rows in ``themes``, its facts in ``meta``; old theme tags go."""
+def replace_themes(con, themes: Sequence[tuple], model_facts: dict, model=None) -> None:
+    """Swap in a new theme model: its rows in ``themes``, its facts (and the fitted model, so later
+    ingests assign new articles with it) in ``meta``; old theme tags go."""
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM tags WHERE kind = 'theme'")
         con.execute("DELETE FROM themes")
         insert_rows(con, "themes", THEME_SCHEMA, themes)
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('theme_model', ?)", [json.dumps(model_facts)])
+        set_setting(con, "theme_model", json.dumps(model_facts))
+        set_setting(con, THEME_MODEL_BLOB, _encode_model(model) if model is not None else None)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -115,12 +123,22 @@ def set_theme_counts(con) -> None:
     )
 
 
-def start_run(con, command: str, inputs: str, started_at: dt.datetime | None = None) -> int:
-    """A new row in ingest_runs (status 'running'); a run left 'running' by a crash becomes 'interrupted'."""
-    con.execute("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running'")
-    run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()[0]
+def start_run(con, command: str, inputs: str, started_at: dt.datetime | None = None, live: str = "work") -> int:
+    """A new row in ingest_runs (status 'running'); a run left 'running' by a crash becomes 'interrupted'.
+
+    ``live``: the schema whose ``ingest_runs`` is the whole archive's (the writer's live views); the rows
+    are written to the working segment (newest wins per run).
+    """
+    stale = con.execute(f"SELECT * FROM {live}.ingest_runs WHERE status = 'running'").fetchall()
+    if stale:
+        ids = [r[0] for r in stale]
+        con.execute("DELETE FROM work.ingest_runs WHERE run_id IN (SELECT unnest(?::INTEGER[]))", [ids])
+        cols = len(stale[0])
+        con.executemany(f"INSERT INTO work.ingest_runs VALUES ({', '.join('?' * cols)})",
+                        [list(r[:5]) + ["interrupted"] + list(r[6:]) for r in stale])
+    run_id = con.execute(f"SELECT coalesce(max(run_id), 0) + 1 FROM {live}.ingest_runs").fetchone()[0]
     con.execute(
-        "INSERT INTO ingest_runs (run_id, command, inputs, started_at, status) VALUES (?, ?, ?, ?, 'running')",
+        "INSERT INTO work.ingest_runs (run_id, command, inputs, started_at, status) VALUES (?, ?, ?, ?, 'running')",
         [run_id, command, inputs[:2000], started_at or dt.datetime.now()],
     )
     return int(run_id)
@@ -128,6 +146,32 @@ def start_run(con, command: str, inputs: str, started_at: dt.datetime | None = N
 
 def finish_run(con, run_id: int, updated: int, seconds: float, status: str = "ok") -> None:
     con.execute(
-        "UPDATE ingest_runs SET finished_at = ?, status = ?, updated_articles = ?, seconds = ? WHERE run_id = ?",
+        "UPDATE work.ingest_runs SET finished_at = ?, status = ?, updated_articles = ?, seconds = ? WHERE run_id = ?",
         [dt.datetime.now(), status, updated, seconds, run_id],
     )
+
+
+def _encode_model(model) -> str:
+    import base64
+
+    return base64.b64encode(model.to_bytes()).decode("ascii")
+
+
+def load_theme_model(con, schema: str) -> bytes | None:
+    """The archive's fitted theme model (`ThemeModel.to_bytes`), when its themes were assigned to every article."""
+    import base64
+
+    rows = dict(con.execute(
+        f"SELECT key, value FROM {schema}.meta WHERE key IN ('theme_model', ?, ?)", [THEME_MODEL_BLOB, THEMES_ASSIGNED]
+    ).fetchall())
+    blob, facts = rows.get(THEME_MODEL_BLOB), rows.get("theme_model")
+    if not blob or not facts or rows.get(THEMES_ASSIGNED) != json.loads(facts).get("fitted_at"):
+        return None
+    data = base64.b64decode(blob)
+    from trends.tagging.themes import ThemeModel
+
+    try:  # a model stored by an older version that this one cannot read counts as none: it is refitted
+        ThemeModel.from_bytes(data)
+    except (ValueError, KeyError, OSError):
+        return None
+    return data

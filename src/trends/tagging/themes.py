@@ -205,7 +205,7 @@ def fit_themes(con, n_themes: int | None = None, sample_size: int = SAMPLE_SIZE,
         return facts
     facts = {**model.facts, "fitted_at": fitted_at.isoformat()}
     rows = [(model.keys[i], model.labels[i], model.top_terms[i], model.weights[i], 0, fitted_at) for i in range(len(model))]
-    storage.replace_themes(con, rows, facts)
+    storage.replace_themes(con, rows, facts, model=model)  # stored, so later ingests assign new articles
     assigned = 0
     con.execute("BEGIN TRANSACTION")
     for batch in storage.iter_texts(con, BATCH):

@@ -1,8 +1,8 @@
 """What the shared widgets read from the database: the summary, selector options, the schema check.
 
 Read-only by construction: everything goes through trends.cache / trends.queries (read cursors on
-the published file) or `trends.store.schema_version` on such a cursor. The dashboard never migrates,
-creates or locks a database; an old file gets a one-line message naming the command that upgrades it.
+the published segments) or `trends.store.open_status`. The dashboard never migrates, creates or locks
+an archive; an old single-file database gets a one-line message naming the command that converts it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from trends import cache
 from trends.filters import Filter
 from trends.queries import QueryError
-from trends.store import SCHEMA_VERSION, StoreError, first_line, generation, read_cursor, schema_version
+from trends.store import StoreError, first_line, generation, open_status
 
 READ_ERRORS = (StoreError, QueryError, duckdb.Error)  # what a damaged, missing or foreign file raises
 BUILD_HINT = "Build one with `trends demo` or `trends ingest <files>`."
@@ -42,21 +42,19 @@ def summary(db: str | os.PathLike) -> tuple[dict | None, Problem | None]:
 
 
 def schema_problem(db: str | os.PathLike) -> Problem | None:
-    """Why this database cannot be shown as it is (an older or newer schema), or None. Cached per file state."""
-    gen = generation(db)
-    return _schema_problem(str(db), (gen.inode, gen.mtime_ns, gen.size))
-
-
-@functools.lru_cache(maxsize=16)
-def _schema_problem(db: str, _generation: tuple) -> Problem | None:
-    version = schema_version(read_cursor(db))
-    if version < SCHEMA_VERSION:
-        return Problem(f"it was written by an older version (schema {version}; this version reads {SCHEMA_VERSION})",
-                       f"Upgrade it once with `trends migrate --db {db}`, then reload.")
-    if version > SCHEMA_VERSION:
-        return Problem(f"it was written by a newer version (schema {version}; this version reads {SCHEMA_VERSION})",
-                       "Upgrade commentary-trends (`pip install -U commentary-trends`), then reload.")
-    return None
+    """Why this archive cannot be shown as it is (a single-file database of an older version, or a
+    format from a newer version), or None. Reads only the manifest (`trends.store.open_status`)."""
+    try:
+        generation(db)
+        return None
+    except StoreError:
+        status = open_status(db)
+        if status.state == "legacy":
+            return Problem("it is a single-file database from an older version",
+                           f"Convert it once with `trends upgrade {db} --to NEW_FOLDER`, point `TRENDS_DB` at the new folder, then reload.")
+        if "newer version" in status.message:
+            return Problem(status.message, "Upgrade commentary-trends (`pip install -U commentary-trends`), then reload.")
+        raise
 
 
 def options(db: str | os.PathLike, dimension: str, current: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
