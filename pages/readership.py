@@ -6,7 +6,8 @@ from trends import cache, charts
 from trends.filters import DIMENSIONS
 from trends.ui import drill, lifecycle
 from trends.ui.chart import chart
-from trends.ui.notices import empty_state
+from trends.ui.coverage import strip_note, with_strip
+from trends.ui.notices import empty_state, notice
 from trends.ui.sections import sections
 from trends.ui.text import DIMENSION_LABELS
 
@@ -18,10 +19,46 @@ over_time = cache.views_over_time(db, flt)
 if over_time.empty or not over_time["articles"].sum():
     empty_state()
     lifecycle.stop(state)
+has = cache.availability(db, flt)
+
+if not has["has_views"]:
+    # Nothing to say about readership: say so, and show what the archive does hold.
+    notice("No article in this selection has a view count: its inputs had none, so there are no readership "
+           "figures (views, top articles, growth). Shown instead: the articles published over time and who "
+           "published them. View counts come with the seed page format, or a `views` column mapped at ingest.",
+           "info")
+    st.subheader("Articles published in each period")
+    chart(state, with_strip(state, charts.views_over_time(over_time)), "rd_time", over_time,
+          csv_name="articles-over-time", on_pick=drill.drill_to(state, None))
+    strip_note()
+    drill.anchor_here(state, "rd_time")
+    no_views_dims = {"source": "Source", "author": "Author"}
+    choice = view.dimension if view.dimension in no_views_dims else "source"
+    st.session_state["rd_nv_dim"] = choice
+
+    def _on_nv_dim() -> None:
+        picked = st.session_state["rd_nv_dim"] or "source"
+        state.show(dimension=None if picked == "source" else picked)
+
+    st.subheader("Articles by source or author")
+    st.segmented_control("Dimension", list(no_views_dims), key="rd_nv_dim", on_change=_on_nv_dim,
+                         format_func=no_views_dims.get, label_visibility="collapsed")
+    by = cache.facets(db, flt, choice, limit=20)
+    if by.empty:
+        empty_state(f"No {choice}s in this selection.", "")
+    else:
+        chart(state, charts.ranked_bars(by, "articles", value_title="articles"), "rd_by_articles", by,
+              csv_name=f"articles-by-{choice}", on_pick=drill.drill_to(state, choice))
+    drill.anchor_here(state, "rd_by_articles", dimension=choice)
+    lifecycle.stop(state)
 
 st.subheader("Views of the articles published in each period")
-chart(state, charts.views_over_time(over_time), "rd_time", over_time, csv_name="views-over-time",
+chart(state, with_strip(state, charts.views_over_time(over_time)), "rd_time", over_time, csv_name="views-over-time",
       on_pick=drill.drill_to(state, None))
+strip_note()
+if has["with_views"] < has["articles"]:
+    st.caption(f"{has['with_views']:,} of the {has['articles']:,} articles in this selection have a view count; "
+               "the views are theirs.")
 drill.anchor_here(state, "rd_time")
 
 left, right = st.columns(2)
