@@ -77,7 +77,7 @@ drill.anchor_here(state, "ct_bars")
 
 # One tab at a time (in the link as section=): the page draws only the open one.
 section, tab = sections(state, "ct_section", {"trends": "Country trends", "network": "Network",
-                                              "together": "Mentioned together (pairs)"})
+                                              "together": "Mentioned together"})
 ss = st.session_state
 
 

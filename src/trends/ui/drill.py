@@ -98,8 +98,7 @@ def _drill_title(state: PageState) -> str:
         keys = tuple(k for k in (view.drill_key, view.drill_key_b) if k)
         names = options(state.db, dim, keys)[1] if dim in _LABELLED else {}
         label = " and ".join(names.get(k, k) for k in keys)
-        parts.append(f"{DIMENSION_LABELS.get(dim, 'Key')}{'s' if len(keys) > 1 else ''}: {label}"
-                     + (" (both)" if len(keys) > 1 else ""))
+        parts.append(f"{DIMENSION_LABELS.get(dim, 'Key')}: {label}" + (" (both)" if len(keys) > 1 else ""))
     if view.drill_period:
         parts.append(f"the {state.flt.grain} starting {view.drill_period.isoformat()}")
     return ", ".join(parts)

@@ -22,8 +22,10 @@ def rising_falling(state: PageState, dimension: str, key: str, limit: int) -> No
     said = movers.attrs.get("notice") or ""
     if said:
         notice(said, "info", markup=False)
+    compared = movers.attrs.get("previous_coverage") and movers.attrs.get("current_coverage") and \
+        movers.attrs.get("sources_compared") != []
     if movers.empty:
-        if not said:
+        if compared:
             empty_state(f"No {dimension} has at least {MIN_SUPPORT} articles in both this period and the previous one.",
                         "Widen the date range to compare longer periods.")
     else:
