@@ -21,6 +21,28 @@ if over_time.empty or not over_time["articles"].sum():
     lifecycle.stop(state)
 has = cache.availability(db, flt)
 
+
+def dimension_bars(dims: list[str], control: str, key: str, fetch, value: str, value_title: str, *, empty,
+                   csv: str = "articles-by", default: str = "source") -> None:
+    """A dimension picker (in the link as ``dim=``; `default` when absent) over ranked, clickable bars."""
+    chosen = view.dimension if view.dimension in dims else default
+    st.session_state[control] = chosen
+
+    def _on_dim() -> None:
+        picked = st.session_state[control] or default
+        state.show(dimension=None if picked == default else picked)
+
+    st.segmented_control("Dimension", dims, key=control, on_change=_on_dim, label_visibility="collapsed",
+                         format_func=lambda d: DIMENSION_LABELS[d])
+    by = fetch(chosen)
+    if by.empty:
+        empty_state(empty(chosen), "")
+    else:
+        chart(state, charts.ranked_bars(by, value, value_title=value_title), key, by, csv_name=f"{csv}-{chosen}",
+              on_pick=drill.drill_to(state, chosen))
+    drill.anchor_here(state, key, dimension=chosen)
+
+
 if not has["has_views"]:
     # Nothing to say about readership: say so, and show what the archive does hold.
     notice("No article in this selection has a view count: its inputs had none, so there are no readership "
@@ -32,24 +54,9 @@ if not has["has_views"]:
           csv_name="articles-over-time", on_pick=drill.drill_to(state, None))
     strip_note()
     drill.anchor_here(state, "rd_time")
-    no_views_dims = {"source": "Source", "author": "Author"}
-    choice = view.dimension if view.dimension in no_views_dims else "source"
-    st.session_state["rd_nv_dim"] = choice
-
-    def _on_nv_dim() -> None:
-        picked = st.session_state["rd_nv_dim"] or "source"
-        state.show(dimension=None if picked == "source" else picked)
-
     st.subheader("Articles by source or author")
-    st.segmented_control("Dimension", list(no_views_dims), key="rd_nv_dim", on_change=_on_nv_dim,
-                         format_func=no_views_dims.get, label_visibility="collapsed")
-    by = cache.facets(db, flt, choice, limit=20)
-    if by.empty:
-        empty_state(f"No {choice}s in this selection.", "")
-    else:
-        chart(state, charts.ranked_bars(by, "articles", value_title="articles"), "rd_by_articles", by,
-              csv_name=f"articles-by-{choice}", on_pick=drill.drill_to(state, choice))
-    drill.anchor_here(state, "rd_by_articles", dimension=choice)
+    dimension_bars(["source", "author"], "rd_nv_dim", "rd_by_articles", lambda d: cache.facets(db, flt, d, limit=20),
+                   "articles", "articles", empty=lambda d: f"No {d}s in this selection.")
     lifecycle.stop(state)
 
 st.subheader("Views of the articles published in each period")
@@ -80,30 +87,14 @@ drill.anchor_here(state, "rd_top")
 drill.anchor_here(state, "rd_growth")
 
 dims = [d for d in DIMENSIONS if d != "theme"] + ["theme"]
-dimension = view.dimension if view.dimension in dims else "source"
-
-
-def _on_dim() -> None:
-    new = st.session_state["rd_dim"] or "source"
-    state.show(dimension=None if new == "source" else new)
-
-
 # One tab at a time (in the link as section=): the page draws only the open one.
 section, tab = sections(state, "rd_section", {"views-by": "Views by source, author, topic …",
                                               "distribution": "Distribution of views",
                                               "age": "Views against age"})
 with tab:
     if section == "views-by":
-        st.session_state["rd_dim"] = dimension
-        st.segmented_control("Dimension", dims, key="rd_dim", on_change=_on_dim, label_visibility="collapsed",
-                             format_func=lambda d: DIMENSION_LABELS[d])
-        by = cache.views_by(db, flt, dimension, limit=20)
-        if by.empty:
-            empty_state(f"No views by {dimension} for this filter.", "")
-        else:
-            chart(state, charts.ranked_bars(by, "views_sum", value_title="total views"), "rd_by", by,
-                  csv_name=f"views-by-{dimension}", on_pick=drill.drill_to(state, dimension))
-        drill.anchor_here(state, "rd_by", dimension=dimension)
+        dimension_bars(dims, "rd_dim", "rd_by", lambda d: cache.views_by(db, flt, d, limit=20), "views_sum",
+                       "total views", empty=lambda d: f"No views by {d} for this filter.", csv="views-by")
     elif section == "distribution":
         dist = cache.views_distribution(db, flt, bins=30)
         chart(state, charts.views_histogram(dist), "rd_dist", dist, csv_name="views-distribution")

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from fixtures_apptest import run_page as _run_page, select
 from fixtures_two_sources import build_two_source_archive
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +34,7 @@ def two_sources(tmp_path_factory) -> Path:
 
 
 def run_page(monkeypatch, db: Path, page: str = "overview", params: dict | None = None) -> AppTest:
-    monkeypatch.setenv("TRENDS_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=90)
-    if params:
-        at.query_params.update(params)
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return _run_page(monkeypatch, db, page, params, timeout=90)
 
 
 def texts(at: AppTest) -> str:
@@ -68,12 +60,6 @@ def values(array) -> list:
 
 def trace(fig: dict, name: str) -> dict:
     return next(t for t in fig["data"] if t.get("name") == name)
-
-
-def select(at: AppTest, key: str, *custom) -> AppTest:
-    at.session_state[key] = {"selection": {"points": [{"customdata": list(custom)}], "point_indices": [0],
-                                           "box": [], "lasso": []}}
-    return at.run()
 
 
 def param(at: AppTest, name: str):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures_serve import CHROMIUM, LAUNCH_ARGS, ROOT, require_browser, serve, stop
+from fixtures_serve import ROOT, chromium, require_browser, serve, stop
 from fixtures_two_sources import build_two_source_archive
 
 pytestmark = pytest.mark.browser
@@ -33,12 +33,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
