@@ -213,14 +213,20 @@ def issue12_screenshots(browser, base: str, folder: Path) -> None:
     ]
     folder.mkdir(parents=True, exist_ok=True)
     for name, path, selector in shots:
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1700})  # tall: the page scrolls inside
         pg = ctx.new_page()
         pg.goto(base + path)
         pg.get_by_role("heading", level=1).first.wait_for(timeout=120000)
         pg.locator(selector).first.wait_for(timeout=120000, state="attached")
         pg.wait_for_load_state("networkidle")
         time.sleep(3)
-        pg.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        if name in ("countries-network", "drilldown-what-drove-this"):  # below the fold: scroll to it
+            target = ".st-key-drill_panel" if name.startswith("drilldown") else selector
+            pg.locator(target).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            pg.mouse.move(700, 500)
+            pg.mouse.wheel(0, -80)
+            time.sleep(1)
+        pg.screenshot(path=str(folder / f"{name}.png"))
         print(f"screenshot {folder / name}.png  <- {path}", flush=True)
         ctx.close()
 

@@ -40,7 +40,7 @@ ss = st.session_state
 ss["tp_dim"] = dimension
 ss["tp_measure"] = measure
 ss["tp_compare"] = list(view.compare)[:6]
-a, b, c = st.columns([1, 1.6, 2.2])
+a, b, c = st.columns([1, 2.2, 1.8])
 a.segmented_control("Show", ["topic", "theme"], key="tp_dim", on_change=_on_controls,
                     format_func=lambda d: DIMENSION_LABELS[d] + "s")
 b.segmented_control("Measure", list(MEASURE_LABELS), key="tp_measure", on_change=_on_controls,

@@ -76,7 +76,7 @@ def span_bar(state: PageState, span: Span | None) -> None:
     gap_line = (f" The archive has no articles in {gaps:,} of its {int(info.get('periods') or 0):,} months; "
                 "those periods are drawn as gaps." if gaps else "")
     with st.container(key="span_bar"):
-        text, *buttons = st.columns([6, 1.2, 1.2, 1.2], vertical_alignment="center")
+        text, *buttons = st.columns([4.2, 1.4, 1.4, 1.4], vertical_alignment="center")
         text.info(f"Showing {what}{gap_line}", icon=":material/date_range:")
         for column, which in zip(buttons, LABELS):
             current = span.applied == which
