@@ -17,8 +17,8 @@ STRIP_NOTE = ("The strip under the chart is the archive's coverage: articles per
 
 
 def with_strip(state: PageState, fig):
-    """`fig` with the coverage strip of the current filter's sources and dates under it."""
-    return charts.with_coverage_strip(fig, cache.coverage(state.db, state.flt))
+    """`fig` (changed in place) with the coverage strip of the current filter's sources and dates under it."""
+    return charts.with_coverage_strip(fig, cache.coverage(state.db, state.flt), inplace=True)
 
 
 def strip_note() -> None:
