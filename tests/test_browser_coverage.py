@@ -108,7 +108,8 @@ def test_gaps_are_gaps_and_the_core_span_is_the_default(server, page):
 def test_readership_without_views_says_so(server, page):
     page.goto(f"{server}/readership?v=1&span=all")
     page.get_by_text(re.compile(r"No article in this selection has a view count")).wait_for()
-    _charts(page, 2)
+    page.locator(".st-key-rd_time .js-plotly-plot .main-svg").first.wait_for(state="attached")
+    page.locator(".st-key-rd_by_articles .js-plotly-plot .main-svg").first.wait_for(state="attached")
     assert page.locator(".st-key-rd_top").count() == 0 and page.locator(".st-key-rd_by").count() == 0
     names = page.evaluate("""() => document.querySelector('.st-key-rd_time .js-plotly-plot')._fullData
                                     .filter(t => t.type !== 'heatmap').map(t => t.name)""")
