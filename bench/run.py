@@ -261,7 +261,6 @@ def cold_phase(db: Path, families: list[str], flt, ctx: dict, articles: int) -> 
             out[family]["ingest_s"] = round(ingest_s, 1)
             print(f"  cold {family:<22} fresh process {out[family]['fresh_ms']} ms, after ingest {out[family]['cold_ms']} ms "
                   f"(ingest of 5 took {ingest_s:.1f} s)", flush=True)
-        from trends.store import read_cursor  # noqa: F401  (segment count after the ingests, for the report)
 
         out["_segments_after"] = len(json.loads((copy / "manifest.json").read_text())["segments"])
         w.close()
