@@ -334,10 +334,28 @@ def write_results(r: dict, path: Path = RESULTS) -> None:
             f"| {name} | {fam.get('pages', '')} | {row['p50_ms']} | {row['p95_ms']} | {row.get('cold_ms')} | "
             f"{row.get('fresh_ms')} | {pandas_cell} | {polars_cell} | {ratio} | {eq} |")
     compared = [row for row in qs.values() if row.get("polars_p95_ms")]
+    ratios = []
     if compared:
         ratios = sorted(row["polars_p95_ms"] / row["p95_ms"] for row in compared)
         lines += ["", f"Families with a peer: {len(compared)}; median of polars p95 / ours p95: "
                       f"{statistics.median(ratios):.2f}; slowest relative to polars: {ratios[0]:.2f}."]
+    lines += ["", f"## Issue 13's targets (they are set for 1M articles; this run: {r['articles']:,})", ""]
+    warm = [row["p95_ms"] for row in qs.values() if row["p95_ms"] is not None]
+    cold = [row["cold_ms"] for row in qs.values() if row.get("cold_ms") is not None]
+    slower = [n for n, row in qs.items() if row.get("polars_p95_ms") and row["p95_ms"] > row["polars_p95_ms"]]
+    checks = [
+        ("every family p95 <= 100 ms warm", bool(warm) and max(warm) <= 100, f"worst {max(warm) if warm else None} ms"),
+        ("every family <= 300 ms cold after an ingest", bool(cold) and max(cold) <= 300,
+         f"worst {max(cold) if cold else None} ms" if cold else "not measured"),
+        ("no family slower than cached polars at p95", not slower and bool(compared),
+         "slower: " + ", ".join(slower) if slower else "none slower"),
+        ("median family at least 2x faster than polars at p95", bool(compared) and statistics.median(ratios) >= 2,
+         f"median {statistics.median(ratios):.2f}x" if compared else ""),
+        ("serving RSS <= 1/4 of the polars process's", r["serve_rss_mb"] <= r["polars_rss_mb"] / 4,
+         f"{r['serve_rss_mb']} MB against {r['polars_rss_mb']} MB"),
+    ]
+    lines += ["| target | met | figure |", "|---|---|---|"]
+    lines += [f"| {name} | {'yes' if ok else '**no**'} | {figure} |" for name, ok, figure in checks]
     bad = {n: row for n, row in qs.items() if row.get("mismatches") or row.get("errors")}
     if bad:
         lines += ["", "## Mismatches and errors (the run failed)", ""]
