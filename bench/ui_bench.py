@@ -150,7 +150,14 @@ def browser_times(runs: int, screenshots: Path | None, issue12: Path | None = No
             if values:
                 print(f"{name:11s} navigation -> first chart  median {statistics.median(values):.2f}s  "
                       f"(min {min(values):.2f}, max {max(values):.2f}, n={len(values)})", flush=True)
-        return {name: values for name, values in times.items() if values}
+        out = {name: values for name, values in times.items() if values}
+        if out.get("baseline"):
+            base_median = statistics.median(out["baseline"])
+            for name in out:
+                if name != "baseline":
+                    print(f"{name:11s} / bare Streamlit with one chart: "
+                          f"{statistics.median(out[name]) / base_median:.2f}x", flush=True)
+        return out
     finally:
         for proc in procs:
             proc.terminate()
@@ -274,6 +281,7 @@ def main() -> None:
     ap.add_argument("--screenshots", type=Path, help="save one screenshot per page into this folder")
     ap.add_argument("--issue12-shots", type=Path, help="save the issue-12 screenshot set into this folder")
     ap.add_argument("--report", type=Path, help="write the browser figures as markdown here")
+    ap.add_argument("--json", type=Path, help="write the browser medians and their ratios to the baseline here")
     args = ap.parse_args()
     if args.db:
         os.environ["TRENDS_DB"] = str(Path(args.db).resolve())
@@ -284,6 +292,15 @@ def main() -> None:
         times = browser_times(args.browser, args.screenshots, args.issue12_shots)
         if args.report and times:
             write_report(args.report, times, "python " + " ".join(sys.argv))
+        medians = {k: statistics.median(v) for k, v in times.items()}
+        if args.json and medians.get("baseline"):
+            import json
+
+            args.json.write_text(json.dumps({
+                "db": os.environ.get("TRENDS_DB"), "loads_per_page": args.browser,
+                "first_chart_s": {k: round(v, 3) for k, v in medians.items()},
+                "ratio_to_bare": {k: round(v / medians["baseline"], 3) for k, v in medians.items() if k != "baseline"},
+                "load": os.getloadavg()[0]}, indent=2))
 
 
 if __name__ == "__main__":
