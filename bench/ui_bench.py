@@ -263,7 +263,7 @@ def write_report(path: Path, times: dict[str, list[float]], command: str) -> Non
         "|---|---|---|---|---|---|",
     ]
     for name, values in times.items():
-        p95 = statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+        p95 = statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) >= 2 else values[0]
         verdict = "" if name == "baseline" else ("yes" if max(values) <= LIMIT_S else "NO")
         lines.append(f"| {name} | {statistics.median(values):.2f} | {p95:.2f} | {max(values):.2f} | {len(values)} | {verdict} |")
     load = os.getloadavg()
