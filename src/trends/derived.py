@@ -179,11 +179,10 @@ def hide_and_subtract(w, row_ids: str, content_ids: str) -> None:
     changes (content ids are a subset of row ids).
     """
     con, live = w.con, w.live
-    thr = about_threshold(con, live)
-    A = _ids_filter(f"{live}.articles", row_ids)
-    G = _ids_filter(f"{live}.tags", row_ids)
-    T = f"(SELECT * FROM {G} WHERE score >= {thr!r})"
+    A, T, G = _batch_rows(con, live, row_ids, "old")
     contributions(con, A, T, G, -1)
+    for table in (A, T, G):
+        con.execute(f"DROP TABLE {table}")
     _insert(con, "term_docs", f"SELECT term, -count(*) AS docs FROM {_ids_filter(f'{live}.postings', content_ids)} GROUP BY term")
     for table in ("articles",) + ROW_TABLES:
         con.execute(f"DELETE FROM work.{table} WHERE article_id IN (SELECT article_id FROM {row_ids})")
@@ -196,16 +195,26 @@ def hide_and_subtract(w, row_ids: str, content_ids: str) -> None:
 def add_contributions(w, row_ids: str, content_ids: str) -> None:
     """After a batch wrote its rows: add what those articles contribute now, and their per-article rows."""
     con, live = w.con, w.live
-    thr = about_threshold(con, live)
-    A = _ids_filter(f"{live}.articles", row_ids)
-    G = _ids_filter(f"{live}.tags", row_ids)
-    T = f"(SELECT * FROM {G} WHERE score >= {thr!r})"
+    A, T, G = _batch_rows(con, live, row_ids, "new")
     contributions(con, A, T, G, +1)
     crash_point("rollups")
-    content_A = _ids_filter(f"{live}.articles", content_ids)
-    content_T = f"(SELECT * FROM {_ids_filter(f'{live}.tags', content_ids)} WHERE score >= {thr!r})"
+    content_A = _ids_filter(A, content_ids)
+    content_T = _ids_filter(T, content_ids)
     per_article_rows(con, content_A, content_T, "", content=True, row=False)
     per_article_rows(con, A, T, _ids_filter(f"{live}.view_snapshots", row_ids), content=False, row=True)
+    for table in (A, T, G):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _batch_rows(con, live: str, ids: str, name: str) -> tuple[str, str, str]:
+    """The live articles rows, about tags and all tags of the ids in ``ids``, read once into temp tables
+    (every roll-up's contribution reads them: one pass over the live views instead of one per roll-up)."""
+    thr = about_threshold(con, live)
+    A, T, G = f"temp._{name}_articles", f"temp._{name}_about", f"temp._{name}_tags"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _{name}_articles AS {_ids_filter(f'{live}.articles', ids)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _{name}_tags AS {_ids_filter(f'{live}.tags', ids)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _{name}_about AS SELECT * FROM {G} WHERE score >= {thr!r}")
+    return A, T, G
 
 
 def mark_built(con, search: bool = True) -> None:

@@ -22,13 +22,16 @@ MAX_ITER = 400
 def transform(X, components: np.ndarray, tol: float = TOL, max_iter: int = MAX_ITER) -> np.ndarray:
     """(texts, themes) non-negative weights of the rows of ``X`` (dense or scipy sparse, texts x features)."""
     H = np.asarray(components, dtype=np.float64)
-    k = H.shape[0]
-    n = X.shape[0]
+    return solve(np.asarray(X @ H.T, dtype=np.float64), H @ H.T, tol, max_iter)
+
+
+def solve(XHt: np.ndarray, HHt: np.ndarray, tol: float = TOL, max_iter: int = MAX_ITER) -> np.ndarray:
+    """The weights from the products X H^T (texts x themes) and H H^T (themes x themes), which is all
+    the descent reads (so a caller can form X H^T from sparse rows without building X)."""
+    n, k = XHt.shape
     W = np.zeros((n, k))
     if n == 0 or k == 0:
         return W
-    XHt = np.asarray(X @ H.T, dtype=np.float64)  # (n, k)
-    HHt = H @ H.T  # (k, k)
     active = np.arange(n)
     initial = None
     for iteration in range(max_iter):
