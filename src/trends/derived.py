@@ -167,8 +167,8 @@ def per_article_rows(con, A: str, T: str, G_snap: str, content: bool, row: bool,
                 f"GROUP BY article_id HAVING count(*) > 1")
 
 
-def _ids_filter(rel: str, ids: str) -> str:
-    return f"(SELECT * FROM {rel} WHERE article_id IN (SELECT article_id FROM {ids}))"
+def _ids_filter(rel: str, ids: str, columns: str = "*") -> str:
+    return f"(SELECT {columns} FROM {rel} WHERE article_id IN (SELECT article_id FROM {ids}))"
 
 
 def hide_and_subtract(w, row_ids: str, content_ids: str) -> None:
@@ -192,13 +192,24 @@ def hide_and_subtract(w, row_ids: str, content_ids: str) -> None:
     con.execute(f"INSERT INTO work.superseded SELECT article_id, 'content' FROM {content_ids}")
 
 
-def add_contributions(w, row_ids: str, content_ids: str) -> None:
-    """After a batch wrote its rows: add what those articles contribute now, and their per-article rows."""
+def add_contributions(w, row_ids: str, content_ids: str, written: bool = False, restored_ids: str | None = None) -> None:
+    """After a batch wrote its rows: add what those articles contribute now, and their per-article rows.
+
+    ``written``: every id of ``row_ids`` was just written to the working segment (its older rows hidden),
+    so its live articles row is the working segment's, and so are its live tags, except for the
+    ``restored_ids`` (a view count changed, the text did not: the tags stay where they were); then the
+    look-up reads the small working segment instead of the live views."""
     con, live = w.con, w.live
-    A, T, G = _batch_rows(con, live, row_ids, "new")
+    if not written:
+        A, T, G = _batch_rows(con, live, row_ids, "new")
+    else:
+        tags = _ids_filter("work.tags", content_ids, _TAG_COLUMNS)
+        if restored_ids:
+            tags += f" UNION ALL {_ids_filter(f'{live}.tags', restored_ids, _TAG_COLUMNS)}"
+        A, T, G = _batch_rows(con, live, row_ids, "new", articles="work.articles", tags=tags)
     contributions(con, A, T, G, +1)
     crash_point("rollups")
-    content_A = _ids_filter(A, content_ids)
+    content_A = _ids_filter("work.articles", content_ids)  # title and body, which the temp table leaves out
     content_T = _ids_filter(T, content_ids)
     per_article_rows(con, content_A, content_T, "", content=True, row=False)
     per_article_rows(con, A, T, _ids_filter(f"{live}.view_snapshots", row_ids), content=False, row=True)
@@ -206,13 +217,21 @@ def add_contributions(w, row_ids: str, content_ids: str) -> None:
         con.execute(f"DROP TABLE {table}")
 
 
-def _batch_rows(con, live: str, ids: str, name: str) -> tuple[str, str, str]:
-    """The live articles rows, about tags and all tags of the ids in ``ids``, read once into temp tables
-    (every roll-up's contribution reads them: one pass over the live views instead of one per roll-up)."""
+# the columns the roll-up contributions and tags_by_key read (not bodies or spans: reading those for
+# every live row is what made a batch's look-up slow)
+_ARTICLE_COLUMNS = "article_id, published, source, synthetic, views, authors"
+_TAG_COLUMNS = "article_id, kind, key, label, published, score"
+
+
+def _batch_rows(con, live: str, ids: str, name: str, articles: str | None = None, tags: str | None = None) -> tuple[str, str, str]:
+    """The live articles rows, about tags and all tags of the ids in ``ids`` (the columns the roll-ups
+    read), read once into temp tables: one pass instead of one per roll-up. ``articles`` / ``tags``: where
+    to read them instead of the live views."""
     thr = about_threshold(con, live)
     A, T, G = f"temp._{name}_articles", f"temp._{name}_about", f"temp._{name}_tags"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _{name}_articles AS {_ids_filter(f'{live}.articles', ids)}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _{name}_tags AS {_ids_filter(f'{live}.tags', ids)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _{name}_articles AS "
+                f"{_ids_filter(articles or f'{live}.articles', ids, _ARTICLE_COLUMNS)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _{name}_tags AS {tags or _ids_filter(f'{live}.tags', ids, _TAG_COLUMNS)}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _{name}_about AS SELECT * FROM {G} WHERE score >= {thr!r}")
     return A, T, G
 
