@@ -147,6 +147,10 @@ def browser_times(runs: int, screenshots: Path | None) -> dict[str, float]:
                 out[name] = statistics.median(values)
                 print(f"{name:11s} navigation -> first chart  median {out[name]:.2f}s  "
                       f"(min {min(values):.2f}, max {max(values):.2f}, n={len(values)})", flush=True)
+        if out.get("baseline"):
+            for name in out:
+                if name != "baseline":
+                    print(f"{name:11s} / bare Streamlit with one chart: {out[name] / out['baseline']:.2f}x", flush=True)
         return out
     finally:
         for proc in procs:
@@ -193,6 +197,7 @@ def main() -> None:
     ap.add_argument("--params", default="", help="query string applied to every AppTest run, e.g. 'v=1&topic=energy'")
     ap.add_argument("--browser", type=int, default=0, metavar="N", help="Chromium loads per chart page")
     ap.add_argument("--screenshots", type=Path, help="save one screenshot per page into this folder")
+    ap.add_argument("--json", type=Path, help="write the browser medians and their ratios to the baseline here")
     args = ap.parse_args()
     if args.db:
         os.environ["TRENDS_DB"] = str(Path(args.db).resolve())
@@ -200,7 +205,15 @@ def main() -> None:
     if args.apptest:
         apptest_times(args.apptest, args.params)
     if args.browser or args.screenshots:
-        browser_times(args.browser, args.screenshots)
+        medians = browser_times(args.browser, args.screenshots)
+        if args.json and medians.get("baseline"):
+            import json
+
+            args.json.write_text(json.dumps({
+                "db": os.environ.get("TRENDS_DB"), "loads_per_page": args.browser,
+                "first_chart_s": {k: round(v, 3) for k, v in medians.items()},
+                "ratio_to_bare": {k: round(v / medians["baseline"], 3) for k, v in medians.items() if k != "baseline"},
+                "load": os.getloadavg()[0]}, indent=2))
 
 
 if __name__ == "__main__":
