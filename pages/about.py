@@ -4,6 +4,7 @@ import streamlit as st
 
 from trends.ui import lifecycle
 from trends.ui.chart import csv_button
+from trends.ui.corrections import tagging_profile
 from trends.ui.notices import NO_ARTICLES, empty_state
 from trends.ui.text import escape_md
 
@@ -36,6 +37,7 @@ st.markdown(
     "`trends.tagging` in the title and body; every tag keeps the character spans of its mentions, shown "
     "highlighted on the Articles page. View counts are kept per scrape, so growth between snapshots is visible."
 )
+tagging_profile(info)
 tags = info.get("tags_by_kind")
 if tags is not None and len(tags):
     st.subheader("Tags by kind")
