@@ -58,41 +58,32 @@ def ingest(db: Path, file: Path) -> None:
     assert main(["ingest", str(file), "--db", str(db), "--quiet", "--map", MAP]) == 0
 
 
-def about(db: Path, kind: str) -> set[tuple[int, str]]:
+def query(db: Path, sql: str, params: list) -> list[tuple]:
     con = open_reader(db)
     try:
-        return set(con.execute("SELECT article_id, key FROM about_tags WHERE kind = ?", [kind]).fetchall())
+        return con.execute(sql, params).fetchall()
     finally:
         con.close()
+
+
+def about(db: Path, kind: str) -> set[tuple[int, str]]:
+    return set(query(db, "SELECT article_id, key FROM about_tags WHERE kind = ?", [kind]))
 
 
 def tag_of(db: Path, article_id: int, kind: str, key: str):
-    con = open_reader(db)
-    try:
-        return con.execute("SELECT score, method FROM tags WHERE article_id = ? AND kind = ? AND key = ?",
-                           [article_id, kind, key]).fetchone()
-    finally:
-        con.close()
+    found = query(db, "SELECT score, method FROM tags WHERE article_id = ? AND kind = ? AND key = ?", [article_id, kind, key])
+    return found[0] if found else None
 
 
 def rollup_counts(db: Path, kind: str) -> dict[str, int]:
     """Articles per key from the roll-up the charts read."""
-    con = open_reader(db)
-    try:
-        return dict(con.execute("SELECT key, sum(articles)::INT FROM rollup_tags WHERE kind = ? GROUP BY key HAVING sum(articles) <> 0",
-                                [kind]).fetchall())
-    finally:
-        con.close()
+    return dict(query(db, "SELECT key, sum(articles)::INT FROM rollup_tags WHERE kind = ? GROUP BY key "
+                          "HAVING sum(articles) <> 0", [kind]))
 
 
 def counted_from_tags(db: Path, kind: str) -> dict[str, int]:
     """The same counted another way: distinct articles per key straight from the about tags."""
-    con = open_reader(db)
-    try:
-        return dict(con.execute("SELECT key, count(DISTINCT article_id)::INT FROM about_tags WHERE kind = ? GROUP BY key",
-                                [kind]).fetchall())
-    finally:
-        con.close()
+    return dict(query(db, "SELECT key, count(DISTINCT article_id)::INT FROM about_tags WHERE kind = ? GROUP BY key", [kind]))
 
 
 @pytest.fixture
@@ -311,3 +302,20 @@ def test_article_view_saves_a_correction_through_the_writer_child(archive, monke
     con = open_reader(archive)
     assert con.execute("SELECT analyst FROM corrections WHERE key = 'iran'").fetchone()[0] == "Ana"
     con.close()
+
+
+def test_segments_written_before_the_corrections_table_still_read(archive):
+    import duckdb
+
+    from trends.store import segment_files
+
+    for seg in segment_files(archive):  # as a segment of the previous version: no corrections table
+        con = duckdb.connect(str(seg))
+        con.execute("DROP TABLE corrections")
+        con.close()
+    assert query(archive, "SELECT count(*) FROM corrections", []) == [(0,)]
+    save(archive, [Correction(aid(3), "topic", "iran", "remove")])  # a new segment holds it
+    assert query(archive, "SELECT key, action FROM corrections", []) == [("iran", "remove")]
+    assert main(["compact", "--db", str(archive)]) == 0  # a rewrite carries it into the new base
+    assert query(archive, "SELECT key, action FROM corrections", []) == [("iran", "remove")]
+    assert tag_of(archive, aid(3), "topic", "iran") is None
