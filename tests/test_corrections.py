@@ -304,11 +304,16 @@ def test_article_view_saves_a_correction_through_the_writer_child(archive, monke
     con.close()
 
 
-def test_segments_written_before_the_corrections_table_still_read(archive):
+def test_segments_written_before_the_corrections_table_still_read(archive, tmp_path):
+    import shutil
+
     import duckdb
 
     from trends.store import segment_files
 
+    old = tmp_path / "old"  # a copy no reader in this process has attached yet
+    shutil.copytree(archive, old)
+    archive = old
     for seg in segment_files(archive):  # as a segment of the previous version: no corrections table
         con = duckdb.connect(str(seg))
         con.execute("DROP TABLE corrections")
@@ -319,3 +324,21 @@ def test_segments_written_before_the_corrections_table_still_read(archive):
     assert main(["compact", "--db", str(archive)]) == 0  # a rewrite carries it into the new base
     assert query(archive, "SELECT key, action FROM corrections", []) == [("iran", "remove")]
     assert tag_of(archive, aid(3), "topic", "iran") is None
+
+
+def test_about_page_says_which_profile_tagged_the_data(archive, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from trends import cache
+
+    save(archive, [Correction(aid(1), "topic", "defence-military", "remove")])
+    version = profile_facts(archive)["version"]
+    monkeypatch.setenv("TRENDS_DB", str(archive))
+    cache.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90)
+    at.run()
+    at.switch_page("pages/about.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = "\n".join(m.value for m in at.markdown).replace("\\", "")
+    assert f"Tagged with the profile **bundled version {version} (30 topics, 30 topic models)" in shown
+    assert "1 tags corrected by analysts" in shown
