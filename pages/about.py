@@ -7,6 +7,7 @@ from trends.filters import Filter
 from trends.queries import CORE_SPAN_RULE, DENSEST_SPAN_RULE
 from trends.ui import drill, lifecycle
 from trends.ui.chart import csv_button, figure
+from trends.ui.corrections import tagging_profile
 from trends.ui.notices import NO_ARTICLES, empty_state
 from trends.ui.text import escape_md
 
@@ -56,6 +57,7 @@ st.markdown(
     "`trends.tagging` in the title and body; every tag keeps the character spans of its mentions, shown "
     "highlighted on the Articles page. View counts are kept per scrape, so growth between snapshots is visible."
 )
+tagging_profile(info)
 tags = info.get("tags_by_kind")
 if tags is not None and len(tags):
     st.subheader("Tags by kind")

@@ -78,8 +78,27 @@ def build_parser() -> argparse.ArgumentParser:
     # --- retag -------------------------------------------------------------------------------------
     p = sub.add_parser("retag", help="recompute every article's tags without re-ingesting")
     _add_db(p)
-    p.add_argument("--taxonomy", default=None, help="a topic taxonomy YAML file (default: the bundled one)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--taxonomy", default=None,
+                       help="a topic taxonomy YAML file (default: the archive's own tagging profile)")
+    which.add_argument("--profile", default=None, help="a tagging profile file (`trends tagging train --out`)")
+    which.add_argument("--bundled", action="store_true", help="go back to the bundled taxonomy and model")
+    p.add_argument("--retrain", action="store_true",
+                   help="first retrain the topic model on the archive's texts and its analysts' topic corrections")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    # --- corrections ------------------------------------------------------------------------------
+    p = sub.add_parser("corrections", help="analysts' tag corrections: export to / import from JSONL")
+    csub = p.add_subparsers(dest="corrections_command", required=True, metavar="ACTION")
+    c = csub.add_parser("export", help="write every correction in force as JSONL (- for stdout)")
+    c.add_argument("file", metavar="FILE")
+    _add_db(c)
+    c = csub.add_parser("import", help="store the corrections of a JSONL file (the newer of two for one tag wins)")
+    c.add_argument("file", metavar="FILE")
+    _add_db(c)
+    c = csub.add_parser("list", help="the corrections in force, newest first")
+    _add_db(c)
+    c.add_argument("--limit", type=int, default=50, help="how many to list (0 lists all)")
 
     # --- rebuild / compact / upgrade / themes --------------------------------------------------------
     p = sub.add_parser("rebuild", help="recompute every derived table (roll-ups, search, growth) into a new base segment")
@@ -158,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             from trends.demo import cmd_demo as handler
         elif args.command == "migrate":
             handler = _cmd_migrate
+        elif args.command == "corrections":
+            from trends.corrections.cli import cmd_corrections as handler
         elif args.command == "retag":
             from trends.tagging.retag import cmd_retag as handler
         elif args.command in ("rebuild", "compact", "upgrade", "themes"):

@@ -276,7 +276,8 @@ def _columns(table: str) -> list[str]:
 
 # ------------------------------------------------------------------------------------------- rewrites
 
-BASE_TABLES = ("articles", "view_snapshots", "sightings", "related", "tags", "rejects", "ingest_runs", "meta", "themes")
+BASE_TABLES = ("articles", "view_snapshots", "sightings", "related", "tags", "rejects", "ingest_runs", "meta", "themes",
+               "corrections")
 
 
 def copy_base(w) -> None:

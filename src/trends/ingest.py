@@ -126,6 +126,7 @@ class Tagger:
     def __init__(self, enabled: bool, processes: int | None = None):
         self.tagging = _load_tagging() if enabled else None
         self.processes = processes or os.cpu_count() or 1
+        self.profile = None  # the archive's tagging profile (set by the run); None = the bundled one
 
     @property
     def active(self) -> bool:
@@ -135,7 +136,7 @@ class Tagger:
         if not self.tagging or not texts:
             return [[] for _ in texts]
         if hasattr(self.tagging, "tag_records"):
-            return self.tagging.tag_records(texts, self.processes)
+            return self.tagging.tag_records(texts, self.processes, profile=self.profile)
         return [self.tagging.extract(text) for text in texts]
 
 
@@ -276,6 +277,11 @@ class _Run:
         self.shown_rejects = 0
         self.now = dt.datetime.now()
         self.themes = _ThemeModel(w) if tagger.active else None
+        # the archive's tagging profile tags every article (one taxonomy per archive); analysts'
+        # corrections in force are applied to whatever is (re)tagged, so they survive a re-ingest
+        self.profile, self.profile_stored = _archive_profile(w) if tagger.active else (None, True)
+        tagger.profile = self.profile
+        self.corrections = _corrections_in_force(w) if tagger.active else {}
         self.pending = None  # (plan, tags future) of the batch being tagged
         self.executor = None
         if self.themes is not None:  # build the tagger and load the theme model while the input is read
@@ -283,6 +289,10 @@ class _Run:
         self.con.execute("BEGIN TRANSACTION")
         # started_at is the run's clock: "new since the last ingest" compares first_seen with it.
         self.run_id = start_run(self.con, command, inputs, started_at=self.now, live=w.live)
+        if not self.profile_stored:
+            from trends.tagging import archive_profile
+
+            archive_profile.store(self.con, self.profile)
         self.con.execute("COMMIT")
         self.summary.run_id = self.run_id
 
@@ -344,7 +354,11 @@ class _Run:
         self.pending = (plan, tags)
 
     def _warm(self) -> None:
-        if hasattr(self.tagger.tagging, "default_tagger"):
+        if self.profile is not None:
+            from trends.tagging.parallel import tagger_for
+
+            tagger_for(self.profile)
+        elif hasattr(self.tagger.tagging, "default_tagger"):
             self.tagger.tagging.default_tagger()
         self.themes.assign([])
 
@@ -382,7 +396,12 @@ class _Run:
         if self.themes is not None:
             for tags, theme_tags in zip(tag_lists, self.themes.assign(texts)):
                 tags.extend(theme_tags)
-        return [row for (aid, rec), tags in zip(to_tag, tag_lists) for row in tag_rows(aid, rec.published, tags)]
+        rows = [row for (aid, rec), tags in zip(to_tag, tag_lists) for row in tag_rows(aid, rec.published, tags)]
+        if self.corrections:
+            from trends.corrections import apply_rows
+
+            rows = apply_rows(rows, self.corrections, {aid: rec.published for aid, rec in to_tag})
+        return rows
 
     def apply(self, plan: Plan, tags: list[tuple]) -> None:
         """The apply step: the plan, its tags and every derived row, in ONE transaction."""
@@ -449,6 +468,19 @@ class _Run:
         )
         con.execute("COMMIT")
         return s
+
+
+def _archive_profile(w):
+    """(profile, stored): the archive's tagging profile, else the bundled one, to be stored by this run."""
+    from trends.tagging import archive_profile
+
+    return archive_profile.load_or_default(w.con, w.live)
+
+
+def _corrections_in_force(w) -> dict:
+    from trends.corrections import load_effective
+
+    return load_effective(w.con, w.live)
 
 
 class _ThemeModel:
@@ -732,7 +764,15 @@ def stats(db_path) -> dict:
         ],
         "runs": int(one("SELECT count(*) FROM ingest_runs")[0]),
         "last_run": _last_run(cur),
+        "tagging_profile": _profile_facts(cur),
+        "corrections": int(one("SELECT count(*) FROM corrections WHERE action <> 'clear'")[0]),
     }
+
+
+def _profile_facts(cur) -> dict | None:
+    from trends.tagging.archive_profile import describe
+
+    return describe(cur, "memory.reader")
 
 
 def _last_run(cur) -> dict | None:
@@ -844,6 +884,10 @@ def _print_stats(db, data: dict, as_json: bool) -> None:
     print(f"related       {data['related_links']:,} ({data['related_resolved']:,} resolved)")
     kinds = ", ".join(f"{k} {n:,}" for k, n in data["tags_by_kind"].items()) or "none"
     print(f"tags          {data['tags']:,} ({kinds}); {data['untagged_articles']:,} articles untagged")
+    from trends.tagging.archive_profile import line
+
+    print(f"tagging       {line(data['tagging_profile'])}")
+    print(f"corrections   {data['corrections']:,} by analysts (`trends corrections list`)")
     print(f"rejects       {data['rejects']:,}")
     for rej in data["recent_rejects"]:
         print(printable(f"  {rej['input']}{'#' + rej['record'] if rej['record'] else ''}: {rej['reason']}"))

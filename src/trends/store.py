@@ -94,6 +94,11 @@ TABLES: dict[str, tuple[str, str]] = {
         mentions INTEGER NOT NULL, score DOUBLE NOT NULL, method VARCHAR NOT NULL, spans INTEGER[][], published DATE"""),
     "rejects": ("append", """run_id INTEGER, input VARCHAR NOT NULL, record VARCHAR, reason VARCHAR NOT NULL,
         excerpt VARCHAR, rejected_at TIMESTAMP NOT NULL DEFAULT current_timestamp"""),
+    # analyst corrections of tags (trends.corrections): newest wins per (article, kind, key); action add |
+    # remove | clear (a clear undoes the earlier correction). Kept for articles not (yet) in the archive.
+    "corrections": ("latest", """article_id BIGINT NOT NULL, kind VARCHAR NOT NULL, key VARCHAR NOT NULL,
+        action VARCHAR NOT NULL, label VARCHAR, identity VARCHAR, title VARCHAR, analyst VARCHAR, note VARCHAR,
+        corrected_at TIMESTAMP NOT NULL"""),
     "themes": ("themes", """key VARCHAR NOT NULL, label VARCHAR NOT NULL, top_terms VARCHAR[] NOT NULL, weight DOUBLE,
         articles INTEGER NOT NULL DEFAULT 0, fitted_at TIMESTAMP NOT NULL"""),
     # derived (trends.derived)
@@ -124,7 +129,10 @@ ROLLUP_MEASURES = {
     "rollup_tag_views": ("articles",), "rollup_article_views": ("articles",),
     "rollup_kinds": ("tags", "articles"), "rollup_keys": ("tags",), "term_docs": ("docs",),
 }
-LATEST_KEYS = {"meta": "key", "ingest_runs": "run_id"}
+LATEST_KEYS = {"meta": "key", "ingest_runs": "run_id", "corrections": "article_id, kind, key"}
+# Tables added after format 1 was first published: a segment written before them simply has none, and
+# readers see them as empty there.
+OPTIONAL_TABLES = ("corrections",)
 # Columns added after format 1 (table -> column -> type). A segment written before a column existed is
 # immutable, so it cannot gain the column: readers see NULL there, and a resumed working segment gains it.
 ADDED_COLUMNS: dict[str, dict[str, str]] = {
@@ -438,11 +446,19 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
                 parts.append(f"article_id NOT IN (SELECT article_id FROM {live_superseded} WHERE scope = '{scope}')")
             if parts:
                 hidden[(i, scope)] = " AND ".join(parts)
+    missing = _missing_tables(con, aliases)
     select = _select_lists(con, aliases)
     for table, (scope, _) in TABLES.items():
         if scope == "internal":
             continue
         cols = ", ".join(columns_of(table))
+        if table in missing:  # segments older than the table: read as if each held an empty one
+            holding = [a for a in aliases if a not in missing[table]]
+            if not holding:
+                con.execute(f"CREATE TABLE IF NOT EXISTS {schema}._empty_{table} ({TABLES[table][1]})")
+                con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT {cols} FROM {schema}._empty_{table}")
+                continue
+            aliases_all, aliases = aliases, holding
         if scope in SCOPES:
             parts = [f"SELECT {select(table, a)} FROM {a}.{table}" + (f" WHERE {hidden[(i, scope)]}" if (i, scope) in hidden else "")
                      for i, a in enumerate(aliases)]
@@ -469,6 +485,8 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
                 body = f"SELECT {', '.join(keys)}, {sums} FROM ({union}) GROUP BY {', '.join(keys)} HAVING {nonzero}"
         name = "related_links" if table == "related" else table  # `related` is resolved below
         con.execute(f"CREATE OR REPLACE VIEW {schema}.{name} AS {body}")
+        if table in missing:
+            aliases = aliases_all
     threshold = _about_threshold(con, schema)
     con.execute(f"CREATE OR REPLACE VIEW {schema}.about_tags AS SELECT * FROM {schema}.tags WHERE score >= {threshold!r}")
     con.execute(f"CREATE OR REPLACE VIEW {schema}.tags_by_article AS SELECT * FROM {schema}.tags")
@@ -484,6 +502,18 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
                    min(k.article_id) FILTER (WHERE k.article_id <> r.article_id) AS target_id
             FROM {schema}.related_links r LEFT JOIN {schema}.title_keys k ON k.title_key = r.title_key
             GROUP BY r.article_id, r.position, r.title, r.title_key""")
+
+
+def _missing_tables(con, aliases: list[str]) -> dict[str, set[str]]:
+    """Optional tables some attached segments lack (they were written before the table existed)."""
+    if not aliases:
+        return {}
+    rows = con.execute(
+        "SELECT database_name, table_name FROM duckdb_tables() WHERE table_name IN (SELECT unnest(?::VARCHAR[])) "
+        "AND database_name IN (SELECT unnest(?::VARCHAR[]))", [list(OPTIONAL_TABLES), aliases]).fetchall()
+    present = {(d, t) for d, t in rows}
+    out = {t: {a for a in aliases if (a, t) not in present} for t in OPTIONAL_TABLES}
+    return {t: lacking for t, lacking in out.items() if lacking}
 
 
 def load_stopwords(con: duckdb.DuckDBPyConnection) -> None:

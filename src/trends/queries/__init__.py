@@ -16,6 +16,7 @@ from trends.queries.articles import (
     search,
     snippet,
 )
+from trends.queries.corrections import article_corrections
 from trends.queries.coverage import CORE_SPAN_RULE, DENSEST_SPAN_RULE, archive_span, coverage
 from trends.queries.drivers import DRIVERS_EXPLAINED, drivers, log_odds_dirichlet, search_words
 from trends.queries.overview import availability, facets, reject_reasons, rejects, summary
@@ -40,6 +41,7 @@ __all__ = [
     "SHARE_ACTIVE_EXPLAINED",
     "archive_span",
     "article",
+    "article_corrections",
     "availability",
     "co_mention_matrix",
     "co_mention_network",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import os
 
 import pandas as pd
@@ -74,7 +76,19 @@ def summary(db_path: str | os.PathLike) -> dict:
         "runs": runs,
         "last_ingest_at": last,
         "tags_by_kind": tags_by_kind,
+        "tagging_profile": _tagging_profile(cur),
+        "corrections": int(cur.execute("SELECT count(*) FROM corrections WHERE action <> 'clear'").fetchone()[0]),
     }
+
+
+def _tagging_profile(cur) -> dict | None:
+    """Which taxonomy and model tagged the data, and when it was stored (`trends.tagging.archive_profile`)."""
+    row = cur.execute("SELECT value FROM meta WHERE key = 'tagging_profile'").fetchone()
+    try:
+        facts = json.loads(row[0]) if row and row[0] else None
+    except ValueError:
+        return None
+    return facts if isinstance(facts, dict) else None
 
 
 def availability(db_path: str | os.PathLike, flt: Filter) -> dict:
@@ -154,3 +168,12 @@ def reject_reasons(db_path: str | os.PathLike, run: int | None = None, limit: in
     )
     df["rejects"] = df["rejects"].astype("int64")
     return df[["reason", "rejects", "last_at"]]
+
+
+def profile_line(facts: dict | None) -> str:
+    """One line for people: which taxonomy and model tagged the data, and since when."""
+    if not facts:
+        return "not recorded (tagged before profiles were stored: the bundled profile of that version)"
+    model = f"{facts.get('model_topics', 0)} topic models" if facts.get("model_topics") else "rules only"
+    return (f"{facts.get('name', '?')} version {facts.get('version', '?')} ({facts.get('topics', '?')} topics, {model}), "
+            f"stored {facts.get('stored_at', '?')}")

@@ -48,6 +48,13 @@ def tagger_for(profile: TaggingProfile) -> Tagger:
     return tagger
 
 
+def _unless_bundled(profile: TaggingProfile | None) -> TaggingProfile | None:
+    """None for the bundled profile: workers then use the tagger the forkserver preloaded (no rebuild)."""
+    if profile is not None and profile.hash == default_profile().hash:
+        return None
+    return profile
+
+
 def _resolve(taxonomy: str | Path | None, profile: TaggingProfile | None) -> Tagger:
     if profile is not None:
         return tagger_for(profile)
@@ -89,7 +96,7 @@ class TaggingPool:
     def __init__(self, processes: int | None = None, taxonomy: str | Path | None = None, profile: TaggingProfile | None = None):
         self.processes = max(1, processes or os.cpu_count() or 1)
         self.taxonomy = str(taxonomy) if taxonomy else None
-        self.profile = profile
+        self.profile = _unless_bundled(profile)
         self._pool = None
 
     def _tagger(self) -> Tagger:
@@ -140,6 +147,7 @@ def tag_records(texts: Sequence[str], processes: int | None = None, profile: Tag
     """Like ``extract_many`` but keeps its pool alive between calls (for batch-by-batch ingest).
 
     ``profile``: the database's tagging profile (taxonomy + model); None = the bundled one."""
+    profile = _unless_bundled(profile)
     key = (processes or 0, profile.hash if profile is not None else "")
     pool = _shared_pools.get(key)
     if pool is None:

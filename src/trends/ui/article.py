@@ -8,6 +8,7 @@ import streamlit as st
 
 from trends import cache, charts
 from trends.ui.chart import csv_button, figure
+from trends.ui.corrections import corrections_panel
 from trends.ui.data import READ_ERRORS
 from trends.ui.notices import notice
 from trends.ui.state import PageState
@@ -53,6 +54,7 @@ def article_view(state: PageState) -> None:
             )
         with side:
             _tags(tags)
+            corrections_panel(state, article_id, tags)
             _views(art.get("views"), article_id)
             _related(state, art.get("related"))
 
