@@ -34,6 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from trends import derived
+from trends.lake import is_address
 from trends.parsing import (
     Limits, Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping, printable, storable,
 )
@@ -536,9 +537,10 @@ def ingest_records(
                 run.batch(pending, pending_rejects)
                 bar.update(len(pending))
             summary = run.finish(started)
-        if tagger.active and not summary.themes_fitted and not run.themes.blob:
-            fit_themes_if_missing(db_path)
-        summary.housekeeping = derived.maybe_compact(db_path)
+        if not is_address(db_path):  # a shared store fits themes on its first run only; no segments
+            if tagger.active and not summary.themes_fitted and not run.themes.blob:
+                fit_themes_if_missing(db_path)
+            summary.housekeeping = derived.maybe_compact(db_path)
         summary.seconds = time.perf_counter() - started  # the line covers everything the command did
         looked_at = summary.new + summary.updated + summary.unchanged
         summary.articles_per_s = looked_at / summary.seconds if summary.seconds > 0 else 0.0
@@ -550,6 +552,8 @@ def ingest_records(
 def _is_new(db_path) -> bool:
     from pathlib import Path
 
+    if is_address(db_path):
+        return True  # the lake writer keeps the threshold a lake was created with
     return not (Path(db_path) / "manifest.json").exists() and not Path(db_path).is_file()
 
 

@@ -1,0 +1,89 @@
+"""Connections to the shared store: the DuckLake and postgres extensions loaded offline from their PyPI
+wheels, the catalog attached, the archive's tables created once."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import duckdb
+
+from trends.lake import Address
+from trends.store import StoreError, TABLES, _extension_path, _quote, first_line
+
+ALIAS = "lake"
+# one row, bumped by every publish: two publishes that overlap in time both update it, so DuckLake's
+# conflict check lets exactly one commit (inserts alone never conflict in DuckLake)
+CLOCK = "publish_clock"
+CONFLICT_WORDS = ("conflict", "another transaction", "could not serialize", "duplicate key")
+
+
+def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
+    for module, name in (("duckdb_extension_ducklake", "ducklake"), ("duckdb_extension_postgres_scanner", "postgres_scanner")):
+        path = _extension_path(module, name)
+        if path is None:
+            raise StoreError(f"the shared store needs the {module.replace('_', '-')} package (pip install 'commentary-trends[scale]')")
+        con.execute(f"LOAD '{path}'")  # a filesystem path inside an installed wheel, not user input
+
+
+def attach(con: duckdb.DuckDBPyConnection, address: Address, alias: str = ALIAS, *, read_only: bool = False,
+           snapshot: int | None = None, create: bool = False) -> None:
+    """ATTACH the lake as ``alias`` (``snapshot``: pinned at that catalog version, read-only)."""
+    load_extensions(con)
+    options = []
+    if create and address.data_path:
+        options.append(f"DATA_PATH {_quote(address.data_path)}")
+    if snapshot is not None:
+        options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
+    if read_only or snapshot is not None:
+        options.append("READ_ONLY")
+    sql = f"ATTACH {_quote(address.attach)} AS {alias}" + (f" ({', '.join(options)})" if options else "")
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the shared store {address}: {first_line(exc)}") from exc
+
+
+def has_archive(con: duckdb.DuckDBPyConnection, alias: str = ALIAS) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'articles'", [alias]).fetchone()[0])
+
+
+def snapshot_id(con: duckdb.DuckDBPyConnection, alias: str = ALIAS) -> int:
+    """The catalog's newest snapshot (the shared store's generation)."""
+    return int(con.execute(f"SELECT max(snapshot_id) FROM {alias}.snapshots()").fetchone()[0])
+
+
+def is_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and any(w in str(exc).lower() for w in CONFLICT_WORDS)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, address: Address, alias: str = ALIAS) -> None:
+    """Create the archive's tables in a new lake (one transaction; a writer racing to do the same wins or
+    finds them made)."""
+    if not address.data_path and not has_archive(con, alias):
+        raise StoreError(f"{address} holds no archive yet: give the shared data folder (?data=/folder or TRENDS_LAKE_DATA)")
+    for attempt in range(10):
+        if has_archive(con, alias) and con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?", [alias, CLOCK]).fetchone()[0]:
+            return
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for name, (_, ddl) in TABLES.items():
+                con.execute(f"CREATE TABLE IF NOT EXISTS {alias}.{name} ({_lake_ddl(ddl)})")
+            con.execute(f"CREATE TABLE IF NOT EXISTS {alias}.{CLOCK} (publishes BIGINT NOT NULL)")
+            con.execute(f"INSERT INTO {alias}.{CLOCK} VALUES (0)")
+            con.execute("COMMIT")
+            return
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            if not is_conflict(exc) and "already exists" not in str(exc).lower():
+                raise StoreError(f"cannot create the archive in {address}: {first_line(exc)}") from exc
+            time.sleep(0.05 * (attempt + 1))
+    raise StoreError(f"cannot create the archive in {address}: other writers kept conflicting")
+
+
+def _lake_ddl(ddl: str) -> str:
+    """Without column defaults (DuckLake takes no list or expression defaults; rows arrive complete from
+    the working segment anyway)."""
+    return re.sub(r"\s+DEFAULT\s+(\[\]|'[^']*'|[\w.]+)", "", ddl)
