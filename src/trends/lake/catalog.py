@@ -41,6 +41,9 @@ def attach(con: duckdb.DuckDBPyConnection, address: Address, alias: str = ALIAS,
     try:
         con.execute(sql)
     except duckdb.Error as exc:
+        text = str(exc)
+        if "creating a new DuckLake is explicitly disabled" in text or "data_path is not set" in text:
+            raise StoreError(f"no archive in the shared store {address} yet; run `trends ingest ... --db {address}` first") from exc
         raise StoreError(f"cannot open the shared store {address}: {first_line(exc)}") from exc
 
 

@@ -56,9 +56,18 @@ class Server:
         """A libpq connection string (what DuckDB's postgres extension takes)."""
         return f"host={self.host} port={self.port} user={self.user} dbname={self.dbname}"
 
+    bin_dir: Path | None = None
+
     @property
     def url(self) -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    def create_database(self, name: str) -> "Server":
+        """A new empty database on this server (one shared store per test or benchmark side)."""
+        run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(run_as + [str(self.bin_dir / "createdb"), "-h", self.host, "-p", str(self.port), "-U", self.user, name],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/")
+        return Server(self.host, self.port, self.user, name, self.folder, self.bin_dir)
 
 
 @contextlib.contextmanager
@@ -87,7 +96,7 @@ def throwaway_server(bin_dir: Path | None = None, base: str | None = None) -> It
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off -c max_connections=200"
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start")
         started = True
-        yield Server("127.0.0.1", port, user, "postgres", folder)
+        yield Server("127.0.0.1", port, user, "postgres", folder, bin_dir)
     finally:
         if started:
             with contextlib.suppress(subprocess.CalledProcessError):

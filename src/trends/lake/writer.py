@@ -54,7 +54,7 @@ def open_writer(db: str, *, settings: dict | None = None, rewrite: bool = False,
     `publish` when the block ends cleanly (see module doc). Whole-archive rewrites are not offered here."""
     if rewrite or copy is not None:
         raise StoreError(f"{parse_address(db)} is a shared store: rebuild, retag and themes fit run on a local archive "
-                         "(`trends compact --db` is the shared store's housekeeping)")
+                         "(its housekeeping is `trends compact --db ADDRESS`)")
     address = parse_address(db)
     con = duckdb.connect(":memory:", config=WRITE_CONFIG)
     work = Path(tempfile.gettempdir()) / f"trends-lake-work-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"

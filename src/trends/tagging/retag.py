@@ -37,6 +37,13 @@ def retag_database(
     themes: bool = True,
 ) -> dict:
     """Retag every article of ``db_path``; returns counts. Raises StoreError / ValueError with one-line reasons."""
+    from trends.lake import is_address
+
+    if is_address(db_path):
+        from trends.store import StoreError
+
+        raise StoreError(f"{db_path} is a shared store (DuckLake): retag a local archive (whole-archive rewrites "
+                         "are not offered on the shared store yet)")
     db_path = Path(db_path)
     status = open_status(db_path)
     if status.state != "ok":
