@@ -88,7 +88,9 @@ def throwaway_server(bin_dir: Path | None = None, base: str | None = None) -> It
     port = _free_port()
 
     def run(*args: str) -> None:
-        subprocess.run(run_as + list(args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/")
+        done = subprocess.run(run_as + list(args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd="/")
+        if done.returncode:
+            raise RuntimeError(f"{Path(args[0]).name} failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
 
     started = False
     try:
@@ -99,6 +101,6 @@ def throwaway_server(bin_dir: Path | None = None, base: str | None = None) -> It
         yield Server("127.0.0.1", port, user, "postgres", folder, bin_dir)
     finally:
         if started:
-            with contextlib.suppress(subprocess.CalledProcessError):
+            with contextlib.suppress(RuntimeError):
                 run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(folder, ignore_errors=True)
