@@ -38,13 +38,21 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "src"))
 
 
-def write_pages(folder: Path, count: int, seed: int) -> Path:
+def write_pages(root: Path, sizes: dict[str, int], seed: int = 11) -> dict[str, Path]:
+    """One demo corpus split into disjoint folders (one generator, so no two pages share an identity by
+    construction of the split; the ingest still counts what it stored)."""
     from trends.demo.generator import Generator, render_page
 
-    folder.mkdir(parents=True, exist_ok=True)
-    for i, article in enumerate(Generator(count, seed)):
-        (folder / f"p-{seed}-{i:06d}.txt").write_text(render_page(article, None), encoding="utf-8")
-    return folder
+    folders, bounds, start = {}, [], 0
+    for name, size in sizes.items():
+        folders[name] = root / name
+        folders[name].mkdir(parents=True, exist_ok=True)
+        bounds.append((start, start + size, folders[name]))
+        start += size
+    for i, article in enumerate(Generator(start, seed)):
+        folder = next(f for lo, hi, f in bounds if lo <= i < hi)
+        (folder / f"p-{i:07d}.txt").write_text(render_page(article, None), encoding="utf-8")
+    return folders
 
 
 def ingest_cmd(pages: list[Path], db: str, *extra: str) -> list[str]:
@@ -58,7 +66,7 @@ def run_all(commands: list[list[str]]) -> dict:
     outs = [p.communicate() for p in procs]
     wall = time.perf_counter() - started
     for p, (_, err) in zip(procs, outs):
-        if p.returncode != 0:
+        if p.returncode not in (0, 1):  # 1: the run completed with rejects (counted below)
             raise RuntimeError(f"ingest failed ({p.returncode}): {err[-2000:]}")
     lines = [next((l for l in err.splitlines() if l.startswith("trends ingest:")), err.strip()[-300:]) for _, err in outs]
     replays = sum(err.count("replaying the run") for _, err in outs)
@@ -92,6 +100,21 @@ def tag_rows(db) -> list:
         return con.execute(TAGS).fetchall()
     finally:
         con.close()
+
+
+def tag_differences(a: list, b: list) -> dict:
+    """Which tag rows differ between two archives, by kind (rows hashed by their repr: spans are lists)."""
+    from collections import Counter
+
+    x, y = Counter(map(repr, a)), Counter(map(repr, b))
+    only_a, only_b = x - y, y - x
+    kinds = Counter(eval_kind(r) for r in list(only_a.elements()) + list(only_b.elements()))
+    return {"rows_only_local": sum(only_a.values()), "rows_only_cluster": sum(only_b.values()),
+            "differing_by_kind": dict(kinds), "example_differences": [list(only_a)[:3], list(only_b)[:3]]}
+
+
+def eval_kind(row_repr: str) -> str:
+    return row_repr.split(", ")[1].strip("'")
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -136,6 +159,8 @@ def main(argv=None) -> int:
     parser.add_argument("--work", type=Path, default=HERE / "cache" / "scale")
     parser.add_argument("--json", type=Path, default=HERE / "scale.json")
     parser.add_argument("--report", type=Path, default=HERE / "SCALE.md")
+    parser.add_argument("--reuse-writers", type=Path, default=None,
+                        help="take the two-writers section from this JSON (an earlier run's) instead of measuring it")
     parser.add_argument("--keep", action="store_true", help="keep the pages, archives and Parquet files")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from --json")
     args = parser.parse_args(argv)
@@ -150,19 +175,26 @@ def main(argv=None) -> int:
     result = {"command": command, "n": args.n, "first": args.first, "cpus": os.cpu_count(),
               "load_before": os.getloadavg()}
     pages = work / "pages"
-    first, left, right = (write_pages(pages / "first", args.first, 11), write_pages(pages / "left", args.n, 12),
-                          write_pages(pages / "right", args.n, 13))
+    folders = write_pages(pages, {"first": args.first, "left": args.n, "right": args.n})
+    first, left, right = folders["first"], folders["left"], folders["right"]
     with throwaway_server() as server:  # its own folder under /tmp (the postgres user must reach it)
         two, one = server.create_database("two_writers"), server.create_database("one_writer")
         two_db, one_db = f"{two.url}?data={work / 'files-two'}", f"{one.url}?data={work / 'files-one'}"
-        for db in (two_db, one_db):
+        for db in (() if args.reuse_writers else (two_db, one_db)):
             run_all([ingest_cmd([first], db)])
-        concurrent = run_all([ingest_cmd([left], two_db), ingest_cmd([right], two_db)])
-        single = run_all([ingest_cmd([left, right], one_db)])
+        if args.reuse_writers:  # the writers' section of an earlier run of this script (same --n)
+            reused = json.loads(args.reuse_writers.read_text())
+            concurrent, single = reused["two_processes"], reused["one_process"]
+            result["writers_reused_from"] = str(args.reuse_writers)
+        else:
+            concurrent = run_all([ingest_cmd([left], two_db), ingest_cmd([right], two_db)])
+            single = run_all([ingest_cmd([left, right], one_db)])
+        # every page is a distinct article unless the generator repeated an identity: then one process
+        # rejects the repeat as a duplicate of its own run; the reference count is the one process's
         expected = args.first + 2 * args.n
         result["writers"] = {"expected_articles": expected,
-                             "two_processes": concurrent | counts(two_db),
-                             "one_process": single | counts(one_db)}
+                             "two_processes": concurrent if args.reuse_writers else concurrent | counts(two_db),
+                             "one_process": single if args.reuse_writers else single | counts(one_db)}
         print(json.dumps(result["writers"], indent=1), file=sys.stderr)
 
         local_pool, clustered = work / "local-pool", work / "clustered"
@@ -173,9 +205,8 @@ def main(argv=None) -> int:
             "pages": args.n,
             "local_pool": pool | {"articles": counts(str(local_pool))["articles"], "articles_per_s": round(args.n / pool["wall_s"], 1)},
             "cluster_local2": dask | {"articles": counts(str(clustered))["articles"], "articles_per_s": round(args.n / dask["wall_s"], 1)},
-            "tag_rows": len(a), "identical_tags": a == b,
-            "differing_rows": len(set(a) ^ set(b)) if a != b else 0,
-        }
+            "tag_rows": len(a), "tag_rows_cluster": len(b), "identical_tags": a == b,
+        } | tag_differences(a, b)
         print(json.dumps(result["tagging"], indent=1), file=sys.stderr)
 
         shared_n = server.create_database("queries")
@@ -198,7 +229,10 @@ def write_report(r: dict, path: Path) -> None:
         "# Shared store and distributed tagging (bench/scale.py)", "",
         f"`{r['command']}` on {r['cpus']} cores shared with other work (1/5/15-minute load before: "
         f"{', '.join(f'{x:.1f}' for x in r['load_before'])}; after: {', '.join(f'{x:.1f}' for x in r['load_after'])}). "
-        "Pages from the demo generator (seed format). Written by the script from its JSON.", "",
+        "Pages from the demo generator (seed format). Written by the script from its JSON."
+        + (f" The two-writers section was measured by an earlier run of the same command and read from "
+           f"`{r['writers_reused_from']}` (that run then stopped at a bug in this script's tag comparison)."
+           if r.get("writers_reused_from") else ""), "",
         f"## Two writers at once ({r['n']:,} pages each) vs one process ({2 * r['n']:,} pages)", "",
         "Both shared stores (DuckLake, PostgreSQL catalog on localhost, Parquet files on local disk) first got the "
         f"same run of {r['first']:,} pages. Wall: from starting the processes to the last exit.", "",
@@ -216,8 +250,10 @@ def write_report(r: dict, path: Path) -> None:
         "| | wall s | articles | articles/s |", "|---|---|---|---|",
         f"| local pool | {t['local_pool']['wall_s']} | {t['local_pool']['articles']:,} | {t['local_pool']['articles_per_s']} |",
         f"| --cluster local:2 | {t['cluster_local2']['wall_s']} | {t['cluster_local2']['articles']:,} | {t['cluster_local2']['articles_per_s']} |",
-        "", f"Tags compared row by row ({t['tag_rows']:,} rows): identical = **{t['identical_tags']}**"
-        + (f", {t['differing_rows']} rows differ" if not t["identical_tags"] else "") + ".",
+        "", f"Tags compared row by row ({t['tag_rows']:,} local rows, {t['tag_rows_cluster']:,} cluster rows): identical = "
+        f"**{t['identical_tags']}**" + ("" if t["identical_tags"] else
+        f"; rows only in the local archive {t['rows_only_local']}, only in the cluster's {t['rows_only_cluster']}, "
+        f"by kind {t['differing_by_kind']}; examples: {t['example_differences']}") + ".",
         "", f"## Dashboard page queries: shared store vs local archive ({q['articles_shared']:,} vs {q['articles_local']:,} articles)", "",
         f"{q['queries']} queries from bench/page_queries.py, {q['samples_per_query']} warm samples each per side, "
         f"interleaved. Answers equal (ingest clock columns aside): {q['same_answers']} of {q['queries']}.", "",
