@@ -150,6 +150,7 @@ _ARTICLE_SCHEMA = pa.schema([
     ("views_observed_at", pa.timestamp("us")), ("first_seen", pa.timestamp("us")),
     ("last_seen", pa.timestamp("us")), ("input", pa.string()), ("format", pa.string()),
     ("run_id", pa.int32()), ("synthetic", pa.bool_()), ("tagged_at", pa.timestamp("us")),
+    ("notes", pa.list_(pa.string())),
 ])
 _SNAPSHOT_SCHEMA = pa.schema([
     ("article_id", pa.int64()), ("observed_at", pa.timestamp("us")), ("views", pa.int64()), ("run_id", pa.int32()),
@@ -228,7 +229,7 @@ def plan_batch(prepared: list[tuple], stored: dict[int, dict], now: dt.datetime,
             aid, identity, rec.url, rec.source, rec.title, rec.headline, rec.published, list(rec.authors),
             rec.body, len(rec.body.split()), rec.language, chash, rec.views,
             observed if rec.views is not None else None, now, now, rec.input, rec.format, run_id,
-            bool(rec.synthetic), tagged_at,
+            bool(rec.synthetic), tagged_at, list(rec.notes) or None,
         )
         links = [(aid, i, t, normalise_title(t)) for i, t in enumerate(rec.related)]
         if old is None:

@@ -31,7 +31,8 @@ Tables (``FORMAT``):
   (``url:<url>``, else ``id:<mapped id>``, else ``td:<normalised title>|<date>``, else ``hash:<content hash>``).
   ``title`` is the full title line, ``headline`` the title without its ``SOURCE:`` prefix, ``source`` the
   organisation. ``views`` / ``views_observed_at`` mirror the newest view snapshot. ``last_seen`` is when the
-  row was last written (later unchanged sightings are in ``sightings``). ``synthetic`` flags generated text.
+  row was last written (later unchanged sightings are in ``sightings``). ``synthetic`` flags generated text;
+  ``notes`` are remarks for its reader (e.g. that its encoding was guessed, and how sure the guess was).
 - ``view_snapshots(article_id, observed_at, views, run_id)``: every distinct view count ever seen.
 - ``sightings(article_id, run_id, seen_at)``: an unchanged article seen again (its row is not rewritten).
 - ``related(article_id, position, title, title_key, target_id)``: "Read also" links in page order;
@@ -86,7 +87,8 @@ TABLES: dict[str, tuple[str, str]] = {
         title VARCHAR NOT NULL, headline VARCHAR NOT NULL, published DATE, authors VARCHAR[] NOT NULL DEFAULT [],
         body VARCHAR NOT NULL, word_count INTEGER NOT NULL, language VARCHAR, content_hash VARCHAR NOT NULL,
         views BIGINT, views_observed_at TIMESTAMP, first_seen TIMESTAMP NOT NULL, last_seen TIMESTAMP NOT NULL,
-        input VARCHAR, format VARCHAR, run_id INTEGER, synthetic BOOLEAN NOT NULL DEFAULT FALSE, tagged_at TIMESTAMP"""),
+        input VARCHAR, format VARCHAR, run_id INTEGER, synthetic BOOLEAN NOT NULL DEFAULT FALSE, tagged_at TIMESTAMP,
+        notes VARCHAR[]"""),
     "view_snapshots": ("append", "article_id BIGINT NOT NULL, observed_at TIMESTAMP NOT NULL, views BIGINT NOT NULL, run_id INTEGER"),
     "sightings": ("append", "article_id BIGINT NOT NULL, run_id INTEGER, seen_at TIMESTAMP NOT NULL"),
     "related": ("content", "article_id BIGINT NOT NULL, position INTEGER NOT NULL, title VARCHAR NOT NULL, title_key VARCHAR NOT NULL"),
@@ -125,6 +127,11 @@ ROLLUP_MEASURES = {
     "rollup_kinds": ("tags", "articles"), "rollup_keys": ("tags",), "term_docs": ("docs",),
 }
 LATEST_KEYS = {"meta": "key", "ingest_runs": "run_id"}
+# Columns added after format 1 (table -> column -> type). A segment written before a column existed is
+# immutable, so it cannot gain the column: readers see NULL there, and a resumed working segment gains it.
+ADDED_COLUMNS: dict[str, dict[str, str]] = {
+    "articles": {"notes": "VARCHAR[]"},  # remarks for a reader, e.g. how undecodable text was read
+}
 
 
 def columns_of(table: str) -> list[str]:
@@ -148,6 +155,36 @@ def columns_of(table: str) -> list[str]:
 def create_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
     for name, (_, ddl) in TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {catalog}.{name} ({ddl})")
+    for name, added in ADDED_COLUMNS.items():  # a working segment begun by an older version
+        for column, type_ in added.items():
+            con.execute(f"ALTER TABLE {catalog}.{name} ADD COLUMN IF NOT EXISTS {column} {type_}")
+
+
+def _select_lists(con, aliases: list[str]) -> Callable[[str, str], str]:
+    """``cols(table, alias)``: the select list of a table in one segment, NULL for columns it predates."""
+    catalogs = [a.rsplit(".", 1)[-1] for a in aliases]
+    missing: dict[tuple[str, str], set[str]] = {}
+    if ADDED_COLUMNS and catalogs:
+        marks = ", ".join("?" for _ in catalogs)
+        present = con.execute(
+            f"SELECT database_name, table_name, column_name FROM duckdb_columns() WHERE database_name IN ({marks})",
+            catalogs,
+        ).fetchall()
+        have: dict[tuple[str, str], set[str]] = {}
+        for database, table, column in present:
+            have.setdefault((database, table), set()).add(column)
+        for alias, catalog in zip(aliases, catalogs):
+            for table, added in ADDED_COLUMNS.items():
+                gone = set(added) - have.get((catalog, table), set(added))
+                if gone:
+                    missing[(alias, table)] = gone
+
+    def cols(table: str, alias: str) -> str:
+        gone = missing.get((alias, table), ())
+        return ", ".join(f"CAST(NULL AS {ADDED_COLUMNS[table][c]}) AS {c}" if c in gone else c
+                         for c in columns_of(table))
+
+    return cols
 
 
 # ------------------------------------------------------------------------------------------ errors
@@ -414,22 +451,23 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
                 parts.append(f"article_id NOT IN (SELECT article_id FROM {live_superseded} WHERE scope = '{scope}')")
             if parts:
                 hidden[(i, scope)] = " AND ".join(parts)
+    select = _select_lists(con, aliases)
     for table, (scope, _) in TABLES.items():
         if scope == "internal":
             continue
         cols = ", ".join(columns_of(table))
         if scope in SCOPES:
-            parts = [f"SELECT {cols} FROM {a}.{table}" + (f" WHERE {hidden[(i, scope)]}" if (i, scope) in hidden else "")
+            parts = [f"SELECT {select(table, a)} FROM {a}.{table}" + (f" WHERE {hidden[(i, scope)]}" if (i, scope) in hidden else "")
                      for i, a in enumerate(aliases)]
             body = " UNION ALL ".join(parts)
         elif scope == "append":
-            body = " UNION ALL ".join(f"SELECT {cols} FROM {a}.{table}" for a in aliases)
+            body = " UNION ALL ".join(f"SELECT {select(table, a)} FROM {a}.{table}" for a in aliases)
         elif scope == "latest":
             key = LATEST_KEYS[table]
-            union = " UNION ALL ".join(f"SELECT {cols}, {i} AS _seg FROM {a}.{table}" for i, a in enumerate(aliases))
+            union = " UNION ALL ".join(f"SELECT {select(table, a)}, {i} AS _seg FROM {a}.{table}" for i, a in enumerate(aliases))
             body = f"SELECT {cols} FROM ({union}) QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _seg DESC) = 1"
         elif scope == "themes":
-            union = " UNION ALL ".join(f"SELECT {cols} FROM {a}.{table}" for a in aliases)
+            union = " UNION ALL ".join(f"SELECT {select(table, a)} FROM {a}.{table}" for a in aliases)
             body = f"SELECT * FROM ({union}) WHERE fitted_at = (SELECT max(fitted_at) FROM ({union}))"
         else:  # rollup: signed deltas, collapsed when more than one segment holds rows
             holders = [a for a in aliases if live_superseded or collapse_rollups
@@ -439,7 +477,7 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
             else:
                 measures = ROLLUP_MEASURES[table]
                 keys = [c for c in columns_of(table) if c not in measures]
-                union = " UNION ALL ".join(f"SELECT {cols} FROM {a}.{table}" for a in holders)
+                union = " UNION ALL ".join(f"SELECT {select(table, a)} FROM {a}.{table}" for a in holders)
                 sums = ", ".join(f"sum({m})::{'HUGEINT' if m == 'views_sum' else 'BIGINT'} AS {m}" for m in measures)
                 nonzero = " OR ".join(f"sum({m}) <> 0" for m in measures)
                 body = f"SELECT {', '.join(keys)}, {sums} FROM ({union}) GROUP BY {', '.join(keys)} HAVING {nonzero}"

@@ -161,7 +161,7 @@ def article(db_path: str | os.PathLike, article_id: int) -> dict | None:
     meta = fetch_df(
         cur,
         f"SELECT article_id, url, source, title, headline, published, authors, word_count, language, views, "
-        f"views_observed_at, first_seen, last_seen, input, format, synthetic, tagged_at, body "
+        f"views_observed_at, first_seen, last_seen, input, format, synthetic, tagged_at, notes, body "
         f"FROM articles WHERE article_id = {aid}",
         p,
     )
@@ -174,6 +174,7 @@ def article(db_path: str | os.PathLike, article_id: int) -> dict | None:
         record["last_seen"] = pd.Timestamp(seen)
     body = record.pop("body")
     record["authors"] = list(record["authors"]) if record["authors"] is not None else []
+    record["notes"] = [str(n) for n in record["notes"]] if record["notes"] is not None else []
     tags = fetch_df(
         cur,
         f"SELECT kind, key, label, mentions, score, method, spans "

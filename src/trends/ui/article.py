@@ -37,6 +37,8 @@ def article_view(state: PageState) -> None:
         st.markdown("  \n".join(f"**{k}:** {escape_md(v)}" for k, v in _facts(meta, article_id) if v not in (None, "")))
         if meta.get("synthetic"):
             st.caption("This article is synthetic demo text.")
+        for remark in meta.get("notes") or []:  # e.g. the text's encoding was only guessed
+            st.caption("Note: " + escape_md(remark))
         tags = art.get("tags")
         if tags is None:
             tags = pd.DataFrame(columns=TAG_COLUMNS)
