@@ -182,3 +182,13 @@ def test_compact_sums_the_deltas_and_changes_no_answer(lake, tmp_path):
     assert rows(lake, "SELECT count(*) FROM lake.rollup_tags")[0][0] < deltas  # three runs' deltas summed
     assert derived_state(lake) == before
     assert rows(lake, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(16, 16)]  # pages 0..15
+
+
+@pytest.mark.slow
+def test_two_first_runs_create_one_new_store_together(lake, tmp_path):
+    """Both writers find the catalog empty: creating the lake and its tables races in PostgreSQL."""
+    a = cli("ingest", str(make_pages(tmp_path / "a", 6)), "--db", lake, "--quiet", "--no-tag")
+    b = cli("ingest", str(make_pages(tmp_path / "b", 6, start=6)), "--db", lake, "--quiet", "--no-tag")
+    finished(a), finished(b)
+    assert rows(lake, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(12, 12)]
+    assert rows(lake, "SELECT count(*) FROM ingest_runs WHERE status = 'ok'") == [(2,)]

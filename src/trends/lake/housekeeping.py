@@ -13,15 +13,12 @@ open more files as runs accumulate. Compaction (run it nightly, or after a bulk 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import random
-import time
 
 import duckdb
 
 from trends.lake import catalog, parse_address
-from trends.store import ROLLUP_MEASURES, TABLES, StoreError, columns_of, first_line
+from trends.store import ROLLUP_MEASURES, StoreError, columns_of, first_line
 
 KEEP_SNAPSHOTS = dt.timedelta(days=1)
 
@@ -54,25 +51,16 @@ def _facts(con) -> dict:
 
 
 def _collapse_rollups(con, address) -> None:
-    for attempt in range(30):
-        try:
-            con.execute("BEGIN TRANSACTION")
-            for table, measures in ROLLUP_MEASURES.items():
-                cols = columns_of(table)
-                keys = [c for c in cols if c not in measures]
-                sums = ", ".join(f"sum({m})::{'HUGEINT' if m == 'views_sum' else 'BIGINT'} AS {m}" for m in measures)
-                nonzero = " OR ".join(f"sum({m}) <> 0" for m in measures)
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _collapsed AS SELECT {', '.join(keys)}, {sums} FROM lake.{table} "
-                            f"GROUP BY ALL HAVING {nonzero}")
-                con.execute(f"DELETE FROM lake.{table}")
-                con.execute(f"INSERT INTO lake.{table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _collapsed")
-            con.execute(f"UPDATE lake.{catalog.CLOCK} SET publishes = publishes + 1")
-            con.execute("COMMIT")
-            return
-        except duckdb.Error as exc:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            if not catalog.is_conflict(exc):
-                raise
-            time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
-    raise StoreError(f"could not compact {address}: writers kept publishing (30 attempts)")
+    def body(con) -> None:
+        for table, measures in ROLLUP_MEASURES.items():
+            cols = columns_of(table)
+            keys = [c for c in cols if c not in measures]
+            sums = ", ".join(f"sum({m})::{'HUGEINT' if m == 'views_sum' else 'BIGINT'} AS {m}" for m in measures)
+            nonzero = " OR ".join(f"sum({m}) <> 0" for m in measures)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _collapsed AS SELECT {', '.join(keys)}, {sums} FROM lake.{table} "
+                        f"GROUP BY ALL HAVING {nonzero}")
+            con.execute(f"DELETE FROM lake.{table}")
+            con.execute(f"INSERT INTO lake.{table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _collapsed")
+        con.execute(f"UPDATE lake.{catalog.CLOCK} SET publishes = publishes + 1")
+
+    catalog.in_transaction(con, body, f"compact {address}")

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -98,24 +96,13 @@ def publish(w: Writer, address: Address) -> None:
     con.execute("""CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT article_id FROM (
         SELECT article_id FROM work.articles UNION ALL SELECT article_id FROM work.superseded
         UNION ALL SELECT article_id FROM work.view_snapshots UNION ALL SELECT article_id FROM work.sightings)""")
-    for attempt in range(PUBLISH_ATTEMPTS):
-        _claim_run_ids(con)
-        try:
-            con.execute("BEGIN TRANSACTION")
-            if _changed_meanwhile(con):
-                con.execute("ROLLBACK")
-                raise LakeConflict(f"another writer stored some of the same articles in {address} meanwhile")
-            _apply(con)
-            con.execute(f"UPDATE lake.{catalog.CLOCK} SET publishes = publishes + 1")
-            con.execute("COMMIT")
-            return
-        except duckdb.Error as exc:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            if not catalog.is_conflict(exc):
-                raise
-            time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))  # another publish won: check again
-    raise StoreError(f"could not publish to {address}: other writers kept winning ({PUBLISH_ATTEMPTS} attempts)")
+    def body(con) -> None:
+        if _changed_meanwhile(con):
+            raise LakeConflict(f"another writer stored some of the same articles in {address} meanwhile")
+        _apply(con)
+        con.execute(f"UPDATE lake.{catalog.CLOCK} SET publishes = publishes + 1")
+
+    catalog.in_transaction(con, body, f"publish to {address}", PUBLISH_ATTEMPTS, prepare=_claim_run_ids)
 
 
 def _changed_meanwhile(con) -> bool:
