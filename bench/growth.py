@@ -39,7 +39,10 @@ def timed_cli(*args: str) -> dict:
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     h, m, s = (int(wall.group(1) or 0), int(wall.group(2)), float(wall.group(3)))
     line = next((l for l in proc.stderr.splitlines() if l.startswith("trends ingest:")), "")
-    return {"wall_s": round(h * 3600 + m * 60 + s, 2), "peak_rss_mb": round(int(rss.group(1)) / 1024, 1), "summary": line}
+    # CPU seconds (user + system, with the waited-for children): on a shared machine wall time moves with the load
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", proc.stderr).group(1)) for k in ("User", "System"))
+    return {"wall_s": round(h * 3600 + m * 60 + s, 2), "peak_rss_mb": round(int(rss.group(1)) / 1024, 1), "summary": line,
+            "cpu_s": round(cpu, 2)}
 
 
 def write_new_pages(folder: Path, count: int, seed: int) -> Path:

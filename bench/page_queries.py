@@ -1,6 +1,8 @@
 """The queries the dashboard's pages issue on first load (and a few filtered variants), by name.
 
-Shared by bench/run.py's latency loop and its separate serving process (peak RSS).
+A fixed list of calls for bench/growth.py (dashboard queries beside a running ingest: errors and
+waits) and bench/compare_pages.py (old code against new on the same data, answers compared). It is not a latency benchmark and has no baseline: page-query latencies and the comparison
+with pandas and polars come from bench/run.py (seeded filter mixes, answers compared, bench/RESULTS.md).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
     python bench/ui_bench.py --db bench/cache/demo-100000.duckdb --apptest 5
     python bench/ui_bench.py --db /tmp/demo.duckdb --browser 5 --screenshots docs
+    python bench/ui_bench.py --db bench/cache/corpora --browser 5 --report bench/UI_CORPORA.md \
+        --issue12-shots docs/screenshots   # the four-corpus archive (README), its report and screenshots
 
 AppTest times one full script run of each page (sidebar, queries, charts): "cold" clears st.cache_data
 first (what a new filter costs), "warm" reruns with the cache (what a widget click on an unchanged
@@ -26,7 +28,8 @@ from trends import links
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = list(links.PAGES)  # every dashboard page, in menu order
-CHART_PAGES = {"overview", "topics", "countries", "readership"}
+CHART_PAGES = {"overview", "topics", "countries", "readership", "about"}  # About: the coverage chart
+LIMIT_S = 3.0  # issue 12: first chart within 3 s per page
 
 
 def apptest_times(runs: int, params: str = "") -> dict[str, tuple[float, float]]:
@@ -92,7 +95,7 @@ def _wait_healthy(base: str) -> None:
     raise SystemExit(f"server at {base} did not start")
 
 
-def browser_times(runs: int, screenshots: Path | None) -> dict[str, float]:
+def browser_times(runs: int, screenshots: Path | None, issue12: Path | None = None) -> dict[str, list[float]]:
     """Median navigation -> first chart per page; loads are interleaved round-robin with a baseline
     (bare Streamlit serving one tiny Plotly chart), so machine load hits every target alike."""
     import tempfile
@@ -140,13 +143,20 @@ def browser_times(runs: int, screenshots: Path | None) -> dict[str, float]:
                     pg.screenshot(path=str(screenshots / f"screenshot-{page}.png"))
                     ctx.close()
                 _extra_screenshots(browser, base, screenshots)
+            if issue12:
+                issue12_screenshots(browser, base, issue12)
             browser.close()
-        out = {}
         for name, values in times.items():
             if values:
-                out[name] = statistics.median(values)
-                print(f"{name:11s} navigation -> first chart  median {out[name]:.2f}s  "
+                print(f"{name:11s} navigation -> first chart  median {statistics.median(values):.2f}s  "
                       f"(min {min(values):.2f}, max {max(values):.2f}, n={len(values)})", flush=True)
+        out = {name: values for name, values in times.items() if values}
+        if out.get("baseline"):
+            base_median = statistics.median(out["baseline"])
+            for name in out:
+                if name != "baseline":
+                    print(f"{name:11s} / bare Streamlit with one chart: "
+                          f"{statistics.median(out[name]) / base_median:.2f}x", flush=True)
         return out
     finally:
         for proc in procs:
@@ -186,6 +196,82 @@ def _extra_screenshots(browser, base: str, folder: Path) -> None:
         ctx.close()
 
 
+def issue12_screenshots(browser, base: str, folder: Path) -> None:
+    """Every page, and the issue-12 views, on the archive being served (full-page PNGs into `folder`).
+
+    Chosen so no screenshot shows article text at length: lists are of the UN debates, whose titles
+    are made by the README's ingest mapping ("USA at the UN General Debate 2019"), and no article is
+    opened in full.
+    """
+    un = "UN General Assembly"
+    shots = [
+        ("overview", "/", ".js-plotly-plot"),
+        ("overview-densest-span", "/?v=1&span=densest", ".js-plotly-plot"),
+        ("topics", "/topics", ".js-plotly-plot"),
+        ("topics-whole-archive-by-year", "/topics?v=1&span=all&grain=year", ".js-plotly-plot"),
+        ("topics-source-adjusted-share", "/topics?v=1&span=densest&measure=share_active", ".js-plotly-plot"),
+        ("countries", "/countries?v=1&span=densest", ".geo path.choroplethlocation"),
+        ("countries-network", "/countries?v=1&span=densest&section=network", ".st-key-ct_network .js-plotly-plot"),
+        ("readership-no-views", "/readership", ".js-plotly-plot"),
+        ("articles", f"/articles?v=1&span=all&source={un}", "[data-testid='stMain'] button"),
+        ("about", "/about", ".js-plotly-plot"),
+        ("drilldown-what-drove-this", f"/topics?v=1&span=all&grain=year&source={un}&drill_dim=topic"
+         "&drill_key=war-in-ukraine&drill_period=2022-01-01", ".st-key-drivers_terms .js-plotly-plot"),
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, path, selector in shots:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1700})  # tall: the page scrolls inside
+        pg = ctx.new_page()
+        pg.goto(base + path)
+        pg.get_by_role("heading", level=1).first.wait_for(timeout=120000)
+        pg.locator(selector).first.wait_for(timeout=120000, state="attached")
+        pg.wait_for_load_state("networkidle")
+        time.sleep(3)
+        if name in ("countries-network", "drilldown-what-drove-this"):  # below the fold: scroll to it
+            target = ".st-key-drill_panel" if name.startswith("drilldown") else selector
+            pg.locator(target).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            pg.mouse.move(700, 500)
+            pg.mouse.wheel(0, -80)
+            time.sleep(1)
+        pg.screenshot(path=str(folder / f"{name}.png"))
+        print(f"screenshot {folder / name}.png  <- {path}", flush=True)
+        ctx.close()
+
+
+def write_report(path: Path, times: dict[str, list[float]], command: str) -> None:
+    """The browser figures as markdown, written by this script (never by hand)."""
+    from trends import queries
+    from trends.paths import resolve_db_path
+
+    db = resolve_db_path()
+    info = queries.summary(db)
+    lines = [
+        "# First chart in Chromium per page",
+        "",
+        f"Written by `bench/ui_bench.py`. Command: `{command}`",
+        "",
+        f"Archive: `{db}`: {int(info.get('articles') or 0):,} articles, {int(info.get('sources') or 0):,} sources, "
+        f"{info.get('first_date')} to {info.get('last_date')}.",
+        "",
+        "Timer: `page.goto(url)` until the first Plotly SVG is in the DOM, on a fresh browser context per load "
+        "(no HTTP cache, a new Streamlit session), the server warmed by one throw-away load per page (its query "
+        "cache holds the answers, as after any first visitor). Loads are interleaved round-robin with the "
+        "baseline: bare Streamlit serving one three-point Plotly chart. Each page opens on its default view "
+        "(the archive's core span).",
+        "",
+        "| page | median s | p95 s | max s | n | <= 3 s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, values in times.items():
+        p95 = statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) >= 2 else values[0]
+        verdict = "" if name == "baseline" else ("yes" if max(values) <= LIMIT_S else "NO")
+        lines.append(f"| {name} | {statistics.median(values):.2f} | {p95:.2f} | {max(values):.2f} | {len(values)} | {verdict} |")
+    load = os.getloadavg()
+    lines += ["", f"1-minute load average at the end: {load[0]:.1f} (2 cores, shared).", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    print(f"report written to {path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", help="database to serve (default: the usual TRENDS_DB / data/trends.duckdb rule)")
@@ -193,14 +279,28 @@ def main() -> None:
     ap.add_argument("--params", default="", help="query string applied to every AppTest run, e.g. 'v=1&topic=energy'")
     ap.add_argument("--browser", type=int, default=0, metavar="N", help="Chromium loads per chart page")
     ap.add_argument("--screenshots", type=Path, help="save one screenshot per page into this folder")
+    ap.add_argument("--issue12-shots", type=Path, help="save the issue-12 screenshot set into this folder")
+    ap.add_argument("--report", type=Path, help="write the browser figures as markdown here")
+    ap.add_argument("--json", type=Path, help="write the browser medians and their ratios to the baseline here")
     args = ap.parse_args()
     if args.db:
         os.environ["TRENDS_DB"] = str(Path(args.db).resolve())
     print(f"database: {os.environ.get('TRENDS_DB', 'default')}")
     if args.apptest:
         apptest_times(args.apptest, args.params)
-    if args.browser or args.screenshots:
-        browser_times(args.browser, args.screenshots)
+    if args.browser or args.screenshots or args.issue12_shots:
+        times = browser_times(args.browser, args.screenshots, args.issue12_shots)
+        if args.report and times:
+            write_report(args.report, times, "python " + " ".join(sys.argv))
+        medians = {k: statistics.median(v) for k, v in times.items()}
+        if args.json and medians.get("baseline"):
+            import json
+
+            args.json.write_text(json.dumps({
+                "db": os.environ.get("TRENDS_DB"), "loads_per_page": args.browser,
+                "first_chart_s": {k: round(v, 3) for k, v in medians.items()},
+                "ratio_to_bare": {k: round(v / medians["baseline"], 3) for k, v in medians.items() if k != "baseline"},
+                "load": os.getloadavg()[0]}, indent=2))
 
 
 if __name__ == "__main__":

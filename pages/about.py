@@ -2,12 +2,15 @@
 
 import streamlit as st
 
-from trends.ui import lifecycle
-from trends.ui.chart import csv_button
+from trends import cache, charts
+from trends.filters import Filter
+from trends.queries import CORE_SPAN_RULE, DENSEST_SPAN_RULE
+from trends.ui import drill, lifecycle
+from trends.ui.chart import csv_button, figure
 from trends.ui.notices import NO_ARTICLES, empty_state
 from trends.ui.text import escape_md
 
-state = lifecycle.page_setup("about")
+state = lifecycle.page_setup("about", whole_archive=True)
 st.caption("Database file")
 st.code(str(state.db), language=None)
 lifecycle.require_database(state)  # an empty database still gets this page: it says how to fill it
@@ -27,6 +30,23 @@ if info.get("articles"):
     )
 else:
     empty_state(*NO_ARTICLES)
+
+if info.get("articles"):
+    st.subheader("Coverage: articles per source over time")
+    whole = Filter(grain="month", sources=state.flt.sources, synthetic=state.flt.synthetic)
+    span = cache.archive_span(state.db, whole, grain="month")
+    cov = cache.coverage(state.db, whole)
+    figure(charts.coverage_chart(cov), "ab_coverage")
+    csv_button(cov, "coverage-by-source-and-month", "ab_coverage")
+    st.markdown(
+        f"The archive spans **{span['first_date']}** to **{span['last_date']}**: {int(span['periods']):,} months, "
+        f"{int(span['empty_periods']):,} of them without any article (blank above; charts draw them as gaps). "
+        f"Core span: **{span['core_from']}** to **{span['core_to']}** ({int(span['core_articles']):,} articles). "
+        f"Densest span: **{span['densest_from']}** to **{span['densest_to']}** "
+        f"({int(span['densest_articles']):,} articles, {float(span['densest_share']):.0%})."
+    )
+    st.caption(f"{CORE_SPAN_RULE} {DENSEST_SPAN_RULE} Pages open on the core span when the archive has empty "
+               "months; the bar at the top of each page switches to the whole archive or the densest span.")
 
 st.subheader("Provenance")
 st.markdown(
@@ -49,5 +69,19 @@ if runs is not None and len(runs):
 else:
     st.caption("No ingest runs recorded.")
 st.subheader("Rejected inputs")
-st.markdown(f"{int(info.get('rejects') or 0):,} inputs were not stored; `trends rejects` lists them with the reason.")
+n_rejects = int(info.get("rejects") or 0)
+st.markdown(f"{n_rejects:,} inputs were not stored. `trends rejects` lists them on the command line "
+            "(`--run N`, `--json`); here they are by reason, then one by one, newest first.")
+if n_rejects:
+    reasons = cache.reject_reasons(state.db, limit=20)
+    st.dataframe(reasons, hide_index=True, column_config={"reason": "Reason", "rejects": "Inputs",
+                                                          "last_at": "Last seen"})
+    csv_button(reasons, "reject-reasons", "ab_reasons")
+    PAGE = 50
+    rows, total, page = drill.paged(lambda n: cache.rejects(state.db, page=n, page_size=PAGE), state.view.page, PAGE)
+    st.dataframe(rows, hide_index=True)
+    csv_button(rows, "rejects", "ab_rejects")
+    if total > PAGE:
+        st.caption(f"Page {page + 1} of {-(-total // PAGE)}")
+        drill.pager(state, page, total, PAGE, key_prefix="ab_rejects", noun="page")
 lifecycle.end_page(state)

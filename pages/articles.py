@@ -41,15 +41,22 @@ if flt.text:
         csv_button(results, "search-results", "ar_search")
         drill.article_rows(state, results, key_prefix="search", snippet=True)
 else:
-    sort = view.sort if view.sort in ("date", "views", "growth") else "date"
+    has = cache.availability(db, flt)
+    # Sorting by views or growth needs view counts (growth: two snapshots); offer only the sorts that apply.
+    sorts = ["date"] + (["views"] if has["has_views"] else []) + (["growth"] if has["has_growth"] else [])
+    sort = view.sort if view.sort in sorts else "date"
     st.session_state["ar_sort"] = sort
 
     def _on_sort() -> None:
         chosen = st.session_state["ar_sort"] or "date"
         state.show(sort=None if chosen == "date" else chosen, page=0)
 
-    st.segmented_control("Sort by", ["date", "views", "growth"], key="ar_sort", on_change=_on_sort,
-                         format_func={"date": "Newest", "views": "Most read", "growth": "Fastest growing"}.get)
+    if len(sorts) > 1:
+        st.segmented_control("Sort by", sorts, key="ar_sort", on_change=_on_sort,
+                             format_func={"date": "Newest", "views": "Most read", "growth": "Fastest growing"}.get)
+    if view.sort in ("views", "growth") and sort == "date":
+        st.caption("Newest first: no article here has " + ("a view count" if view.sort == "views" else
+                                                             "a second view snapshot") + " to sort by.")
     results, total, page = drill.paged(lambda n: cache.drilldown(db, flt, sort=sort, page=n, page_size=PAGE),
                                        view.page, PAGE)
     st.caption(f"{total:,} articles match the filters" + (", newest first" if sort == "date" else f", sorted by {sort}"))

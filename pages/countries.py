@@ -9,6 +9,7 @@ import streamlit as st
 from trends import cache, charts
 from trends.ui import drill, lifecycle
 from trends.ui.chart import chart, figure
+from trends.ui.coverage import strip_note, with_strip
 from trends.ui.data import options
 from trends.ui.notices import empty_state
 from trends.ui.sections import sections
@@ -47,11 +48,24 @@ else:
     period_label = f"the {flt.grain} starting {chosen}"
 
 shown = shown[shown["articles"] > 0]
+SCALES = {"log": "Log", "quantile": "Quantile", "linear": "Linear"}
+scale = view.scale if view.scale in SCALES else "log"
+st.session_state["ct_scale"] = scale
+
+
+def _on_scale() -> None:
+    picked = st.session_state["ct_scale"] or "log"
+    state.show(scale=None if picked == "log" else picked)
+
+
 map_col, bar_col = st.columns([3, 2])
 with map_col:
     st.subheader(f"Articles per country, {period_label}")
-    chart(state, charts.world_map(shown), "ct_map", shown, csv_name="countries-map",
+    chart(state, charts.world_map(shown, scale=scale), "ct_map", shown, csv_name="countries-map",
           on_pick=drill.drill_to(state, "country"))
+    st.segmented_control("Colour scale", list(SCALES), key="ct_scale", format_func=SCALES.get, on_change=_on_scale,
+                         help="Log (default) and quantile keep smaller countries visible next to a dominant one; "
+                              "linear is proportional to the count. The legend shows real article counts.")
 with bar_col:
     st.subheader("Most mentioned")
     top = shown.sort_values("articles", ascending=False).head(20)
@@ -62,7 +76,8 @@ drill.anchor_here(state, "ct_map", dimension="country")
 drill.anchor_here(state, "ct_bars")
 
 # One tab at a time (in the link as section=): the page draws only the open one.
-section, tab = sections(state, "ct_section", {"trends": "Country trends", "together": "Mentioned together"})
+section, tab = sections(state, "ct_section", {"trends": "Country trends", "network": "Network",
+                                              "together": "Mentioned together"})
 ss = st.session_state
 
 
@@ -89,9 +104,23 @@ with tab:
         if trend.empty:
             empty_state("No country series for this selection.", "")
         else:
-            chart(state, charts.volume_lines(trend, view.measure or "count"), "ct_trend", trend,
+            chart(state, with_strip(state, charts.volume_lines(trend, view.measure or "count")), "ct_trend", trend,
                   csv_name="country-trends", on_pick=drill.drill_to(state, "country"))
+            strip_note()
         drill.anchor_here(state, "ct_trend")
+    elif section == "network":
+        network = cache.co_mention_network(db, flt, kind="country", max_nodes=30, min_count=3)
+        if network["nodes"].empty:
+            empty_state("No countries mentioned in this selection.", "")
+        else:
+            edges = network["edges"]
+            chart(state, charts.co_mention_network(network), "ct_network", edges if len(edges) else network["nodes"],
+                  csv_name="country-network", on_pick=drill.network_to(state, "country"))
+            st.caption("Countries as nodes sized by their articles; a line joins two countries mentioned together "
+                       "in at least 3 articles, thicker for a higher lift (how much more often than chance). "
+                       "Click a country for its articles, or the dot in the middle of a line for the articles "
+                       "mentioning both.")
+        drill.anchor_here(state, "ct_network", dimension="country")
     else:
         pairs = cache.co_mentions(db, flt, kind="country", min_count=3, limit=40)
         if pairs.empty:

@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fixtures_app import N_PLAIN, article_id, build_app_db
+from fixtures_apptest import APP, run_page, select
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = ["overview", "topics", "countries", "readership", "articles", "about"]
 TITLES = {"overview": "Overview", "topics": "Topics & themes", "countries": "Countries",
           "readership": "Readership", "articles": "Articles", "about": "About the data"}
@@ -27,18 +27,6 @@ def fixture_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def empty_db(tmp_path_factory) -> Path:
     return build_app_db(tmp_path_factory.mktemp("empty") / "empty.duckdb", with_articles=False)
-
-
-def run_page(monkeypatch, db: Path, page: str = "overview", params: dict | None = None) -> AppTest:
-    monkeypatch.setenv("TRENDS_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=60)
-    if params:
-        at.query_params.update(params)
-    at.run()  # AppTest resolves st.navigation's registered pages only after a first run
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def texts(at: AppTest) -> str:
@@ -139,15 +127,9 @@ def test_changing_a_filter_widget_rewrites_the_url(monkeypatch, fixture_db):
     assert at.query_params.get("topic") in ("energy", ["energy"])  # the earlier choice is kept
 
 
-def _select(at: AppTest, key: str, *custom) -> AppTest:
-    at.session_state[key] = {"selection": {"points": [{"customdata": list(custom)}], "point_indices": [0],
-                                           "box": [], "lasso": []}}
-    return at.run()
-
-
 def test_chart_selection_lists_the_articles_behind_the_point(monkeypatch, fixture_db):
     at = run_page(monkeypatch, fixture_db, "topics")
-    _select(at, "tp_volume", "ukraine-war", "2024-03-01")
+    select(at, "tp_volume", "ukraine-war", "2024-03-01")
     assert not at.exception
     assert at.query_params.get("drill_key") in ("ukraine-war", ["ukraine-war"])
     assert at.query_params.get("drill_period") in ("2024-03-01", ["2024-03-01"])
@@ -171,7 +153,7 @@ def test_chart_selection_lists_the_articles_behind_the_point(monkeypatch, fixtur
 
 def test_a_map_selection_drills_by_country(monkeypatch, fixture_db):
     at = run_page(monkeypatch, fixture_db, "countries")
-    _select(at, "ct_bars", "CHN", "")
+    select(at, "ct_bars", "CHN", "")
     assert at.query_params.get("drill_dim") in ("country", ["country"])
     # China is mentioned by every third article (i = 0, 3, ..., 27): 10 articles.
     assert "10 articles" in texts(at)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from fixtures_app import N_PLAIN, article_id, build_app_db
-from fixtures_serve import CHROMIUM, LAUNCH_ARGS, ROOT, require_browser, serve, stop
+from fixtures_serve import ROOT, chromium, require_browser, serve, stop
 
 pytestmark = pytest.mark.browser
 
@@ -43,12 +43,8 @@ def server(app_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 REQUESTS: list[str] = []

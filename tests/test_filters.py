@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trends.filters import GRAINS, Filter, ViewState, decode, decode_view, encode, encode_view
+from trends.filters import (GRAINS, PARAM_NAMES, SPANS, VIEW_PARAM_NAMES, Filter, ViewState, decode, decode_view, encode,
+                            encode_view)
 
 # Values a key may hold: letters (any script), digits, and the punctuation real names use.
 _KEY_CHARS = st.characters(categories=("L", "N"), max_codepoint=0x2FFF) | st.sampled_from(list(" .&'()/+:-_,"))
@@ -38,6 +39,7 @@ def filters(draw) -> Filter:
         text=draw(texts),
         min_views=draw(st.none() | st.integers(min_value=0, max_value=10**12)),
         synthetic=draw(st.booleans()),
+        span=draw(st.none() | st.sampled_from(SPANS)),
     )
 
 
@@ -104,6 +106,26 @@ def test_bad_values_are_dropped_with_a_notice(params, expected, notice):
     flt, notices = decode(params)
     assert flt == expected
     assert len(notices) == 1 and notice in notices[0]
+
+
+def test_span_network_edge_and_map_scale_round_trip_and_are_clamped():
+    flt = Filter(span="densest")
+    assert encode(flt) == {"v": "1", "span": "densest"} and decode(encode(flt)) == (flt, [])
+    view = ViewState(drill_dimension="country", drill_key="DEU", drill_key_b="RUS", scale="quantile",
+                     section="network")
+    assert {k: encode_view(view)[k] for k in ("drill_key_b", "scale", "section")} == {
+        "drill_key_b": "RUS", "scale": "quantile", "section": "network"}
+    assert decode_view(encode_view(view)) == (view, [])
+    from trends import links
+    from urllib.parse import parse_qs, urlsplit
+    url = links.page_url("countries", flt, view)
+    raw = {k: v for k, v in parse_qs(urlsplit(url).query).items()}
+    assert decode(raw)[0] == flt and decode_view(raw)[0] == view
+    bad_flt, notices = decode({"v": "1", "span": "everything"})
+    assert bad_flt == Filter() and notices == ["ignored span='everything': use one of all, core, densest"]
+    bad_view, notices = decode_view({"scale": "sqrt", "drill_key_b": "<script>"})
+    assert bad_view == ViewState() and len(notices) == 2
+    assert "span" in PARAM_NAMES and {"drill_key_b", "scale"} <= VIEW_PARAM_NAMES
 
 
 def test_view_state_round_trip_and_bad_values():

@@ -107,6 +107,24 @@ def test_volume_text_filter_uses_search(db, db_unindexed):
         assert series(df, "ukraine-war") == [1, NAN, 0, 1]  # articles 1 (Jan) and 7 (Apr)
 
 
+def test_author_filter_is_any_of_the_authors(db):
+    # A.Smith wrote 1, 4, 6, 10; D.Kim wrote 5, 9, 12 (12 with B.Jones): any of the two -> 7 articles,
+    # by month Jan 1, Mar 3 (4, 5, 6), Apr 2 (9, 10), May 1 (12); February is a gap
+    df = q.volume(db, Filter(authors=("A.Smith", "D.Kim")), "source", keys=["CFR"])
+    assert series(df, "CFR", "total") == [1, NAN, 3, 2, 1]
+    assert series(df, "CFR") == [1, NAN, 1, 0, 0]  # CFR: 1 (Jan), 6 (Mar)
+    assert q.facets(db, Filter(authors=("C.Lee", "Nobody")), "source").set_index("key")["articles"].to_dict() == {
+        "Chatham House": 2, "CFR": 1}  # C.Lee: 3 and 7 (Chatham House), 11 (CFR)
+
+
+def test_text_filter_matches_any_word_of_the_query(db):
+    # "grain" is in 1 and 7, "currency" only in 11: either word counts (as a search finds either)
+    df = q.volume(db, Filter(text="grain currency"), "source", keys=["CFR", "Chatham House"])
+    assert series(df, "CFR") == [1, NAN, 0, 0, 1]
+    assert series(df, "Chatham House") == [0, NAN, 0, 1, 0]
+    assert q.volume(db, Filter(text="the and of"), "topic").empty  # stopwords only: no term, nothing matches
+
+
 def test_volume_rejects_unknown_dimension_grain_measure(db):
     with pytest.raises(q.QueryError):
         q.volume(db, Filter(), "topic; DROP TABLE tags")

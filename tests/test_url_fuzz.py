@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 NAMES = ["v", "from", "to", "grain", "source", "author", "topic", "theme", "country", "person", "org", "q",
          "min_views", "synthetic", "dim", "measure", "compare", "drill_dim", "drill_key", "drill_period", "period",
-         "article", "sort", "page", "section", "embed", "embed_options",
+         "article", "sort", "page", "section", "embed", "embed_options", "span", "drill_key_b", "scale",
          "start", "end", "topics", "countries", "sources", "organisations", "query", "minviews"]  # pre-release names
 HOSTILE = [
     "' OR 1=1 --", "'; DROP TABLE articles; --", "Robert'); DROP TABLE tags;--", "1 UNION SELECT * FROM meta",
@@ -49,7 +49,8 @@ EXTREME_DATES = [
 ]
 VALID = ["1", "0", "day", "week", "month", "quarter", "year", "topic", "theme", "country", "source", "author",
          "person", "org", "count", "share", "views", "date", "growth", "relevance", "views-by", "distribution", "age",
-         "trends", "together", "energy", "ukraine-war", "RUS", "UKR,RUS", "CHN", "DEU,USA,CHN", "Carnegie",
+         "trends", "together", "network", "coverage", "rejects", "all", "core", "densest", "log", "quantile",
+         "linear", "share_active", "energy", "ukraine-war", "RUS", "UKR,RUS", "CHN", "DEU,USA,CHN", "Carnegie",
          "Brookings", "Author 1", "China", str(article_id(3)), str(article_id(N_PLAIN))]
 
 numbers = st.one_of(st.integers(min_value=-10**40, max_value=10**40), st.sampled_from([2**63 - 1, 2**63, 2**64, -1]))

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from trends import queries
+from trends.filters import Filter
 from trends.store import generation
 
 @st.cache_data(show_spinner=False, max_entries=1024, ttl=3600)
@@ -29,11 +30,19 @@ def generation_key(db_path: str | os.PathLike) -> tuple:
     return (gen.path, gen.number)
 
 
+def _for_query(value: Any) -> Any:
+    """A Filter without its ``span`` choice: the span is resolved into dates before any query, so the
+    queries never see it and two links that resolve to the same dates share one cached answer."""
+    return value.replace(span=None) if isinstance(value, Filter) and value.span else value
+
+
 def _wrap(name: str) -> Callable:
     func = getattr(queries, name)
 
     @functools.wraps(func)
     def cached(db_path: str | os.PathLike, *args, **kwargs):
+        args = tuple(_for_query(a) for a in args)
+        kwargs = {k: _for_query(v) for k, v in kwargs.items()}
         return _call(name, generation_key(db_path), str(db_path), args, tuple(sorted(kwargs.items())))
 
     return cached

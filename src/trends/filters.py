@@ -23,7 +23,12 @@ DIMENSIONS = ("topic", "theme", "country", "person", "org", "source", "author")
 MEASURES = ("count", "share", "share_active")  # share_active: trends.queries.timeseries.SHARE_ACTIVE_EXPLAINED
 SORTS = ("views", "date", "growth", "relevance")
 # The tab a page shows below its first charts (pages draw only the open tab; see trends.ui.sections).
-SECTIONS = ("views-by", "distribution", "age", "trends", "together")
+SECTIONS = ("views-by", "distribution", "age", "trends", "together", "network", "coverage", "rejects")
+# Which stretch of the archive a link shows when it names no dates (trends.ui.span resolves them):
+# the whole archive, its core span or its densest span (trends.queries.coverage.CORE_SPAN_RULE /
+# DENSEST_SPAN_RULE). Absent: the core span on an archive with empty months, else the whole archive.
+SPANS = ("all", "core", "densest")
+MAP_SCALES = ("log", "quantile", "linear")  # as trends.charts.maps.MAP_SCALES (no chart import here)
 
 # Filter list field -> URL parameter name (singular, as a person would type it).
 _LIST_PARAMS = {
@@ -77,6 +82,7 @@ class Filter:
     text: str = ""
     min_views: int | None = None
     synthetic: bool = True  # include synthetic demo articles
+    span: str | None = None  # one of SPANS; only consulted when the link names no dates
 
     def replace(self, **changes) -> "Filter":
         return dataclasses.replace(self, **changes)
@@ -105,12 +111,14 @@ class ViewState:
     compare: tuple[str, ...] = ()  # up to 6 keys side by side
     drill_dimension: str | None = None  # the chart point the user clicked: dimension, key, period
     drill_key: str | None = None
+    drill_key_b: str | None = None  # a second key of the same dimension: the edge of a co-mention network
     drill_period: dt.date | None = None
     period: dt.date | None = None  # the period a map shows (None = the whole range)
     article: int | None = None  # the article opened in full
     sort: str | None = None
     page: int = 0
     section: str | None = None  # the open tab of a page's lower half (None = its first tab)
+    scale: str | None = None  # the map's colour scale (None = log)
 
 
 def _split(value: str) -> list[str]:
@@ -286,6 +294,11 @@ def decode(
             values["synthetic"] = raw in {"1", "true", "on", "yes"}
         else:
             notices.append(f"ignored synthetic={raw[:20]!r}: use 0 or 1")
+    if "span" in p:
+        if p["span"] in SPANS:
+            values["span"] = p["span"]
+        else:
+            notices.append(f"ignored span={p['span'][:20]!r}: use one of {', '.join(SPANS)}")
     flt = Filter(**values)
     if data_range is not None:
         flt = within(flt, *data_range)
@@ -311,6 +324,8 @@ def encode(flt: Filter) -> dict[str, str]:
         out["min_views"] = str(flt.min_views)
     if not flt.synthetic:
         out["synthetic"] = "0"
+    if flt.span:
+        out["span"] = flt.span
     return out
 
 
@@ -325,6 +340,7 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
         ("measure", "measure", MEASURES, "use count, share or share_active"),
         ("sort", "sort", SORTS, f"use one of {', '.join(SORTS)}"),
         ("section", "section", SECTIONS, "no such tab"),
+        ("scale", "scale", MAP_SCALES, f"use one of {', '.join(MAP_SCALES)}"),
     )
     for url_name, name, allowed, why in choices:
         if url_name in p:
@@ -341,10 +357,11 @@ def decode_view(params: Mapping[str, object]) -> tuple[ViewState, list[str]]:
         if len(keys) > 6:
             notices.append("compare shows at most 6 keys; kept the first 6")
         values["compare"] = keys[:6]
-    if "drill_key" in p:
-        keys = _clean_keys(p["drill_key"].replace(",", "\\,"), "drill_key", notices)
-        if keys:
-            values["drill_key"] = keys[0]
+    for name in ("drill_key", "drill_key_b"):
+        if name in p:
+            keys = _clean_keys(p[name].replace(",", "\\,"), name, notices)
+            if keys:
+                values[name] = keys[0]
     if "article" in p:
         raw = p["article"].strip()
         if _is_ascii_digits(raw) and len(raw) <= 19 and int(raw) <= MAX_ARTICLE_ID:
@@ -369,6 +386,8 @@ def encode_view(view: ViewState) -> dict[str, str]:
         out["drill_dim"] = view.drill_dimension
     if view.drill_key:
         out["drill_key"] = view.drill_key
+    if view.drill_key_b:
+        out["drill_key_b"] = view.drill_key_b
     if view.drill_period:
         out["drill_period"] = view.drill_period.isoformat()
     if view.period:
@@ -381,11 +400,14 @@ def encode_view(view: ViewState) -> dict[str, str]:
         out["page"] = str(view.page)
     if view.section:
         out["section"] = view.section
+    if view.scale:
+        out["scale"] = view.scale
     return out
 
 
 VIEW_PARAM_NAMES = frozenset(
-    {"dim", "measure", "compare", "drill_dim", "drill_key", "drill_period", "period", "article", "sort", "page", "section"}
+    {"dim", "measure", "compare", "drill_dim", "drill_key", "drill_key_b", "drill_period", "period", "article", "sort",
+     "page", "section", "scale"}
 )
-PARAM_NAMES = frozenset({"v", "from", "to", "grain", "q", "min_views", "synthetic", *_LIST_PARAMS.values()})
+PARAM_NAMES = frozenset({"v", "from", "to", "grain", "q", "min_views", "synthetic", "span", *_LIST_PARAMS.values()})
 LIST_PARAM_NAMES = frozenset({*_LIST_PARAMS.values(), "compare"})

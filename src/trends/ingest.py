@@ -165,6 +165,7 @@ _REJECT_SCHEMA = pa.schema([
 ])
 _ID_SCHEMA = pa.schema([("article_id", pa.int64())])
 _STORED_COLUMNS = [f.name for f in _ARTICLE_SCHEMA]
+_COMPARED_COLUMNS = ["article_id", "content_hash", "views", "views_observed_at", "first_seen"]  # what plan_batch compares
 
 
 # ------------------------------------------------------------------------------------------- the plan
@@ -304,25 +305,37 @@ class _Run:
         else:
             print(line, file=sys.stderr)
 
-    def stored_rows(self, ids: list[int]) -> dict[int, dict]:
-        if not ids:
+    def stored_rows(self, prepared: list[tuple]) -> dict[int, dict]:
+        """The stored state of the batch's ids: the few columns the plan compares for every id, and the
+        whole row only for the ids it may store again unchanged but for the views (a re-scrape). Reading
+        every column for every id made the lookup a join that read all the archive's bodies."""
+        if not prepared:
             return {}
-        self.con.register("_batch_ids", pa.table({"article_id": pa.array(ids, pa.int64())}))
+        live = self.w.live
+        self.con.register("_batch_ids", pa.table({"article_id": pa.array([p[2] for p in prepared], pa.int64())}))
         try:
             cur = self.con.execute(
-                f"SELECT {', '.join(_STORED_COLUMNS)} FROM {self.w.live}.articles "
-                f"WHERE article_id IN (SELECT article_id FROM _batch_ids)"
+                f"SELECT {', '.join(_COMPARED_COLUMNS)} FROM {live}.articles WHERE article_id IN (SELECT article_id FROM _batch_ids)"
             )
-            return {row[0]: dict(zip(_STORED_COLUMNS, row)) for row in cur.fetchall()}
+            stored = {row[0]: dict(zip(_COMPARED_COLUMNS, row)) for row in cur.fetchall()}
         finally:
             self.con.unregister("_batch_ids")
+        whole = [aid for rec, _, aid, chash in prepared if aid in stored and stored[aid]["content_hash"] == chash
+                 and rec.views is not None and rec.views != stored[aid]["views"]]
+        for start in range(0, len(whole), 500):  # a bound constant list: the segments' article index answers it
+            part = whole[start:start + 500]
+            cur = self.con.execute(
+                f"SELECT {', '.join(_STORED_COLUMNS)} FROM {live}.articles WHERE article_id IN ({', '.join('?' * len(part))})", part
+            )
+            stored.update({row[0]: dict(zip(_STORED_COLUMNS, row)) for row in cur.fetchall()})
+        return stored
 
     def batch(self, records: list[Record], rejects: list[Reject]) -> None:
         """Plan this batch and start tagging it (worker processes), then apply the previous batch while
         the tagger works: storage and tagging run side by side. Ids never repeat within a run, so the
         previous batch's writes cannot change this batch's plan."""
         prepared, duplicates = prepare(records, self.seen)
-        plan = plan_batch(prepared, self.stored_rows([p[2] for p in prepared]), self.now, self.run_id, self.tagger.active)
+        plan = plan_batch(prepared, self.stored_rows(prepared), self.now, self.run_id, self.tagger.active)
         plan.rejects = list(rejects) + duplicates
         if not self.tagger.active:  # nothing to overlap: commit at once
             self._applied(plan, [])
@@ -394,7 +407,10 @@ class _Run:
             insert_rows(con, "work.tags", TAG_SCHEMA, tags)
             crash_point("tags")
             if all_ids:
-                derived.add_contributions(w, "_row_ids", "_content_ids")
+                restored = [r[0] for r in plan.restored]
+                con.register("_restored_ids", arrow_rows(_ID_SCHEMA, [(i,) for i in restored]))
+                derived.add_contributions(w, "_row_ids", "_content_ids", written=True,
+                                          restored_ids="_restored_ids" if restored else None)
             insert_rows(con, "work.rejects", _REJECT_SCHEMA, self._reject_rows(plan.rejects))
             con.execute("COMMIT")
         except BaseException:
@@ -402,7 +418,7 @@ class _Run:
                 con.execute("ROLLBACK")
             raise
         finally:
-            for name in ("_hide_row", "_hide_content", "_row_ids", "_content_ids"):
+            for name in ("_hide_row", "_hide_content", "_row_ids", "_content_ids", "_restored_ids"):
                 with contextlib.suppress(Exception):
                     con.unregister(name)
 

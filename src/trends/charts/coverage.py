@@ -40,13 +40,16 @@ def coverage_chart(cov: pd.DataFrame, title: str | None = None) -> go.Figure:
     return style(fig, title, height=max(220, 28 * n + 120))
 
 
-def with_coverage_strip(fig: go.Figure, cov: pd.DataFrame, *, label: str = "coverage") -> go.Figure:
+def with_coverage_strip(fig: go.Figure, cov: pd.DataFrame, *, label: str = "coverage",
+                        inplace: bool = False) -> go.Figure:
     """A copy of a time-series figure with the coverage strip under it, sharing its x axis.
 
     The strip is a heatmap on its own y axis below the chart's plot area (the chart keeps every trace,
     its customdata and its selection behaviour); its height is one `STRIP_ROW_PX` row per source.
+    ``inplace=True`` adds it to `fig` itself: copying re-validates every trace, which costs seconds for
+    a stack broken into many pieces by coverage gaps (a page that built the figure for this call).
     """
-    out = go.Figure(fig)
+    out = fig if inplace else go.Figure(fig)
     if cov.empty:
         return out
     sources = cov["source"].nunique()

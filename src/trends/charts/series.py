@@ -99,7 +99,7 @@ def attention_area(df: pd.DataFrame, title: str | None = None, layout: str | Non
 def _stacked_traces(df: pd.DataFrame) -> list[go.Scatter]:
     """Stacked areas, one stack group per run of periods with data (NaN rows break the stack)."""
     periods = pd.Series(sorted(df["period"].unique()))
-    covered = df.groupby("period")["articles"].apply(lambda s: s.notna().any()).reindex(periods).fillna(False)
+    covered = df["articles"].notna().groupby(df["period"]).any().reindex(periods).fillna(False)  # vectorised: 400 periods in ms
     run = (~covered).cumsum()  # rows of one run of covered periods share a number
     run_of = dict(zip(periods, run))
     traces = []

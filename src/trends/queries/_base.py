@@ -115,7 +115,9 @@ def where_clause(flt: Filter, p: Params, *, skip: frozenset[str] = frozenset()) 
     if flt.sources and "source" not in skip:
         parts.append(f"{a}.source IN (SELECT unnest({p(list(flt.sources))}::VARCHAR[]))")
     if flt.authors and "author" not in skip:
-        parts.append(f"list_has_any({a}.authors, {p(list(flt.authors))}::VARCHAR[])")
+        # one list_contains per author: 2-7x faster than list_has_any with a bound list on DuckDB 1.5.5
+        # (issue 13, measured on 100k articles); at most 50 authors (the URL codec's list clamp)
+        parts.append("(" + " OR ".join(f"list_contains({a}.authors, {p(str(x))})" for x in flt.authors) + ")")
     for kind, keys in flt.tag_filters().items():
         if kind in skip:
             continue
@@ -208,8 +210,12 @@ def bm25_hits(text: str, p: Params, mode: str, scope: str | None = None) -> str:
 def text_match_ids(text: str, p: Params, *, indexed: str | None | bool = True) -> str:
     """SQL selecting the ids of articles matching free text: BM25 when indexed, else ILIKE on every word."""
     mode = _current_indexed() if indexed is True else indexed
-    if mode:
-        return f"SELECT article_id FROM ({bm25_hits(text, p, mode)})"
+    if mode:  # a filter needs the ids only: read the query terms' postings, no scores (issue 13)
+        terms = query_terms(text)
+        if not terms:
+            return "SELECT NULL::BIGINT AS article_id WHERE FALSE"
+        # the semi-join form on purpose: see bm25_hits (DuckDB 1.5.5 and a constant IN list over segments)
+        return f"SELECT DISTINCT article_id FROM postings WHERE term IN (SELECT unnest({p(terms)}::VARCHAR[]))"
     words = [w for w in text.split() if w][:10] or [text]
     conds = " AND ".join(
         f"(title ILIKE {p('%' + _escape_like(w) + '%')} ESCAPE '\\' OR body ILIKE {p('%' + _escape_like(w) + '%')} ESCAPE '\\')"

@@ -55,7 +55,7 @@ def is_coverage_scope(flt: Filter) -> bool:
     return coverage_scope(flt) == flt
 
 
-def _source_day_sql(flt: Filter, p: Params) -> str:
+def coverage_day_sql(flt: Filter, p: Params) -> str:
     """SQL with columns ``day, source, articles`` over the coverage scope (or every filter part when
     the filter is only a scope): from the daily roll-up when fresh, else from the articles table."""
     if rollups_ready() and is_coverage_scope(flt):
@@ -78,7 +78,7 @@ def period_coverage(cur, flt: Filter, periods: pd.DatetimeIndex) -> pd.Series:
     p = Params()
     df = fetch_df(
         cur,
-        f"SELECT {period_expr(flt.grain, 'day')} AS period, sum(articles) AS n FROM ({_source_day_sql(scope, p)}) GROUP BY ALL",
+        f"SELECT {period_expr(flt.grain, 'day')} AS period, sum(articles) AS n FROM ({coverage_day_sql(scope, p)}) GROUP BY ALL",
         p,
     )
     series = pd.Series(df["n"].to_numpy(dtype="int64"), index=pd.to_datetime(df["period"]), dtype="int64")
@@ -100,7 +100,7 @@ def coverage(db_path: str | os.PathLike, flt: Filter, matching: bool = False) ->
     counts = fetch_df(
         cur,
         f"SELECT {period_expr(flt.grain, 'day')} AS period, source, sum(articles) AS articles "
-        f"FROM ({_source_day_sql(scope, p)}) GROUP BY ALL",
+        f"FROM ({coverage_day_sql(scope, p)}) GROUP BY ALL",
         p,
     )
     first, last = date_bounds(cur, scope)
@@ -136,7 +136,7 @@ def archive_span(db_path: str | os.PathLike, flt: Filter, grain: str = "month") 
     scope = coverage_scope(flt).replace(grain=grain)
     p = Params()
     days = fetch_df(
-        cur, f"SELECT day, sum(articles) AS n FROM ({_source_day_sql(scope, p)}) GROUP BY day ORDER BY day", p
+        cur, f"SELECT day, sum(articles) AS n FROM ({coverage_day_sql(scope, p)}) GROUP BY day ORDER BY day", p
     )
     out = {
         "first_date": None, "last_date": None, "articles": 0, "periods": 0, "empty_periods": 0,

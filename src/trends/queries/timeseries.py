@@ -28,32 +28,11 @@ from trends.queries._base import (
     total_rows,
     where_clause,
 )
-from trends.queries.coverage import coverage_scope, is_coverage_scope, period_coverage
+from trends.queries.coverage import coverage_day_sql, coverage_scope, is_coverage_scope
 
 MAX_COMPARE = 6
 
 _VOLUME_COLUMNS = ["period", "key", "label", "articles", "total", "share"]
-
-
-def _totals(cur, flt: Filter) -> pd.Series:
-    """All articles matching the filter per period: the denominator of share."""
-    p = Params()
-    sql = f"SELECT {period_expr(flt.grain)} AS period, sum(n) AS total FROM ({total_rows(flt, p)}) GROUP BY ALL"
-    df = fetch_df(cur, sql, p)
-    df["period"] = pd.to_datetime(df["period"])
-    return df.set_index("period")["total"]
-
-
-def _key_counts(cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None) -> pd.DataFrame:
-    p = Params()
-    rows = counted_rows(flt, dimension, p, keys=keys)
-    sql = (
-        f"SELECT {period_expr(flt.grain)} AS period, key, min(label) AS label, sum(n) AS articles "
-        f"FROM ({rows}) GROUP BY ALL"
-    )
-    df = fetch_df(cur, sql, p)
-    df["period"] = pd.to_datetime(df["period"])
-    return df
 
 
 SHARE_ACTIVE_EXPLAINED = (
@@ -99,32 +78,48 @@ def _volume_frame(
     cur, flt: Filter, dimension: str, keys: tuple[str, ...] | None, top_n: int | None = None
 ) -> pd.DataFrame:
     """Shared by volume and country_map. ``keys=None``: every key that occurs, or its ``top_n`` by
-    articles in the range (ties by key), picked from the same counts so it costs one query."""
+    articles in the range (ties by key).
+
+    One statement builds the whole grid (periods x keys, counts, totals, coverage gaps), so a chart
+    costs one round trip and no frame reshaping in Python (issue 13: the reshaping cost as much as the
+    reads)."""
     first, last = date_bounds(cur, flt)
     periods = period_range(first, last, flt.grain)
-    totals = _totals(cur, flt).reindex(periods, fill_value=0)
-    counts = _key_counts(cur, flt, dimension, keys)
+    if not len(periods):
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _volume_dtypes().items()})
+    p = Params()
+    _, step = grain_sql(flt.grain)
+    counts = f"SELECT {period_expr(flt.grain)} AS period, key, min(label) AS label, sum(n) AS articles " \
+             f"FROM ({counted_rows(flt, dimension, p, keys=keys)}) GROUP BY ALL"
+    totals = f"SELECT {period_expr(flt.grain)} AS period, sum(n) AS total FROM ({total_rows(flt, p)}) GROUP BY ALL"
+    if is_coverage_scope(flt):
+        covered = "SELECT period, total AS covered FROM totals"
+    else:
+        covered = f"SELECT {period_expr(flt.grain, 'day')} AS period, sum(articles) AS covered " \
+                  f"FROM ({coverage_day_sql(coverage_scope(flt), p)}) GROUP BY ALL"
     if keys is None:
-        sizes = counts.groupby("key")["articles"].sum().reset_index()
-        sizes = sizes.sort_values(["articles", "key"], ascending=[False, True], kind="stable")
-        keys = tuple(sizes["key"].head(top_n)) if top_n is not None else tuple(sorted(sizes["key"]))
-        if not keys:
-            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _volume_dtypes().items()})
-    covered = (totals > 0) if is_coverage_scope(flt) else (period_coverage(cur, flt, periods) > 0)
-    labels = counts.groupby("key")["label"].min().to_dict()
-    grid = pd.MultiIndex.from_product([periods, list(keys)], names=["period", "key"])
-    out = (
-        counts.set_index(["period", "key"])["articles"]
-        .reindex(grid, fill_value=0)
-        .reset_index()
-    )
-    out["label"] = [labels.get(k, k) for k in out["key"]]
-    gap = ~out["period"].map(covered).fillna(False).astype(bool)
-    out["total"] = out["period"].map(totals).fillna(0).astype("float64")
-    out["articles"] = out["articles"].astype("float64")
-    out["share"] = np.where(out["total"] > 0, out["articles"] / out["total"].where(out["total"] > 0, 1), 0.0)
-    out.loc[gap, ["articles", "total", "share"]] = np.nan
-    return out[_VOLUME_COLUMNS].sort_values(["key", "period"], kind="stable").reset_index(drop=True)
+        limit = f" LIMIT {p(int(top_n))}" if top_n is not None else ""
+        chosen = f"SELECT key, min(label) AS label FROM counts GROUP BY key ORDER BY sum(articles) DESC, key{limit}"
+    else:
+        chosen = (f"SELECT k.key, coalesce(min(c.label), k.key) AS label FROM (SELECT unnest({p(list(keys))}::VARCHAR[]) AS key) k "
+                  f"LEFT JOIN counts c USING (key) GROUP BY k.key")
+    sql = f"""WITH counts AS ({counts}), totals AS ({totals}), covered AS ({covered}), chosen AS ({chosen}),
+            periods AS (SELECT CAST(unnest(generate_series({p(periods[0].date())}::DATE, {p(periods[-1].date())}::DATE, {step})) AS DATE) AS period)
+        SELECT g.period, k.key, k.label,
+               CASE WHEN coalesce(v.covered, 0) > 0 THEN coalesce(c.articles, 0) END::DOUBLE AS articles,
+               CASE WHEN coalesce(v.covered, 0) > 0 THEN coalesce(t.total, 0) END::DOUBLE AS total,
+               CASE WHEN coalesce(v.covered, 0) > 0 THEN
+                    CASE WHEN coalesce(t.total, 0) > 0 THEN coalesce(c.articles, 0) / t.total ELSE 0 END END::DOUBLE AS share
+        FROM periods g CROSS JOIN chosen k
+        LEFT JOIN counts c ON c.period = g.period AND c.key = k.key
+        LEFT JOIN totals t ON t.period = g.period
+        LEFT JOIN covered v ON v.period = g.period
+        ORDER BY k.key, g.period"""
+    out = fetch_df(cur, sql, p)
+    if out.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _volume_dtypes().items()})
+    out["period"] = pd.to_datetime(out["period"]).astype("datetime64[ns]")
+    return out[_VOLUME_COLUMNS]
 
 
 def share_among_active(cur, flt: Filter, dimension: str, frame: pd.DataFrame) -> pd.Series:
@@ -143,63 +138,41 @@ def share_among_active(cur, flt: Filter, dimension: str, frame: pd.DataFrame) ->
     if frame.empty:
         return pd.Series(dtype="float64")
     keys = tuple(dict.fromkeys(frame["key"]))
-    periods = pd.DatetimeIndex(sorted(frame["period"].unique()))
-    per_source = _source_totals(cur, flt)
-    totals = per_source.groupby(["period", "source"])["n"].sum().unstack(fill_value=0)
-    totals = totals.reindex(periods, fill_value=0).astype("float64")
-    size = totals.sum(axis=0)
-    weight = size / size.sum() if size.sum() > 0 else size
-    active = totals.to_numpy() > 0
-    denominator = np.where(active, totals.to_numpy(), 1.0)
-    per_key = _source_key_counts(cur, flt, dimension, keys)
-    grouped = {key: part for key, part in per_key.groupby("key")}
-    result = pd.Series(np.nan, index=frame.index, dtype="float64")
-    for key in keys:
-        part = grouped.get(key)
-        if part is None:
-            counts = np.zeros(totals.shape)
-        else:
-            counts = (part.groupby(["period", "source"])["n"].sum().unstack(fill_value=0)
-                      .reindex(index=periods, columns=totals.columns, fill_value=0).to_numpy(dtype="float64"))
-        usual = counts.sum(axis=0) / np.where(size.to_numpy() > 0, size.to_numpy(), 1.0)
-        shares = np.where(active, counts / denominator, usual[np.newaxis, :])
-        value = pd.Series(shares @ weight.to_numpy(), index=periods)
-        rows = frame.index[frame["key"] == key]
-        out = frame.loc[rows, "period"].map(value).to_numpy(dtype="float64", copy=True)
-        out[frame.loc[rows, "articles"].isna().to_numpy()] = np.nan
-        result.loc[rows] = out
-    return result
-
-
-def _source_totals(cur, flt: Filter) -> pd.DataFrame:
-    """``period, source, n``: matching articles per period and source (no source = "")."""
+    periods = sorted(frame["period"].unique())
     p = Params()
-    df = fetch_df(
-        cur,
-        f"SELECT {period_expr(flt.grain)} AS period, coalesce(source, '') AS source, sum(n) AS n "
-        f"FROM ({total_rows(flt, p)}) GROUP BY ALL",
-        p,
-    )
-    df["period"] = pd.to_datetime(df["period"])
-    return df
-
-
-def _source_key_counts(cur, flt: Filter, dimension: str, keys: tuple[str, ...]) -> pd.DataFrame:
-    """``period, key, source, n``: matching articles per period, key and source, for the given keys
-    (one tag row per article and key, so rows count articles). The one query here without a roll-up:
-    the roll-ups have no source per tag, so the chosen keys' tag rows are joined with the articles."""
-    p = Params()
+    period = period_expr(flt.grain)
+    lo, hi = p(pd.Timestamp(periods[0]).date()), p(pd.Timestamp(periods[-1]).date())
     undated = flt.replace(date_from=None, date_to=None)
     rows = dimension_rows(dimension, p, where_clause(undated, p), keys=keys)
-    df = fetch_df(
-        cur,
-        f"SELECT {period_expr(flt.grain, 'r.published')} AS period, r.key, coalesce(a.source, '') AS source, "
-        f"count(*) AS n FROM ({rows}) r JOIN articles a ON a.article_id = r.article_id "
-        f"WHERE r.published IS NOT NULL{range_sql(flt, p, 'r.published')} GROUP BY ALL",
-        p,
-    )
-    df["period"] = pd.to_datetime(df["period"])
-    return df
+    # One statement: n(s, P) per source and period, n(s) and the weights, n(s, k, P) and n(s, k), then the
+    # weighted sum over every source for each (key, period) of the frame.
+    sql = f"""WITH sp AS (SELECT {period} AS period, coalesce(source, '') AS source, sum(n) AS n
+                          FROM ({total_rows(flt, p)}) GROUP BY ALL),
+            sp_in AS (SELECT * FROM sp WHERE period BETWEEN {lo} AND {hi}),
+            size AS (SELECT source, sum(n)::DOUBLE AS n FROM sp_in GROUP BY source HAVING sum(n) > 0),
+            allsize AS (SELECT sum(n) AS n FROM size),
+            skp AS (SELECT {period_expr(flt.grain, 'r.published')} AS period, r.key, coalesce(a.source, '') AS source,
+                           count(*) AS n
+                    FROM ({rows}) r JOIN articles a ON a.article_id = r.article_id
+                    WHERE r.published IS NOT NULL{range_sql(flt, p, 'r.published')} GROUP BY ALL),
+            skp_in AS (SELECT * FROM skp WHERE period BETWEEN {lo} AND {hi}),
+            sk AS (SELECT key, source, sum(n)::DOUBLE AS n FROM skp_in GROUP BY ALL),
+            grid AS (SELECT * FROM (SELECT unnest({p([pd.Timestamp(x).date() for x in periods])}::DATE[]) AS period)
+                     CROSS JOIN (SELECT unnest({p(list(keys))}::VARCHAR[]) AS key))
+        SELECT g.period, g.key,
+               coalesce(sum((z.n / allsize.n) * CASE WHEN coalesce(t.n, 0) > 0 THEN coalesce(c.n, 0) / t.n
+                                                    ELSE coalesce(u.n, 0) / z.n END), 0) AS value
+        FROM grid g CROSS JOIN size z CROSS JOIN allsize
+        LEFT JOIN sp_in t ON t.period = g.period AND t.source = z.source
+        LEFT JOIN skp_in c ON c.period = g.period AND c.key = g.key AND c.source = z.source
+        LEFT JOIN sk u ON u.key = g.key AND u.source = z.source
+        GROUP BY g.period, g.key"""
+    values = fetch_df(cur, sql, p)
+    values["period"] = pd.to_datetime(values["period"]).astype("datetime64[ns]")
+    lookup = values.set_index(["period", "key"])["value"]
+    index = pd.MultiIndex.from_arrays([pd.to_datetime(frame["period"]).astype("datetime64[ns]"), frame["key"]])
+    result = pd.Series(lookup.reindex(index).to_numpy(dtype="float64"), index=frame.index)
+    return result.fillna(0.0).where(frame["articles"].notna())
 
 
 def _volume_dtypes() -> dict[str, str]:

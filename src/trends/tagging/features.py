@@ -14,7 +14,6 @@ import math
 from collections import Counter
 
 import numpy as np
-from scipy import sparse
 
 from trends.tagging.lexicon import fold
 from trends.tagging.scan import words_only
@@ -113,6 +112,8 @@ class Vocabulary:
 
     def matrix(self, texts: list[str]) -> sparse.csr_matrix:
         """The training matrix: one ``vector`` per row."""
+        from scipy import sparse  # imported here: tagging one article needs no scipy (0.2-1 s of start-up)
+
         indptr, indices, data = [0], [], []
         for text in texts:
             rows, values = self.vector(text)

@@ -34,10 +34,13 @@ def default_tagger(taxonomy: str | None = None) -> Tagger:
 
 
 def tagger_for(profile: TaggingProfile) -> Tagger:
-    """The process-wide tagger for a profile (by hash); the few most recent are kept."""
+    """The process-wide tagger for a profile (by hash); the few most recent are kept, and the built one
+    is kept on disk for the next process (`trends.tagging.tagger_cache`)."""
     tagger = _taggers.get(profile.hash)
     if tagger is None:
-        tagger = _taggers[profile.hash] = Tagger(profile)
+        from trends.tagging.tagger_cache import load_or_build
+
+        tagger = _taggers[profile.hash] = load_or_build(profile, lambda: Tagger(profile))
         while len(_taggers) > _CACHED_TAGGERS:
             _taggers.popitem(last=False)
     else:

@@ -163,18 +163,18 @@ def _stable_keys(model: ThemeModel, previous) -> list[str]:
 
 
 def assign(model: ThemeModel, texts: Sequence[str]) -> list[list[Tag]]:
-    """Each text's dominant themes under ``model`` (NMF weights with the model's components held fixed)."""
-    from sklearn.decomposition import non_negative_factorization
+    """Each text's dominant themes under ``model`` (NMF weights with the model's components held fixed,
+    `trends.tagging.nnls`: each text's weights on its own, whatever batch it comes in)."""
+    from trends.tagging.nnls import solve
 
     if not texts:
         return []
-    matrix = model.vocabulary.matrix(list(texts))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        weights, _, _ = non_negative_factorization(
-            matrix, H=model.components.astype(matrix.dtype), n_components=len(model), init="custom",
-            update_H=False, max_iter=400, random_state=0,
-        )
+    H = model.components.astype(np.float64)
+    XHt = np.zeros((len(texts), len(model)))
+    for i, text in enumerate(texts):  # X H^T from each text's sparse tf-idf row (no scipy matrix needed)
+        rows, values = model.vocabulary.vector(text)
+        XHt[i] = H[:, rows] @ values.astype(np.float64)
+    weights = solve(XHt, H @ H.T)
     return [_dominant(w, model) for w in weights]
 
 

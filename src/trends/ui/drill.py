@@ -13,8 +13,9 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from trends import cache
+from trends import cache, charts
 from trends.filters import Filter, ViewState
+from trends.ui import drivers
 from trends.ui.article import article_view
 from trends.ui.chart import Pick
 from trends.ui.data import READ_ERRORS, options
@@ -33,7 +34,7 @@ def drill_to(state: PageState, dimension: str | None) -> Pick:
         key = ids[0] if ids and ids[0] else None
         period = as_date(ids[1]) if len(ids) > 1 and ids[1] else None
         return state.flt, replace(state.view, drill_dimension=dimension if key else None, drill_key=key,
-                                  drill_period=period, article=None, page=0)
+                                  drill_key_b=None, drill_period=period, article=None, page=0)
 
     return pick
 
@@ -46,6 +47,20 @@ def open_article(state: PageState) -> Pick:
         if not (raw.isascii() and raw.isdigit()):
             return None
         return state.flt, replace(state.view, article=int(raw))
+
+    return pick
+
+
+def network_to(state: PageState, dimension: str) -> Pick:
+    """A picker for the co-mention network: a node lists its articles, an edge those carrying both keys."""
+
+    def pick(ids: list[str]) -> tuple[Filter, ViewState] | None:
+        chosen = charts.network_pick(ids)
+        if chosen is None:
+            return None
+        a, b = chosen.get("pair") or (chosen["node"], None)
+        return state.flt, replace(state.view, drill_dimension=dimension, drill_key=a, drill_key_b=b,
+                                  drill_period=None, article=None, page=0)
 
     return pick
 
@@ -80,10 +95,10 @@ def _drill_title(state: PageState) -> str:
     parts = []
     if view.drill_key:
         dim = view.drill_dimension or ""
-        label = view.drill_key
-        if dim in _LABELLED:
-            label = options(state.db, dim, (view.drill_key,))[1].get(view.drill_key, view.drill_key)
-        parts.append(f"{DIMENSION_LABELS.get(dim, 'Key')}: {label}")
+        keys = tuple(k for k in (view.drill_key, view.drill_key_b) if k)
+        names = options(state.db, dim, keys)[1] if dim in _LABELLED else {}
+        label = " and ".join(names.get(k, k) for k in keys)
+        parts.append(f"{DIMENSION_LABELS.get(dim, 'Key')}: {label}" + (" (both)" if len(keys) > 1 else ""))
     if view.drill_period:
         parts.append(f"the {state.flt.grain} starting {view.drill_period.isoformat()}")
     return ", ".join(parts)
@@ -108,13 +123,14 @@ def drill_list(state: PageState) -> None:
         head.markdown("#### Articles behind " + escape_md(_drill_title(state)))
         if clear.button("Clear", key="drill_clear", icon=":material/close:"):
             state.anchor = None
-            state.show(drill_dimension=None, drill_key=None, drill_period=None, page=0, article=None)
+            state.show(drill_dimension=None, drill_key=None, drill_key_b=None, drill_period=None, page=0, article=None)
             st.rerun()
         sort = view.sort if view.sort in ("views", "date", "growth") else "views"
         try:
             df, total, page = paged(
                 lambda n: cache.drilldown(state.db, flt, dimension=view.drill_dimension, key=view.drill_key,
-                                          period=view.drill_period, sort=sort, page=n, page_size=PAGE_SIZE),
+                                          period=view.drill_period, sort=sort, page=n, page_size=PAGE_SIZE,
+                                          key_b=view.drill_key_b if view.drill_key else None),
                 view.page, PAGE_SIZE)
         except READ_ERRORS as exc:
             notice(f"Could not list the articles: {str(exc).splitlines()[0]}", "error", markup=False)
@@ -122,9 +138,16 @@ def drill_list(state: PageState) -> None:
         if total == 0 or df.empty:
             empty_state("No articles behind this point with the current filters.")
             return
-        st.caption(f"{total:,} articles, sorted by {sort}; page {page + 1} of {max(1, -(-total // PAGE_SIZE))}")
-        article_rows(state, df, key_prefix="drill")
-        pager(state, page, total, PAGE_SIZE, key_prefix="drill")
+        applied = df.attrs.get("sort", sort)
+        listed, why = (st.columns([3, 2]) if drivers.applies(state) else (st.container(), None))
+        with listed:
+            st.caption(f"{total:,} articles, sorted by {'newest' if applied == 'date' else applied}; page {page + 1} of "
+                       f"{max(1, -(-total // PAGE_SIZE))}" + (f". {escape_md(df.attrs['notice'])}" if df.attrs.get("notice") else ""))
+            article_rows(state, df, key_prefix="drill")
+            pager(state, page, total, PAGE_SIZE, key_prefix="drill")
+        if why is not None:
+            with why:
+                drivers.drivers_panel(state)
 
 
 def pager(state: PageState, page: int, total: int, size: int, *, key_prefix: str, noun: str = "") -> None:

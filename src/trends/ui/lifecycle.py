@@ -20,7 +20,7 @@ from trends import links
 from trends.filters import VIEW_PARAM_NAMES, decode, decode_view, unknown_params, within
 from trends.lake import is_address
 from trends.paths import PROJECT_ROOT, resolve_db_path
-from trends.ui import bootstrap, data
+from trends.ui import bootstrap, data, span
 from trends.ui.drill import panel
 from trends.ui.notices import NO_ARTICLES, empty_state, link_notices, notice, synthetic_banner
 from trends.ui.share import share_box
@@ -84,7 +84,7 @@ def _end_quietly(state: PageState) -> None:
         LOG.exception("page %s: the sidebar failed after an error", state.page)
 
 
-def page_setup(page: str) -> PageState:
+def page_setup(page: str, *, whole_archive: bool = False) -> PageState:
     """What every page does first: decode the URL (notices for what it ignored), title, the demo banner.
 
     The sidebar (filters, share link) is drawn by `end_page` / `stop` after the page's content, so the
@@ -103,7 +103,10 @@ def page_setup(page: str) -> PageState:
     url_flt, notices = decode(raw)
     view, view_notices = decode_view(raw)
     state.notices = notices + view_notices + unknown_params(raw)
-    state.flt, state.view = within(url_flt, *state.data_range), view
+    state.url_flt, state.view = within(url_flt, *state.data_range), view
+    state.flt, state.span = state.url_flt, None
+    if not whole_archive:  # About describes the whole archive; every other page opens on its real span
+        state.flt, state.span = span.resolve(state, state.url_flt)
     link_notices(state.notices)
     if raw and (state.notices or "v" not in raw):
         # Show the canonical link from now on: bad values dropped, pre-release names translated.
@@ -111,6 +114,7 @@ def page_setup(page: str) -> PageState:
     if not url_flt.is_default():
         state.filter_params = links.params(url_flt)  # carried over when the menu drops it
     synthetic_banner(state.info)
+    span.span_bar(state, state.span)
     return state
 
 

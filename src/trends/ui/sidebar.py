@@ -13,7 +13,8 @@ import streamlit as st
 
 from trends.filters import GRAINS, MAX_VIEWS, Filter, ViewState
 from trends.ui import state as page_state
-from trends.ui.data import options
+from trends import cache
+from trends.ui.data import READ_ERRORS, options
 from trends.ui.state import PageState
 
 KEYS = {  # widget keys (Streamlit keeps each widget's value under its key)
@@ -58,6 +59,14 @@ def _on_change(bounds: tuple[dt.date | None, dt.date | None]) -> None:
                             section=view.section))
 
 
+def archive_has(state: PageState) -> dict:
+    """What the whole archive holds (views, growth, synthetic rows): decides which widgets apply at all."""
+    try:
+        return cache.availability(state.db, Filter())
+    except READ_ERRORS:
+        return {"has_views": True, "has_synthetic": True, "has_growth": True}
+
+
 def filters(state: PageState) -> None:
     """Draw the filter widgets for `state.flt` (the date picker only when the data's span is known)."""
     flt = state.flt
@@ -93,9 +102,14 @@ def filters(state: PageState) -> None:
                    **kw)
     sb.multiselect("Sources", source_keys, key=KEYS["sources"], format_func=lambda k: source_labels.get(k, k), **kw)
     sb.text_input("Text contains", key=KEYS["text"], max_chars=200, **kw)
-    sb.number_input("Minimum views", min_value=0, max_value=MAX_VIEWS, step=100, key=KEYS["min_views"], **kw)
-    sb.checkbox("Include synthetic demo articles", key=KEYS["synthetic"], **kw)
-    if not flt.is_default() and sb.button("Reset filters", icon=":material/restart_alt:"):
+    archive = archive_has(state)
+    if archive.get("has_views") or flt.min_views:  # a views filter on an archive without views filters nothing
+        sb.number_input("Minimum views", min_value=0, max_value=MAX_VIEWS, step=100, key=KEYS["min_views"], **kw)
+    if archive.get("has_synthetic") or not flt.synthetic:  # no synthetic rows: nothing to switch off
+        sb.checkbox("Include synthetic demo articles", key=KEYS["synthetic"], **kw)
+    if not archive.get("has_views"):
+        sb.caption("No article in this archive has a view count, so there is no views filter.")
+    if not state.url_flt.is_default() and sb.button("Reset filters", icon=":material/restart_alt:"):
         state.go(Filter())
         state.filter_params = {}
         st.rerun()

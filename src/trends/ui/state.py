@@ -35,6 +35,8 @@ class PageState:
     flt: Filter = field(default_factory=Filter)
     view: ViewState = field(default_factory=ViewState)
     notices: list[str] = field(default_factory=list)  # what the codec ignored or clamped in the link
+    url_flt: Filter = field(default_factory=Filter)  # the link's filter before a span filled in its dates
+    span: Any = None  # trends.ui.span.Span: the archive's spans and which one `flt` shows
     # --- what the database says (cached per database generation by trends.cache)
     db: Path = field(default_factory=resolve_db_path)
     info: dict | None = None  # trends.queries.summary, or None when the file cannot be read
@@ -63,6 +65,9 @@ class PageState:
         (which drops the query string) keeps it.
         """
         flt = self.flt if flt is None else flt
+        if flt.date_from is not None and (flt.date_from, flt.date_to) == (self.flt.date_from, self.flt.date_to) \
+                and (self.url_flt.date_from, self.url_flt.date_to) == (None, None):
+            flt = flt.replace(date_from=None, date_to=None)  # the span's dates, not the user's: keep the link short
         st.query_params.from_dict(links.params(flt, view))
         self.filter_params = links.params(flt)
 
