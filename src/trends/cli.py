@@ -20,7 +20,9 @@ EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", help="archive folder (default: $TRENDS_DB, else data/archive)", default=None
+        "--db", default=None,
+        help="archive folder, or a shared store: postgresql://USER@HOST:PORT/DB?data=/shared/folder "
+             "(default: $TRENDS_DB, else data/archive)",
     )
 
 
@@ -49,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--into-demo", action="store_true",
                    help="allow adding to a database that holds the synthetic demo (mixes the two on purpose)")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="parse and tag on Dask: local:N (a local cluster of N workers) or tcp://SCHEDULER:8786")
 
     # --- stats -------------------------------------------------------------------------------------
     p = sub.add_parser("stats", help="counts, date range, sources, tags by kind, rejects")

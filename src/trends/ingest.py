@@ -34,6 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from trends import derived
+from trends.lake import is_address
 from trends.parsing import (
     Limits, Record, Reject, expand_paths, normalise_format, page_like, parse, parse_mapping, printable, storable,
 )
@@ -552,17 +553,69 @@ def ingest_records(
     echo_rejects: bool = True,
     refresh: bool = True,
     processes: int | None = None,
+    tagger: "Tagger | None" = None,
 ) -> IngestSummary:
     """Store records (Rejects in the stream are recorded as rejects) batch by batch; see module doc.
 
     Every batch writes its records and all derived rows (roll-up deltas, search rows, themes) in one
     transaction, and the run is published as one new segment at the end. ``refresh`` is kept for
     callers of the old API and changes nothing: derived data is always complete. ``processes``: tagging
-    processes (default: all cores; 1 tags in this process, as a Streamlit script must).
+    processes (default: all cores; 1 tags in this process, as a Streamlit script must). ``tagger``: a
+    ready tagger (e.g. `trends.cluster`'s, holding tags computed on a cluster) instead of a local one.
+
+    On a shared store (`trends.lake`) another writer may store some of the same articles while this run
+    works: the publish then refuses (`LakeConflict`) and the run is replayed against the new snapshot,
+    with the tags already computed (so those articles come out unchanged or updated, never twice).
     """
+    tagger = tagger or Tagger(tag, processes)
+    if not is_address(db_path):
+        return _ingest_once(db_path, records, tagger, batch_size, progress, total, command, inputs, echo_rejects)
+    from trends.lake.writer import LakeConflict
+
+    tagger = MemoTagger(tagger)
+    replay: list = []
+    stream = _recorded(records, replay)
+    for attempt in range(LAKE_REPLAYS):
+        try:
+            return _ingest_once(db_path, stream, tagger, batch_size, progress, total, command, inputs, echo_rejects and not attempt)
+        except LakeConflict as exc:
+            if attempt == LAKE_REPLAYS - 1:
+                raise
+            print(f"trends ingest: {exc}; replaying the run against the new snapshot", file=sys.stderr)
+            stream = iter(replay)
+
+
+LAKE_REPLAYS = 5
+
+
+def _recorded(items: Iterable, into: list) -> Iterator:
+    for item in items:
+        into.append(item)
+        yield item
+
+
+class MemoTagger:
+    """A tagger that remembers each text's tags: a replayed run does not tag the same texts again."""
+
+    def __init__(self, inner: "Tagger"):
+        self.inner = inner
+        self.tagging = inner.tagging
+        self.memo: dict[str, list] = {}
+
+    @property
+    def active(self) -> bool:
+        return self.inner.active
+
+    def tag(self, texts: list[str]) -> list[list]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        for text, tags in zip(missing, self.inner.tag(missing)):
+            self.memo[text] = tags
+        return [list(self.memo[t]) for t in texts]
+
+
+def _ingest_once(db_path, records, tagger, batch_size, progress, total, command, inputs, echo_rejects) -> IngestSummary:
     started = time.perf_counter()
     batch_size = max(1, int(batch_size))
-    tagger = Tagger(tag, processes)
     bar = _progress_bar(progress, total)
     try:
         with open_writer(db_path, settings=archive_settings(tagger.active) if _is_new(db_path) else None) as w, \
@@ -585,9 +638,10 @@ def ingest_records(
                 run.batch(pending, pending_rejects)
                 bar.update(len(pending))
             summary = run.finish(started)
-        if tagger.active and not summary.themes_fitted and not run.themes.blob:
-            fit_themes_if_missing(db_path)
-        summary.housekeeping = derived.maybe_compact(db_path)
+        if not is_address(db_path):  # a shared store fits themes on its first run only; no segments
+            if tagger.active and not summary.themes_fitted and not run.themes.blob:
+                fit_themes_if_missing(db_path)
+            summary.housekeeping = derived.maybe_compact(db_path)
         summary.seconds = time.perf_counter() - started  # the line covers everything the command did
         looked_at = summary.new + summary.updated + summary.unchanged
         summary.articles_per_s = looked_at / summary.seconds if summary.seconds > 0 else 0.0
@@ -599,6 +653,8 @@ def ingest_records(
 def _is_new(db_path) -> bool:
     from pathlib import Path
 
+    if is_address(db_path):
+        return True  # the lake writer keeps the threshold a lake was created with
     return not (Path(db_path) / "manifest.json").exists() and not Path(db_path).is_file()
 
 
@@ -838,12 +894,29 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     """
     if not getattr(args, "into_demo", False):
         refuse_demo_mix(args.db)
-    summary = ingest_paths(
-        args.db, args.paths, fmt=args.format, mapping=args.map, tag=not args.no_tag,
-        batch_size=args.batch_size, progress=not args.quiet,
-    )
-    print(printable(f"trends ingest: {summary.line()} -> {args.db}"), file=sys.stderr)
+    if getattr(args, "cluster", None):
+        from trends.cluster import ingest_on_cluster
+
+        summary = ingest_on_cluster(
+            args.db, args.paths, args.cluster, fmt=args.format, mapping=args.map, tag=not args.no_tag,
+            batch_size=args.batch_size, progress=not args.quiet,
+        )
+    else:
+        summary = ingest_paths(
+            args.db, args.paths, fmt=args.format, mapping=args.map, tag=not args.no_tag,
+            batch_size=args.batch_size, progress=not args.quiet,
+        )
+    print(printable(f"trends ingest: {summary.line()} -> {_label(args.db)}"), file=sys.stderr)
     return EXIT_REJECTS if summary.rejected else EXIT_OK
+
+
+def _label(db) -> str:
+    """How an archive is named in output (a shared store's password is not printed)."""
+    if is_address(db):
+        from trends.lake import parse_address
+
+        return str(parse_address(db))
+    return str(db)
 
 
 def refuse_demo_mix(db_path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from trends import derived
+from trends.lake import is_address
 from trends.store import (
     StoreError, _quote, archive_bytes, first_line, open_status, open_writer, read_manifest, set_setting, storage_error,
 )
@@ -25,6 +26,9 @@ LEGACY_TABLES = {
 
 
 def _require_archive(path: Path) -> None:
+    if is_address(path):
+        raise StoreError(f"{path} is a shared store (DuckLake): rebuild, upgrade and themes fit run on a local archive; "
+                         "its housekeeping is `trends compact --db ADDRESS`")
     status = open_status(path)
     if status.state != "ok":
         raise StoreError(status.message)
@@ -41,6 +45,15 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_compact(args: argparse.Namespace) -> int:
+    if is_address(args.db):
+        from trends.lake import housekeeping, parse_address
+
+        started = time.perf_counter()
+        facts = housekeeping.compact(args.db)
+        b, a = facts["before"], facts["after"]
+        print(f"trends compact: roll-up rows {b['rollup_rows']:,} -> {a['rollup_rows']:,}, article files "
+              f"{b['article_files']:,} -> {a['article_files']:,} in {time.perf_counter() - started:.1f}s -> {parse_address(args.db)}")
+        return 0
     _require_archive(args.db)
     started = time.perf_counter()
     before, size = len(read_manifest(args.db).segments), archive_bytes(args.db)

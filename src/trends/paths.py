@@ -11,11 +11,12 @@ DEFAULT_DB = PROJECT_ROOT / "data" / "archive"  # an archive folder (trends.stor
 SEED_PAGE = PROJECT_ROOT / "data" / "seed-page-example.txt"
 
 
-def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """`--db` wins, then the TRENDS_DB environment variable, then data/archive."""
-    if explicit:
-        return Path(explicit).expanduser().resolve()
-    env = os.environ.get("TRENDS_DB")
-    if env:
-        return Path(env).expanduser().resolve()
+def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path | str:
+    """`--db` wins, then the TRENDS_DB environment variable, then data/archive. A shared-store address
+    (``postgresql://...``, ``ducklake:...``: `trends.lake`) stays the string it is."""
+    from trends.lake import is_address
+
+    for value in (explicit, os.environ.get("TRENDS_DB")):
+        if value:
+            return value if is_address(value) else Path(value).expanduser().resolve()
     return DEFAULT_DB

@@ -66,6 +66,8 @@ from typing import Callable, Iterator
 
 import duckdb
 
+from trends.lake import is_address  # a shared-store address: readers and the writer hand over to trends.lake
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 SEGMENT_DIR = "segments"
@@ -284,6 +286,8 @@ def _legacy_message(path: Path) -> str:
 
 def read_manifest(path: str | os.PathLike) -> Manifest:
     """The published state of the archive at ``path`` (StoreError with one line when there is none)."""
+    if is_address(path):
+        raise StoreError(f"{path} is a shared store (DuckLake): it has snapshots, not segments")
     status, manifest = _probe(Path(path))
     if manifest is None:
         raise StoreError(status.message)
@@ -321,6 +325,10 @@ def open_status(path: str | os.PathLike) -> Status:
     ``ok``: a manifest naming segments that open; ``missing``: nothing published yet; ``legacy``: a
     single-file database of an older version (`trends upgrade`); ``damaged``: anything else, with the reason.
     """
+    if is_address(path):
+        from trends.lake import reader
+
+        return reader.open_status(path)
     path = Path(path)
     status, manifest = _probe(path)
     if manifest is None:
@@ -333,6 +341,10 @@ def open_status(path: str | os.PathLike) -> Status:
 
 
 def generation(db_path: str | os.PathLike) -> Generation:
+    if is_address(db_path):
+        from trends.lake import reader
+
+        return reader.generation(db_path)
     path = Path(db_path)
     return Generation(str(path.resolve()), read_manifest(path).generation)
 
@@ -422,7 +434,8 @@ def _count(con, sql: str) -> int:
     return int(con.execute(sql).fetchone()[0])
 
 
-def build_views(con, aliases: list[str], schema: str, live_superseded: str | None = None) -> None:
+def build_views(con, aliases: list[str], schema: str, live_superseded: str | None = None,
+                collapse_rollups: bool = False) -> None:
     """Create the logical tables as views in ``schema`` over the attached segments (oldest first).
 
     ``live_superseded``: a working segment's ``superseded`` table (the writer's own view of itself), read
@@ -473,8 +486,9 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
             union = " UNION ALL ".join(f"SELECT {select(table, a)} FROM {a}.{table}" for a in aliases)
             body = f"SELECT * FROM ({union}) WHERE fitted_at = (SELECT max(fitted_at) FROM ({union}))"
         else:  # rollup: signed deltas, collapsed when more than one segment holds rows
-            holders = [a for a in aliases if live_superseded or _count(con, f"SELECT count(*) FROM {a}.{table}")]
-            if len(holders) <= 1:
+            holders = [a for a in aliases if live_superseded or collapse_rollups
+                       or _count(con, f"SELECT count(*) FROM {a}.{table}")]
+            if len(holders) <= 1 and not collapse_rollups:
                 body = f"SELECT {cols} FROM {(holders or aliases)[0]}.{table}"
             else:
                 measures = ROLLUP_MEASURES[table]
@@ -567,6 +581,10 @@ def _open_instance(path: Path, manifest: Manifest) -> duckdb.DuckDBPyConnection:
 
 def open_reader(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     """A new read-only connection on the published archive (its own instance; close it when done)."""
+    if is_address(db_path):
+        from trends.lake import reader
+
+        return reader.open_reader(db_path)
     path = Path(db_path)
     con = _open_instance(path, read_manifest(path))
     con.execute("USE memory.reader")
@@ -585,6 +603,10 @@ def read_cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     connections are not thread-safe). When a writer has published a new generation the next call opens
     it; old cursors keep reading their segments (a compacted-away file stays readable while open).
     """
+    if is_address(db_path):
+        from trends.lake import reader
+
+        return reader.read_cursor(db_path)
     path = Path(db_path)
     for attempt in range(5):
         manifest = read_manifest(path)
@@ -768,7 +790,14 @@ def writer(
 
 @contextlib.contextmanager
 def open_writer(db_path, **kwargs) -> Iterator[Writer]:
-    """Like `writer` but yields the `Writer` (its live views and facts), for the ingest and derived data."""
+    """Like `writer` but yields the `Writer` (its live views and facts), for the ingest and derived data.
+    A shared-store address gets `trends.lake.writer.open_writer` (same Writer, published to the catalog)."""
+    if is_address(db_path):
+        from trends.lake import writer as lake_writer
+
+        with lake_writer.open_writer(db_path, **kwargs) as w:
+            yield w
+        return
     finish = kwargs.pop("finish", None)
     with _writer(Path(db_path), kwargs.pop("wait", True), kwargs.pop("settings", None), kwargs.pop("rewrite", False),
                  kwargs.pop("copy", None)) as w:

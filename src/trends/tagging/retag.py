@@ -88,6 +88,13 @@ def retag_database(
     """Retag every article of ``db_path`` with the chosen profile (`choose_profile`), optionally retrained
     on the archive and its corrections first; the profile is stored as the archive's. Returns counts.
     Raises StoreError / ValueError with one-line reasons."""
+    from trends.lake import is_address
+
+    if is_address(db_path):
+        from trends.store import StoreError
+
+        raise StoreError(f"{db_path} is a shared store (DuckLake): retag a local archive (whole-archive rewrites "
+                         "are not offered on the shared store yet)")
     db_path = Path(db_path)
     status = open_status(db_path)
     if status.state != "ok":

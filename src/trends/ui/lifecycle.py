@@ -18,6 +18,7 @@ import streamlit as st
 
 from trends import links
 from trends.filters import VIEW_PARAM_NAMES, decode, decode_view, unknown_params, within
+from trends.lake import is_address
 from trends.paths import PROJECT_ROOT, resolve_db_path
 from trends.ui import bootstrap, data, span
 from trends.ui.drill import panel
@@ -48,7 +49,7 @@ def serve(page) -> None:
     state = current()
     state.routed = True
     db = resolve_db_path()
-    if not db.exists():
+    if not is_address(db) and not db.exists():  # a shared store (trends.lake) is never built by the dashboard
         bootstrap.first_start(db)  # shows the build's progress, then reruns (or says why it failed)
         return
     with last_resort(state):

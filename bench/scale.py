@@ -1,0 +1,271 @@
+"""Beyond one machine, measured here: the shared store (DuckLake, PostgreSQL catalog, Parquet) and
+`trends ingest --cluster` (Dask) against the local archive and the local process pool.
+
+Three measurements, each on demo-generator pages (seed format, realistic text) written to disk first:
+
+1. writers: two `trends ingest` processes of N pages each, started together, into one shared store, vs
+   ONE process ingesting the same 2N pages into another shared store (both stores first get the same
+   small first run, which fits the theme model). Wall time from start to the last exit; then the article
+   count (must be first + 2N) and duplicates (count - count distinct ids, must be 0), counted, not trusted.
+2. tagging: `trends ingest N pages --cluster local:2` (a Dask LocalCluster of 2 single-threaded worker
+   processes, parsing + tagging as tasks of whole files) vs the same command without --cluster (the
+   local pool on 2 processes), each into a fresh local archive: wall (the whole command, cluster start
+   included), articles/s, and the tags of both archives compared row by row.
+3. page queries: bench/page_queries.py's dashboard queries on the shared store vs the local archive of
+   the same N pages (from 2), calls interleaved so both see the same load, the same number of warm
+   samples per query on both sides, p50/p95 per query and over all calls; answers compared.
+
+Everything runs niced. The report (bench/SCALE.md) is written from the JSON (bench/scale.json), never by
+hand: `python bench/scale.py --report-only` rewrites it from an existing JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def write_pages(root: Path, sizes: dict[str, int], seed: int = 11) -> dict[str, Path]:
+    """One demo corpus split into disjoint folders (one generator, so no two pages share an identity by
+    construction of the split; the ingest still counts what it stored)."""
+    from trends.demo.generator import Generator, render_page
+
+    folders, bounds, start = {}, [], 0
+    for name, size in sizes.items():
+        folders[name] = root / name
+        folders[name].mkdir(parents=True, exist_ok=True)
+        bounds.append((start, start + size, folders[name]))
+        start += size
+    for i, article in enumerate(Generator(start, seed)):
+        folder = next(f for lo, hi, f in bounds if lo <= i < hi)
+        (folder / f"p-{i:07d}.txt").write_text(render_page(article, None), encoding="utf-8")
+    return folders
+
+
+def ingest_cmd(pages: list[Path], db: str, *extra: str) -> list[str]:
+    return ["nice", "-n", "10", sys.executable, "-m", "trends.cli", "ingest", *map(str, pages), "--db", str(db), "--quiet", *extra]
+
+
+def run_all(commands: list[list[str]]) -> dict:
+    """Start every command at once; wall seconds until the last one exits, and their summary lines."""
+    started = time.perf_counter()
+    procs = [subprocess.Popen(c, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in commands]
+    outs = [p.communicate() for p in procs]
+    wall = time.perf_counter() - started
+    for p, (_, err) in zip(procs, outs):
+        if p.returncode not in (0, 1):  # 1: the run completed with rejects (counted below)
+            raise RuntimeError(f"ingest failed ({p.returncode}): {err[-2000:]}")
+    lines = [next((l for l in err.splitlines() if l.startswith("trends ingest:")), err.strip()[-300:]) for _, err in outs]
+    replays = sum(err.count("replaying the run") for _, err in outs)
+    return {"wall_s": round(wall, 2), "summaries": lines, "replays": replays}
+
+
+def counts(db: str) -> dict:
+    from trends.store import open_reader
+
+    con = open_reader(db)
+    try:
+        n, distinct, identities = con.execute(
+            "SELECT count(*), count(DISTINCT article_id), count(DISTINCT identity) FROM articles").fetchone()
+        tags, tag_dups = con.execute(
+            "SELECT (SELECT count(*) FROM tags), (SELECT count(*) FROM (SELECT article_id, kind, key FROM tags GROUP BY ALL HAVING count(*) > 1))").fetchone()
+        runs = con.execute("SELECT count(*) FILTER (WHERE status = 'ok'), count(DISTINCT run_id) FROM ingest_runs").fetchone()
+    finally:
+        con.close()
+    return {"articles": int(n), "duplicates": int(n - distinct), "distinct_identities": int(identities),
+            "tags": int(tags), "duplicate_tags": int(tag_dups), "ok_runs": int(runs[0]), "run_ids": int(runs[1])}
+
+
+TAGS = "SELECT article_id, kind, key, label, mentions, score, method, spans FROM tags ORDER BY ALL"
+
+
+def tag_rows(db) -> list:
+    from trends.store import open_reader
+
+    con = open_reader(db)
+    try:
+        return con.execute(TAGS).fetchall()
+    finally:
+        con.close()
+
+
+def tag_differences(a: list, b: list) -> dict:
+    """Which tag rows differ between two archives, by kind (rows hashed by their repr: spans are lists)."""
+    from collections import Counter
+
+    x, y = Counter(map(repr, a)), Counter(map(repr, b))
+    only_a, only_b = x - y, y - x
+    kinds = Counter(eval_kind(r) for r in list(only_a.elements()) + list(only_b.elements()))
+    return {"rows_only_local": sum(only_a.values()), "rows_only_cluster": sum(only_b.values()),
+            "differing_by_kind": dict(kinds), "example_differences": [list(only_a)[:3], list(only_b)[:3]]}
+
+
+def eval_kind(row_repr: str) -> str:
+    return row_repr.split(", ")[1].strip("'")
+
+
+def percentiles(samples: list[float]) -> dict:
+    samples = sorted(samples)
+    return {"p50_ms": round(statistics.median(samples), 1),
+            "p95_ms": round(samples[min(len(samples) - 1, max(0, int(round(0.95 * len(samples))) - 1))], 1)}
+
+
+def query_latency(shared: str, local: Path, samples: int) -> dict:
+    from compare_pages import same
+    from page_queries import page_queries
+
+    ours, theirs = page_queries(shared), page_queries(local)
+    for name in ours:  # warm both sides (instances opened, first reads cached), answers compared
+        ours[name](), theirs[name]()
+    equal = {name: bool(same(_no_clock(ours[name]()), _no_clock(theirs[name]()))) for name in ours}
+    times = {name: {"shared": [], "local": []} for name in ours}
+    for _ in range(samples):
+        for name in ours:
+            for side, fn in (("shared", ours[name]), ("local", theirs[name])):
+                t = time.perf_counter()
+                fn()
+                times[name][side].append((time.perf_counter() - t) * 1000)
+    per_query = {name: {side: percentiles(v) for side, v in t.items()} | {"same_answer": equal[name]} for name, t in times.items()}
+    overall = {side: percentiles([x for t in times.values() for x in t[side]]) for side in ("shared", "local")}
+    return {"samples_per_query": samples, "queries": len(ours), "per_query": per_query, "overall": overall,
+            "same_answers": sum(equal.values())}
+
+
+def _no_clock(value):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fixtures_lake import without_clock
+
+    return without_clock(value)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000, help="pages per writer (and pages tagged)")
+    parser.add_argument("--first", type=int, default=200, help="pages of the first run into each shared store")
+    parser.add_argument("--samples", type=int, default=15, help="warm samples per page query per side")
+    parser.add_argument("--work", type=Path, default=HERE / "cache" / "scale")
+    parser.add_argument("--json", type=Path, default=HERE / "scale.json")
+    parser.add_argument("--report", type=Path, default=HERE / "SCALE.md")
+    parser.add_argument("--reuse-writers", type=Path, default=None,
+                        help="take the two-writers section from this JSON (an earlier run's) instead of measuring it")
+    parser.add_argument("--keep", action="store_true", help="keep the pages, archives and Parquet files")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the report from --json")
+    args = parser.parse_args(argv)
+    command = "python bench/scale.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    if args.report_only:
+        write_report(json.loads(args.json.read_text()), args.report)
+        return 0
+    from trends.lake.pgserver import throwaway_server
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=args.work))
+    result = {"command": command, "n": args.n, "first": args.first, "cpus": os.cpu_count(),
+              "load_before": os.getloadavg()}
+    pages = work / "pages"
+    folders = write_pages(pages, {"first": args.first, "left": args.n, "right": args.n})
+    first, left, right = folders["first"], folders["left"], folders["right"]
+    with throwaway_server() as server:  # its own folder under /tmp (the postgres user must reach it)
+        two, one = server.create_database("two_writers"), server.create_database("one_writer")
+        two_db, one_db = f"{two.url}?data={work / 'files-two'}", f"{one.url}?data={work / 'files-one'}"
+        for db in (() if args.reuse_writers else (two_db, one_db)):
+            run_all([ingest_cmd([first], db)])
+        if args.reuse_writers:  # the writers' section of an earlier run of this script (same --n)
+            reused = json.loads(args.reuse_writers.read_text())
+            concurrent, single = reused["two_processes"], reused["one_process"]
+            result["writers_reused_from"] = str(args.reuse_writers)
+        else:
+            concurrent = run_all([ingest_cmd([left], two_db), ingest_cmd([right], two_db)])
+            single = run_all([ingest_cmd([left, right], one_db)])
+        # every page is a distinct article unless the generator repeated an identity: then one process
+        # rejects the repeat as a duplicate of its own run; the reference count is the one process's
+        expected = args.first + 2 * args.n
+        result["writers"] = {"expected_articles": expected,
+                             "two_processes": concurrent if args.reuse_writers else concurrent | counts(two_db),
+                             "one_process": single if args.reuse_writers else single | counts(one_db)}
+        print(json.dumps(result["writers"], indent=1), file=sys.stderr)
+
+        local_pool, clustered = work / "local-pool", work / "clustered"
+        pool = run_all([ingest_cmd([left], str(local_pool))])
+        dask = run_all([ingest_cmd([left], str(clustered), "--cluster", "local:2")])
+        a, b = tag_rows(local_pool), tag_rows(clustered)
+        result["tagging"] = {
+            "pages": args.n,
+            "local_pool": pool | {"articles": counts(str(local_pool))["articles"], "articles_per_s": round(args.n / pool["wall_s"], 1)},
+            "cluster_local2": dask | {"articles": counts(str(clustered))["articles"], "articles_per_s": round(args.n / dask["wall_s"], 1)},
+            "tag_rows": len(a), "tag_rows_cluster": len(b), "identical_tags": a == b,
+        } | tag_differences(a, b)
+        print(json.dumps(result["tagging"], indent=1), file=sys.stderr)
+
+        shared_n = server.create_database("queries")
+        shared_db = f"{shared_n.url}?data={work / 'files-queries'}"
+        run_all([ingest_cmd([left], shared_db)])
+        result["queries"] = {"articles_shared": counts(shared_db)["articles"], "articles_local": counts(str(local_pool))["articles"]}
+        result["queries"] |= query_latency(shared_db, local_pool, args.samples)
+    result["load_after"] = os.getloadavg()
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    args.json.write_text(json.dumps(result, indent=1, default=str))
+    write_report(result, args.report)
+    return 0
+
+
+def write_report(r: dict, path: Path) -> None:
+    w, t, q = r["writers"], r["tagging"], r["queries"]
+    two, one = w["two_processes"], w["one_process"]
+    lines = [
+        "# Shared store and distributed tagging (bench/scale.py)", "",
+        f"`{r['command']}` on {r['cpus']} cores shared with other work (1/5/15-minute load before: "
+        f"{', '.join(f'{x:.1f}' for x in r['load_before'])}; after: {', '.join(f'{x:.1f}' for x in r['load_after'])}). "
+        "Pages from the demo generator (seed format). Written by the script from its JSON."
+        + (f" The two-writers section was measured by an earlier run of the same command and read from "
+           f"`{r['writers_reused_from']}` (that run then stopped at a bug in this script's tag comparison)."
+           if r.get("writers_reused_from") else ""), "",
+        f"## Two writers at once ({r['n']:,} pages each) vs one process ({2 * r['n']:,} pages)", "",
+        "Both shared stores (DuckLake, PostgreSQL catalog on localhost, Parquet files on local disk) first got the "
+        f"same run of {r['first']:,} pages. Wall: from starting the processes to the last exit.", "",
+        "| | wall s | articles (expected " + f"{w['expected_articles']:,}) | duplicates | distinct identities | duplicate tags | ok runs | replays |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for label, s in (("two processes at once", two), ("one process", one)):
+        lines.append(f"| {label} | {s['wall_s']} | {s['articles']:,} | {s['duplicates']} | {s['distinct_identities']:,} | "
+                     f"{s['duplicate_tags']} | {s['ok_runs']} | {s['replays']} |")
+    lines += ["", "Summary lines:", ""] + [f"- `{l}`" for l in two["summaries"] + one["summaries"]]
+    lines += [
+        "", f"## Tagging {t['pages']:,} pages: Dask LocalCluster (2 workers) vs the local pool (2 processes)", "",
+        "Both: the whole `trends ingest` command into a fresh local archive (parse, tag, store, publish; the "
+        "cluster's start and stop included).", "",
+        "| | wall s | articles | articles/s |", "|---|---|---|---|",
+        f"| local pool | {t['local_pool']['wall_s']} | {t['local_pool']['articles']:,} | {t['local_pool']['articles_per_s']} |",
+        f"| --cluster local:2 | {t['cluster_local2']['wall_s']} | {t['cluster_local2']['articles']:,} | {t['cluster_local2']['articles_per_s']} |",
+        "", f"Tags compared row by row ({t['tag_rows']:,} local rows, {t['tag_rows_cluster']:,} cluster rows): identical = "
+        f"**{t['identical_tags']}**" + ("" if t["identical_tags"] else
+        f"; rows only in the local archive {t['rows_only_local']}, only in the cluster's {t['rows_only_cluster']}, "
+        f"by kind {t['differing_by_kind']}; examples: {t['example_differences']}") + ".",
+        "", f"## Dashboard page queries: shared store vs local archive ({q['articles_shared']:,} vs {q['articles_local']:,} articles)", "",
+        f"{q['queries']} queries from bench/page_queries.py, {q['samples_per_query']} warm samples each per side, "
+        f"interleaved. Answers equal (ingest clock columns aside): {q['same_answers']} of {q['queries']}.", "",
+        f"Over all calls: shared p50 {q['overall']['shared']['p50_ms']} / p95 {q['overall']['shared']['p95_ms']} ms; "
+        f"local p50 {q['overall']['local']['p50_ms']} / p95 {q['overall']['local']['p95_ms']} ms.", "",
+        "| query | shared p50 | shared p95 | local p50 | local p95 | same answer |", "|---|---|---|---|---|---|",
+    ]
+    for name, v in q["per_query"].items():
+        lines.append(f"| {name} | {v['shared']['p50_ms']} | {v['shared']['p95_ms']} | {v['local']['p50_ms']} | "
+                     f"{v['local']['p95_ms']} | {v['same_answer']} |")
+    path.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
