@@ -60,7 +60,7 @@ def without_clock(value):
     import pandas as pd
 
     clock = ("first_seen", "last_seen", "views_observed_at", "observed_at", "tagged_at", "started_at", "finished_at",
-             "seconds", "last_ingest_at", "runs", "since")
+             "seconds", "last_ingest_at", "runs", "since", "stored_at")
     if isinstance(value, tuple):
         return tuple(without_clock(v) for v in value)
     if isinstance(value, dict):

@@ -165,6 +165,9 @@ def test_drill_from_a_point_to_the_article_text_and_the_shared_link_reopens_it(s
     panel = page.locator(".st-key-drill_panel")
     panel.get_by_text(re.compile(r"^4 articles, sorted by newest")).wait_for()
     panel.get_by_text("What drove this").wait_for()
+    # the terms chart is drawn after its heading: wait until Plotly has laid it out
+    page.wait_for_function("""() => { const p = document.querySelector('.st-key-drivers_terms .js-plotly-plot');
+                                      return p && p._fullData && p._fullData.length > 0; }""", timeout=30000)
     assert page.evaluate("""() => document.querySelector('.st-key-drivers_terms .js-plotly-plot')._fullData[0].y
                               .slice(-1)[0]""") == "pipeline"
     titles = [t.strip() for t in panel.locator("strong").all_inner_texts()]

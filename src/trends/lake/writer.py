@@ -145,6 +145,6 @@ def _apply(con) -> None:
                         f"(SELECT article_id FROM work.superseded WHERE scope = '{scope}')")
         elif scope == "latest":
             key = LATEST_KEYS[table]
-            con.execute(f"DELETE FROM lake.{table} WHERE {key} IN (SELECT {key} FROM work.{table})")
+            con.execute(f"DELETE FROM lake.{table} WHERE ({key}) IN (SELECT {key} FROM work.{table})")  # key may be composite
         if con.execute(f"SELECT count(*) FROM work.{table}").fetchone()[0]:
             con.execute(f"INSERT INTO lake.{table} ({cols}) SELECT {cols} FROM work.{table}")
