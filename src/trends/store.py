@@ -168,31 +168,27 @@ def create_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
             con.execute(f"ALTER TABLE {catalog}.{name} ADD COLUMN IF NOT EXISTS {column} {type_}")
 
 
-def _select_lists(con, aliases: list[str]) -> Callable[[str, str], str]:
-    """``cols(table, alias)``: the select list of a table in one segment, NULL for columns it predates."""
-    catalogs = [a.rsplit(".", 1)[-1] for a in aliases]
-    missing: dict[tuple[str, str], set[str]] = {}
-    if ADDED_COLUMNS and catalogs:
-        marks = ", ".join("?" for _ in catalogs)
-        present = con.execute(
-            f"SELECT database_name, table_name, column_name FROM duckdb_columns() WHERE database_name IN ({marks})",
-            catalogs,
-        ).fetchall()
-        have: dict[tuple[str, str], set[str]] = {}
-        for database, table, column in present:
-            have.setdefault((database, table), set()).add(column)
-        for alias, catalog in zip(aliases, catalogs):
-            for table, added in ADDED_COLUMNS.items():
-                gone = set(added) - have.get((catalog, table), set(added))
-                if gone:
-                    missing[(alias, table)] = gone
+class _SegmentSchemas:
+    """What each attached segment holds of today's schema, from ONE catalog read: a segment written before
+    an optional table reads as holding none of it, one written before an added column reads NULL there."""
 
-    def cols(table: str, alias: str) -> str:
-        gone = missing.get((alias, table), ())
-        return ", ".join(f"CAST(NULL AS {ADDED_COLUMNS[table][c]}) AS {c}" if c in gone else c
+    def __init__(self, con, aliases: list[str]) -> None:
+        self.have: dict[tuple[str, str], set[str]] = {}
+        if aliases:
+            rows = con.execute(
+                "SELECT database_name, table_name, column_name FROM duckdb_columns() "
+                "WHERE database_name IN (SELECT unnest(?::VARCHAR[]))", [aliases]).fetchall()
+            for database, table, column in rows:
+                self.have.setdefault((database, table), set()).add(column)
+
+    def holding(self, table: str, aliases: list[str]) -> list[tuple[int, str]]:
+        """(position, alias) of the segments that have ``table`` (every one, unless it is optional)."""
+        return [(i, a) for i, a in enumerate(aliases) if table not in OPTIONAL_TABLES or (a, table) in self.have]
+
+    def select(self, table: str, alias: str) -> str:
+        added, present = ADDED_COLUMNS.get(table, {}), self.have.get((alias, table), set())
+        return ", ".join(f"CAST(NULL AS {added[c]}) AS {c}" if c in added and c not in present else c
                          for c in columns_of(table))
-
-    return cols
 
 
 # ------------------------------------------------------------------------------------------ errors
@@ -459,37 +455,35 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
                 parts.append(f"article_id NOT IN (SELECT article_id FROM {live_superseded} WHERE scope = '{scope}')")
             if parts:
                 hidden[(i, scope)] = " AND ".join(parts)
-    missing = _missing_tables(con, aliases)
-    select = _select_lists(con, aliases)
+    segments = _SegmentSchemas(con, aliases)
     for table, (scope, _) in TABLES.items():
         if scope == "internal":
             continue
         cols = ", ".join(columns_of(table))
-        if table in missing:  # segments older than the table: read as if each held an empty one
-            holding = [a for a in aliases if a not in missing[table]]
-            if not holding:
-                con.execute(f"CREATE TABLE IF NOT EXISTS {schema}._empty_{table} ({TABLES[table][1]})")
-                con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT {cols} FROM {schema}._empty_{table}")
-                continue
-            aliases_all, aliases = aliases, holding
+        holding = segments.holding(table, aliases)
+        if not holding:  # every segment is older than this (optional) table: an empty one
+            con.execute(f"CREATE TABLE IF NOT EXISTS {schema}._empty_{table} ({TABLES[table][1]})")
+            con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT {cols} FROM {schema}._empty_{table}")
+            continue
+        select = segments.select
         if scope in SCOPES:
             parts = [f"SELECT {select(table, a)} FROM {a}.{table}" + (f" WHERE {hidden[(i, scope)]}" if (i, scope) in hidden else "")
-                     for i, a in enumerate(aliases)]
+                     for i, a in holding]
             body = " UNION ALL ".join(parts)
         elif scope == "append":
-            body = " UNION ALL ".join(f"SELECT {select(table, a)} FROM {a}.{table}" for a in aliases)
+            body = " UNION ALL ".join(f"SELECT {select(table, a)} FROM {a}.{table}" for _, a in holding)
         elif scope == "latest":
             key = LATEST_KEYS[table]
-            union = " UNION ALL ".join(f"SELECT {select(table, a)}, {i} AS _seg FROM {a}.{table}" for i, a in enumerate(aliases))
+            union = " UNION ALL ".join(f"SELECT {select(table, a)}, {i} AS _seg FROM {a}.{table}" for i, a in holding)
             body = f"SELECT {cols} FROM ({union}) QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _seg DESC) = 1"
         elif scope == "themes":
-            union = " UNION ALL ".join(f"SELECT {select(table, a)} FROM {a}.{table}" for a in aliases)
+            union = " UNION ALL ".join(f"SELECT {select(table, a)} FROM {a}.{table}" for _, a in holding)
             body = f"SELECT * FROM ({union}) WHERE fitted_at = (SELECT max(fitted_at) FROM ({union}))"
         else:  # rollup: signed deltas, collapsed when more than one segment holds rows
-            holders = [a for a in aliases if live_superseded or collapse_rollups
+            holders = [a for _, a in holding if live_superseded or collapse_rollups
                        or _count(con, f"SELECT count(*) FROM {a}.{table}")]
             if len(holders) <= 1 and not collapse_rollups:
-                body = f"SELECT {cols} FROM {(holders or aliases)[0]}.{table}"
+                body = f"SELECT {cols} FROM {(holders or [holding[0][1]])[0]}.{table}"
             else:
                 measures = ROLLUP_MEASURES[table]
                 keys = [c for c in columns_of(table) if c not in measures]
@@ -499,8 +493,6 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
                 body = f"SELECT {', '.join(keys)}, {sums} FROM ({union}) GROUP BY {', '.join(keys)} HAVING {nonzero}"
         name = "related_links" if table == "related" else table  # `related` is resolved below
         con.execute(f"CREATE OR REPLACE VIEW {schema}.{name} AS {body}")
-        if table in missing:
-            aliases = aliases_all
     threshold = _about_threshold(con, schema)
     con.execute(f"CREATE OR REPLACE VIEW {schema}.about_tags AS SELECT * FROM {schema}.tags WHERE score >= {threshold!r}")
     con.execute(f"CREATE OR REPLACE VIEW {schema}.tags_by_article AS SELECT * FROM {schema}.tags")
@@ -516,18 +508,6 @@ def build_views(con, aliases: list[str], schema: str, live_superseded: str | Non
                    min(k.article_id) FILTER (WHERE k.article_id <> r.article_id) AS target_id
             FROM {schema}.related_links r LEFT JOIN {schema}.title_keys k ON k.title_key = r.title_key
             GROUP BY r.article_id, r.position, r.title, r.title_key""")
-
-
-def _missing_tables(con, aliases: list[str]) -> dict[str, set[str]]:
-    """Optional tables some attached segments lack (they were written before the table existed)."""
-    if not aliases:
-        return {}
-    rows = con.execute(
-        "SELECT database_name, table_name FROM duckdb_tables() WHERE table_name IN (SELECT unnest(?::VARCHAR[])) "
-        "AND database_name IN (SELECT unnest(?::VARCHAR[]))", [list(OPTIONAL_TABLES), aliases]).fetchall()
-    present = {(d, t) for d, t in rows}
-    out = {t: {a for a in aliases if (a, t) not in present} for t in OPTIONAL_TABLES}
-    return {t: lacking for t, lacking in out.items() if lacking}
 
 
 def load_stopwords(con: duckdb.DuckDBPyConnection) -> None:
