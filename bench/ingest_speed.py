@@ -36,6 +36,18 @@ def fresh_copy(archive: Path, work: Path, name: str) -> Path:
     return target
 
 
+def ingest_with(src: Path | None, pages: Path, db: Path) -> dict:
+    """The timed CLI ingest of ``pages`` into ``db``, by this tree's code or (``src``) another tree's."""
+    env_before = os.environ.get("PYTHONPATH")
+    if src:
+        os.environ["PYTHONPATH"] = str(src)
+    try:
+        return timed_cli("ingest", str(pages), "--db", str(db), "--quiet", "--into-demo")
+    finally:
+        if src:
+            os.environ.pop("PYTHONPATH") if env_before is None else os.environ.__setitem__("PYTHONPATH", env_before)
+
+
 def sampled(archive: Path, work: Path, pages: Path, samples: int, baseline: Path | None = None) -> dict:
     """``samples`` timed runs, each on a fresh copy; with ``baseline`` (another tree's src/), a run of that
     code right after each of ours, on its own fresh copy, so both sides see the same load."""
@@ -45,14 +57,7 @@ def sampled(archive: Path, work: Path, pages: Path, samples: int, baseline: Path
         for side, src in sides.items():
             db = fresh_copy(archive, work, "db")
             before = articles_in(db)
-            env_before = os.environ.get("PYTHONPATH")
-            if src:
-                os.environ["PYTHONPATH"] = str(src)
-            try:
-                r = timed_cli("ingest", str(pages), "--db", str(db), "--quiet", "--into-demo")
-            finally:
-                if src:
-                    os.environ.pop("PYTHONPATH") if env_before is None else os.environ.__setitem__("PYTHONPATH", env_before)
+            r = ingest_with(src, pages, db)
             r["added"] = articles_in(db) - before
             r["load_1m"] = round(os.getloadavg()[0], 1)
             runs[side].append(r)
@@ -68,14 +73,7 @@ def bulk_run(work: Path, pages: Path, src: Path | None) -> dict:
 
     db = work / "bulk-archive"
     shutil.rmtree(db, ignore_errors=True)
-    env_before = os.environ.get("PYTHONPATH")
-    if src:
-        os.environ["PYTHONPATH"] = str(src)
-    try:
-        r = timed_cli("ingest", str(pages), "--db", str(db), "--quiet", "--into-demo")
-    finally:
-        if src:
-            os.environ.pop("PYTHONPATH") if env_before is None else os.environ.__setitem__("PYTHONPATH", env_before)
+    r = ingest_with(src, pages, db)
     r["articles"] = articles_in(db)
     r["articles_per_s"] = round(r["articles"] / r["wall_s"], 1)
     r["bytes_per_article"] = round(archive_bytes(db) / r["articles"])
