@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fixtures_archive import derived_state, file_hashes, make_pages
+from fixtures_archive import derived_state, file_hashes, make_pages, reader_state
 from fixtures_ingest import db_state, query
 from test_ingest_crash import comparable
 from trends import derived, store
@@ -57,6 +57,43 @@ def test_incremental_archive_equals_a_full_rebuild(tmp_path):
     assert comparable(db) == before
     assert cli("compact", "--db", db).returncode == 0
     assert derived_state(db) == incremental
+
+
+def test_a_long_lived_reader_reads_every_generation_as_a_fresh_one_does(tmp_path):
+    """The serving process's reader instance is carried across generations (only new segments are attached,
+    the rest stay warm): after an ingest, a rebuild and another ingest it reads exactly what a freshly
+    opened reader reads; a cursor taken before a publish keeps its generation; segments a rewrite dropped
+    are detached one generation later."""
+    db = tmp_path / "inc"
+    key = str(db.resolve())
+
+    def attached():
+        cur = store.read_cursor(db)
+        return sorted(r[0] for r in cur.execute("SELECT database_name FROM duckdb_databases() "
+                                                "WHERE database_name LIKE 'seg%'").fetchall())
+
+    ingest_paths(db, [make_pages(tmp_path / "first", 30)], progress=False, processes=1)
+    before = store.read_cursor(db)
+    instance = store._read_instances[key][1]
+    assert before.execute("SELECT count(*) FROM articles").fetchone()[0] == 30
+    second = make_pages(tmp_path / "second", 40, views_bump=500, rewrite={3, 7})  # 30 seen again + 10 new
+    ingest_paths(db, [second], progress=False, processes=1, batch_size=16)
+    after = store.read_cursor(db)
+    assert store._read_instances[key][1] is instance  # carried over, not reopened
+    assert len(attached()) == len(store.read_manifest(db).segments) == 2
+    assert reader_state(after) == derived_state(db)
+    assert after.execute("SELECT count(*), sum(views) FROM articles").fetchone() == query(db, "SELECT count(*), sum(views) FROM articles")[0]
+    assert before.execute("SELECT count(*) FROM articles").fetchone()[0] == 30  # its own generation still
+    assert cli("rebuild", "--db", db).returncode == 0
+    rebuilt = store.read_cursor(db)
+    assert store._read_instances[key][1] is instance
+    assert reader_state(rebuilt) == derived_state(db)
+    assert len(attached()) == 3  # the two replaced segments stay attached for one more generation
+    ingest_paths(db, [make_pages(tmp_path / "third", 5, start=40)], progress=False, processes=1)
+    latest = store.read_cursor(db)
+    assert reader_state(latest) == derived_state(db)
+    assert latest.execute("SELECT count(*) FROM articles").fetchone()[0] == 45
+    assert len(attached()) == len(store.read_manifest(db).segments) == 2  # the replaced ones are detached
 
 
 def test_search_keeps_numbers_and_short_tokens(tmp_path):
@@ -327,3 +364,47 @@ def test_an_unchanged_rescan_rewrites_no_article_and_records_the_sighting(tmp_pa
     aid = query(db, "SELECT min(article_id) FROM articles")[0][0]
     seen = query(db, "SELECT max(seen_at) FROM sightings WHERE article_id = ?", [aid])[0][0]
     assert queries.article(db, aid)["meta"]["last_seen"] == seen
+
+
+KILLED_FIRST_RUN = """
+import sys, pathlib, time
+from trends.ingest import ingest_records, iter_path_records
+db, folder, marker = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
+def stream():
+    for n, item in enumerate(iter_path_records([folder])):
+        if n == 20:
+            marker.write_text("committed")  # batch 1 committed (batch 2 is being tagged), no derived row yet
+            time.sleep(600)
+        yield item
+ingest_records(db, stream(), batch_size=10, progress=False, processes=1)
+"""
+
+
+def test_a_first_run_killed_between_batches_resumes_with_changed_pages_and_equals_a_rebuild(tmp_path):
+    """A from-scratch run writes its derived rows once at the end: killed after a committed batch,
+    the rerun (some of those articles re-scraped with new views or new text, more pages) adopts the
+    working segment, re-stores the changed articles in it, and ends with one row per article and derived
+    tables equal to a full rebuild."""
+    db, marker = tmp_path / "live", tmp_path / "marker"
+    proc = subprocess.Popen([PYTHON, "-c", KILLED_FIRST_RUN, str(db), str(make_pages(tmp_path / "first", 30)), str(marker)])
+    try:
+        deadline = time.monotonic() + 240
+        while not marker.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the ingest never reached the kill point"
+            time.sleep(0.05)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert store.open_status(db).state == "missing" and list(db.glob("work-*"))
+    second = make_pages(tmp_path / "second", 40, views_bump=100, rewrite={2, 5, 25})
+    rerun = cli("ingest", second, "--db", db, "--quiet", "--batch-size", "15")
+    assert rerun.returncode == 0, rerun.stderr
+    assert "30 new, 10 updated" in rerun.stderr  # the committed batch's 10 came back with new views
+    assert query(db, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(40, 40)]
+    incremental = derived_state(db)
+    assert len({r[0] for r in incremental["docs"]}) == 40 and incremental["rollup_tags"]
+    assert sorted({g for _, g in incremental["article_growth"]}) == [100]  # the 10 committed, seen again
+    copy = tmp_path / "rebuilt"
+    shutil.copytree(db, copy)
+    assert cli("rebuild", "--db", copy).returncode == 0
+    assert derived_state(copy) == incremental
