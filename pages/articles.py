@@ -11,7 +11,7 @@ from trends.ui.chart import csv_button
 from trends.ui.notices import empty_state
 from trends.ui.text import escape_md
 
-state = lifecycle.page_setup("articles")
+state = lifecycle.page_setup("articles", charts=False)
 lifecycle.require_articles(state)
 db, flt, view = state.db, state.flt, state.view
 

@@ -287,3 +287,21 @@ def test_unknown_and_out_of_range_parameters_are_named_and_dropped_from_the_link
     assert "utm_source" not in at.query_params
     assert at.query_params.get("from") in ("1800-01-01", ["1800-01-01"])  # the link now says what is shown
     assert not at.error and at.get("plotly_chart")
+
+
+def test_chart_pages_start_loading_plotly_before_their_first_chart(monkeypatch, fixture_db):
+    """Every page that opens on a chart imports Streamlit's own Plotly module (a file this Streamlit
+    ships) in an element sent before its first chart; the Articles page, which opens on a list, does not."""
+    from trends.ui import preload
+
+    name = preload.plotly_module()
+    assert name and (Path(preload.st.__file__).parent / "static" / "static" / "js" / name).is_file()
+    for page in PAGES:
+        at = run_page(monkeypatch, fixture_db, page)
+        early = [body for body in html_bodies(at) if "import(" in body]
+        if page == "articles":
+            assert early == []
+            continue
+        assert len(early) == 1 and f'"{name}"' in early[0], page
+        kinds = [el.type for el in at.main if el.type in ("html", "plotly_chart")]
+        assert kinds[0] == "html" and "plotly_chart" in kinds, (page, kinds)

@@ -88,6 +88,17 @@ def test_every_page_has_no_negative_axis_and_no_error(server, page, path):
     assert page.get_by_text("Synthetic demo data.").count() == 0  # nothing synthetic here
 
 
+def test_plotly_is_imported_early_and_fetched_once(server, page):
+    """The page's early import (trends.ui.preload) and the chart's own import are one module: the
+    browser requests Streamlit's Plotly module once, and the chart draws from it."""
+    page.goto(f"{server}/topics?v=1")
+    _charts(page)
+    assert page.evaluate("() => window.__trendsPlotlyEarly === true")
+    fetched = page.evaluate("""() => performance.getEntriesByType('resource')
+                                   .filter(r => /PlotlyChart\\.[^/]*\\.js$/.test(r.name)).length""")
+    assert fetched == 1
+
+
 def test_gaps_are_gaps_and_the_core_span_is_the_default(server, page):
     page.goto(f"{server}/topics?v=1")
     _charts(page)
@@ -172,6 +183,13 @@ def test_drill_from_a_point_to_the_article_text_and_the_shared_link_reopens_it(s
                               .slice(-1)[0]""") == "pipeline"
     titles = [t.strip() for t in panel.locator("strong").all_inner_texts()]
     assert titles[:4] == ["Old Wire report 25", "Old Wire report 22", "New Daily report 20", "Old Wire report 19"]
+    # Beside "What drove this" every Open button is whole (its label not cut off) and inside the panel.
+    clipped = page.evaluate("""() => { const panel = document.querySelector('.st-key-drill_panel').getBoundingClientRect();
+        return [...document.querySelectorAll('.st-key-drill_panel button')].filter(b => b.innerText.includes('Open'))
+            .map(b => [b.scrollWidth > b.clientWidth + 1, b.getBoundingClientRect().right > panel.right + 1]); }""")
+    assert len(clipped) == 4 and not any(any(c) for c in clipped), clipped
+    # The comparison window (Jan-Jul around April) is named within the data: 2021-01-05 to 2021-06-22.
+    panel.get_by_text(re.compile(r"against \d+ from 2021-01-05 to 2021-06-22")).wait_for()
     panel.locator("button", has_text="Open").first.click()
     article = page.locator(".st-key-article_panel")
     article.get_by_text(re.compile(r"Pipeline talks stall")).first.wait_for()

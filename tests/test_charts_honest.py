@@ -130,7 +130,11 @@ def test_coverage_strip_sits_under_a_chart_on_its_x_axis():
     strip = out.data[-1]
     assert strip.type == "heatmap" and strip.xaxis == "x" and strip.yaxis == "y2"
     assert out.layout.yaxis2.domain[0] == 0 and out.layout.yaxis2.domain[1] < out.layout.yaxis.domain[0]
-    assert out.layout.height == 380 + 2 * charts.coverage.STRIP_ROW_PX + 24
+    assert out.layout.height == 380 + 2 * charts.coverage.STRIP_ROW_PX + 24 + charts.coverage.STRIP_GAP_PX
+    # Between the chart's plot area and the strip: at least 40 px (two-line date tick labels), in pixels of
+    # the plot area (the figure's height less its top and bottom margins).
+    plot_px = out.layout.height - out.layout.margin.t - out.layout.margin.b
+    assert (out.layout.yaxis.domain[0] - out.layout.yaxis2.domain[1]) * plot_px >= 40
     assert len(chart.data) == 1  # the input figure is not changed
     # a chart with a second y axis overlaid (views over time) keeps it, and the strip goes below both
     views = pd.DataFrame({"period": pd.date_range("2024-01-01", periods=3, freq="MS"), "articles": [3, NAN, 1],

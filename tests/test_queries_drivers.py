@@ -92,7 +92,9 @@ def test_drivers_of_energy_in_april(patchy):
     # energy articles of Jan-Mar and May-Jul (2 + 2 + 3 + 0 + 1 = 8)
     assert (d["focus_articles"], d["comparison_articles"]) == (4, 8)
     assert (d["period_start"], d["period_end"]) == (dt.date(2021, 4, 1), dt.date(2021, 4, 30))
-    assert (d["comparison_start"], d["comparison_end"]) == (dt.date(2021, 1, 1), dt.date(2021, 7, 31))
+    # Jan-Jul around April, shown within the data: its first article is Old Wire's of 2021-01-05 and its
+    # last New Daily's of 2021-06-22 (not 2021-07-31, a month past the data's end)
+    assert (d["comparison_start"], d["comparison_end"]) == (dt.date(2021, 1, 5), dt.date(2021, 6, 22))
     assert d["compared_with"] == "same sources" and d["notice"] == ""
     terms = d["terms"]
     assert list(terms.columns) == ["term", "focus", "comparison", "log_odds", "zscore"]

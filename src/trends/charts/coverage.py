@@ -11,6 +11,7 @@ from trends.charts.base import format_value, hover_label, log_colour, style
 
 COVERAGE_COLOURS = [[0.0, "#deebf7"], [0.5, "#6baed6"], [1.0, "#08306b"]]
 STRIP_ROW_PX = 14  # height of one source's row in the strip
+STRIP_GAP_PX = 48  # between the chart's plot area and the strip: room for two-line date tick labels
 
 
 def _heatmap(cov: pd.DataFrame, *, showscale: bool, **axes) -> go.Heatmap:
@@ -21,8 +22,9 @@ def _heatmap(cov: pd.DataFrame, *, showscale: bool, **axes) -> go.Heatmap:
     z, tickvals, ticks = log_colour(pd.Series(counts.ravel()))
     z = z.reshape(counts.shape)
     z[counts <= 0] = np.nan  # blank, not the palest colour: nothing from this source then
-    text = [[f"{hover_label(source)}, {pd.Timestamp(p):%Y-%m-%d}: {format_value(n)} articles"
-             for p, n in zip(table.columns, row)] for source, row in zip(sources, counts)]
+    days = [f"{pd.Timestamp(p):%Y-%m-%d}" for p in table.columns]  # once per column, not per cell
+    text = [[f"{name}, {day}: {format_value(n)} articles" for day, n in zip(days, row)]
+            for name, row in zip(map(hover_label, sources), counts.tolist())]
     return go.Heatmap(
         x=list(table.columns), y=sources, z=z, text=text, hovertemplate="%{text}<extra></extra>",
         colorscale=COVERAGE_COLOURS, zmin=0, zmax=float(np.nanmax(z)) if np.isfinite(z).any() else 1.0, showscale=showscale,
@@ -55,16 +57,20 @@ def with_coverage_strip(fig: go.Figure, cov: pd.DataFrame, *, label: str = "cove
     sources = cov["source"].nunique()
     height = int(out.layout.height or 380)
     strip_px = STRIP_ROW_PX * sources + 24
-    total = height + strip_px
-    strip = strip_px / total
-    used = [int(name[5:] or 1) for name in out.layout.to_plotly_json() if name.startswith("yaxis")]
+    total = height + strip_px + STRIP_GAP_PX
+    margin = out.layout.margin
+    plot_px = total - (80 if margin.t is None else margin.t) - (80 if margin.b is None else margin.b)  # Plotly's default margins
+    strip, gap = strip_px / plot_px, STRIP_GAP_PX / plot_px  # sized in pixels: the x tick labels never reach the strip
+    top = strip + gap
+    layout = out.layout.to_plotly_json()
+    used = [int(name[5:] or 1) for name in layout if name.startswith("yaxis")]
     axis = f"y{max(used + [1]) + 1}"
-    for name in out.layout.to_plotly_json():
+    for name in layout:
         if name.startswith("yaxis") and not out.layout[name].overlaying:
             lo, hi = out.layout[name].domain or (0.0, 1.0)
-            out.layout[name].domain = (strip + 0.04 + lo * (1 - strip - 0.04), strip + 0.04 + hi * (1 - strip - 0.04))
-    if not any(name.startswith("yaxis") for name in out.layout.to_plotly_json()):
-        out.update_layout(yaxis=dict(domain=(strip + 0.04, 1.0)))
+            out.layout[name].domain = (top + lo * (1 - top), top + hi * (1 - top))
+    if not used:
+        out.update_layout(yaxis=dict(domain=(top, 1.0)))
     out.add_trace(_heatmap(cov, showscale=False, yaxis=axis, xaxis="x"))
     out.layout[f"yaxis{axis[1:]}"] = dict(domain=(0.0, strip), autorange="reversed", tickfont=dict(size=9),
                                          title=dict(text=label, font=dict(size=10)), fixedrange=True)

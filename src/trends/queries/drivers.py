@@ -31,6 +31,7 @@ from trends.queries._base import (
     QueryError,
     _current_indexed,
     check_dimension,
+    date_bounds,
     cursor,
     fetch_df,
     fetch_one,
@@ -144,15 +145,18 @@ def drivers(
     p = Params()
     about = _key_condition(dimension, str(key), p, f" AND published >= {p(lo)} AND published < {p(hi)}")
     counts = _word_counts(cur, f"{where_clause(undated, p)} AND {about}", start, end, lo, hi, p, same_sources)
+    first, last = date_bounds(cur, undated)
     out = {
         "articles": top[LIST_COLUMNS],
         "terms": pd.DataFrame({c: pd.Series(dtype="float64" if c in ("log_odds", "zscore") else "object") for c in TERM_COLUMNS}),
         "focus_articles": counts["docs"]["focus"],
         "comparison_articles": counts["docs"]["comparison"],
-        "period_start": start,
-        "period_end": end - dt.timedelta(days=1),
-        "comparison_start": lo,
-        "comparison_end": hi - dt.timedelta(days=1),
+        # The dates shown are within the data: the window of a period near the archive's end (or start)
+        # reaches past it, and "compared with ... to 2025-03-31" would name months nobody has seen.
+        "period_start": max(start, first or start),
+        "period_end": min(end - dt.timedelta(days=1), last or end),
+        "comparison_start": max(lo, first or lo),
+        "comparison_end": min(hi - dt.timedelta(days=1), last or hi),
         "compared_with": counts["compared_with"],
         "notice": "",
     }
@@ -160,7 +164,7 @@ def drivers(
         out["notice"] = "No articles about it in this period."
         return out
     if not out["comparison_articles"]:
-        out["notice"] = (f"No other articles about it from {lo} to {out['comparison_end']}, so there is nothing "
+        out["notice"] = (f"No other articles about it from {out['comparison_start']} to {out['comparison_end']}, so there is nothing "
                          "to compare this period's words with.")
         return out
     if same_sources and counts["compared_with"] == "all sources":

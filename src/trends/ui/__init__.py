@@ -11,6 +11,7 @@
 - `drill`: pickers, the articles behind a clicked point, article rows
 - `article`: one article in full, its tags' mentions highlighted
 - `share`: the "share this view" box
+- `preload`: the early import of Plotly's browser module, so the first chart does not wait for its download
 - `notices`: empty states, one-line notices, the synthetic-data banner
 - `text`: escaping and formatting (no Streamlit)
 """

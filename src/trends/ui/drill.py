@@ -166,7 +166,10 @@ def article_rows(state: PageState, df: pd.DataFrame, *, key_prefix: str, snippet
     """One row per article: escaped title, meta line, optional snippet, and an Open button."""
     for row in df.itertuples(index=False):
         aid = int(row.article_id)
-        text, button = st.columns([6, 1], vertical_alignment="center")
+        # A row that gives the button its own width and the text the rest: in a share of the row (a
+        # column) the button was cut off wherever the list is narrow (beside "What drove this").
+        row_box = st.container(horizontal=True, vertical_alignment="center", wrap=False, gap="small")
+        text = row_box.container(width="stretch")
         published = as_date(getattr(row, "published", None))
         views = getattr(row, "views", None)
         meta = " · ".join(
@@ -179,7 +182,7 @@ def article_rows(state: PageState, df: pd.DataFrame, *, key_prefix: str, snippet
         text.markdown(f"**{escape_md(row.title)}**  \n{escape_md(meta)}")
         if snippet and getattr(row, "snippet", None):
             text.caption(escape_md(row.snippet))
-        if button.button("Open", key=f"{key_prefix}_open_{aid}", icon=":material/open_in_full:"):
+        if row_box.button("Open", key=f"{key_prefix}_open_{aid}", icon=":material/open_in_full:", width="content"):
             state.anchor = state.anchor or f"{key_prefix}_list"
             state.show(article=aid)
             st.rerun()

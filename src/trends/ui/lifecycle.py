@@ -20,7 +20,7 @@ from trends import links
 from trends.filters import VIEW_PARAM_NAMES, decode, decode_view, unknown_params, within
 from trends.lake import is_address
 from trends.paths import PROJECT_ROOT, resolve_db_path
-from trends.ui import bootstrap, data, span
+from trends.ui import bootstrap, data, preload, span
 from trends.ui.drill import panel
 from trends.ui.notices import NO_ARTICLES, empty_state, link_notices, notice, synthetic_banner
 from trends.ui.share import share_box
@@ -84,11 +84,13 @@ def _end_quietly(state: PageState) -> None:
         LOG.exception("page %s: the sidebar failed after an error", state.page)
 
 
-def page_setup(page: str, *, whole_archive: bool = False) -> PageState:
+def page_setup(page: str, *, whole_archive: bool = False, charts: bool = True) -> PageState:
     """What every page does first: decode the URL (notices for what it ignored), title, the demo banner.
 
     The sidebar (filters, share link) is drawn by `end_page` / `stop` after the page's content, so the
     browser renders the first chart before the sidebar widgets (about 0.4 s sooner on a busy machine).
+    A page that opens on a chart (``charts``) has the browser start loading Plotly right after the
+    title (trends.ui.preload), while the server still builds the chart.
     """
     state = current()
     route_through_app(state)
@@ -97,6 +99,8 @@ def page_setup(page: str, *, whole_archive: bool = False) -> PageState:
     state.panel_drawn = state.ended = False
     presenter_css()
     st.title(links.PAGES[page][1])
+    if charts:
+        preload.plotly_early()
     state.db = resolve_db_path()
     state.info, state.problem = data.summary(state.db)
     raw = url_params()
