@@ -145,8 +145,7 @@ def query_latency(shared: str, local: Path, samples: int) -> dict:
 
 
 def _no_clock(value):
-    sys.path.insert(0, str(ROOT / "tests"))
-    from fixtures_lake import without_clock
+    from trends.lake.compare import without_clock
 
     return without_clock(value)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from trends.lake.compare import without_clock  # noqa: F401 (re-exported for the tests)
+
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 _names = itertools.count()
 
@@ -50,24 +52,3 @@ def page_queries(db):
     from page_queries import page_queries as queries
 
     return queries(db)
-
-
-def without_clock(value):
-    """A query answer with the ingest's wall-clock columns taken out (two archives filled by different
-    runs differ in when, not in what)."""
-    import datetime as dt
-
-    import pandas as pd
-
-    clock = ("first_seen", "last_seen", "views_observed_at", "observed_at", "tagged_at", "started_at", "finished_at",
-             "seconds", "last_ingest_at", "runs", "since", "stored_at")
-    if isinstance(value, tuple):
-        return tuple(without_clock(v) for v in value)
-    if isinstance(value, dict):
-        return {k: without_clock(v) for k, v in value.items() if k not in clock}
-    if isinstance(value, pd.DataFrame):
-        keep = [c for c in value.columns if c not in clock and not pd.api.types.is_datetime64_any_dtype(value[c])]
-        return value[keep]
-    if isinstance(value, (dt.datetime,)):
-        return None
-    return value

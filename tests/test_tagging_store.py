@@ -163,3 +163,29 @@ def test_extract_many_in_two_processes_matches_extract():
     texts = [f"Item {i}\n\nTalks in Beijing and Moscow; Washington watched. Case {i}." for i in range(450)]
     texts[7] = "Sport\n\nMichael Jordan won."
     assert extract_many(texts, processes=2) == [extract(t) for t in texts]
+
+
+_FIT_SCRIPT = """
+import hashlib
+from trends.demo.generator import Generator
+from trends.tagging.themes import assign, fit
+texts = [a.title + "\\n\\n" + a.body for a, _ in zip(Generator(3000, 11), range(3000))]
+model = fit(texts)
+print(hashlib.sha256(model.components.tobytes()).hexdigest(), repr(assign(model, texts)[:400]))
+"""
+
+
+def test_theme_fit_is_the_same_whatever_the_blas_thread_count():
+    """A process whose BLAS has 1 thread (a Dask driver: distributed sets OPENBLAS_NUM_THREADS=1) fits
+    the same model, to the bit, as one whose BLAS has 2 (the cluster-vs-local-pool theme difference)."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for threads in ("1", "2"):
+        env = dict(os.environ, OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+        done = subprocess.run([sys.executable, "-c", _FIT_SCRIPT], env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]

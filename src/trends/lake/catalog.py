@@ -95,12 +95,18 @@ def in_transaction(con: duckdb.DuckDBPyConnection, body, doing: str, attempts: i
 def ensure_schema(con: duckdb.DuckDBPyConnection, address: Address, alias: str = ALIAS) -> None:
     """Create the archive's tables in a new lake, and add columns newer than an existing lake (one
     transaction; a writer racing to do the same wins or finds them made)."""
-    if not address.data_path and not has_archive(con, alias):
-        raise StoreError(f"{address} holds no archive yet: give the shared data folder (?data=/folder or TRENDS_LAKE_DATA)")
+    def columns() -> set[tuple[str, str]]:
+        # one listing of the lake's columns answers all three questions below (every listing of the
+        # catalog is a round trip to PostgreSQL)
+        return set(con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ?", [alias]).fetchall())
 
-    def missing_columns() -> list[tuple[str, str, str]]:
-        have = set(con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ?", [alias]).fetchall())
+    def missing_columns(have: set[tuple[str, str]]) -> list[tuple[str, str, str]]:
         return [(t, c, ty) for t, added in ADDED_COLUMNS.items() for c, ty in added.items() if (t, c) not in have]
+
+    have = columns()
+    tables = {t for t, _ in have}
+    if not address.data_path and "articles" not in tables:
+        raise StoreError(f"{address} holds no archive yet: give the shared data folder (?data=/folder or TRENDS_LAKE_DATA)")
 
     def create(con) -> None:
         for name, (_, ddl) in TABLES.items():
@@ -108,10 +114,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, address: Address, alias: str =
         if not _has_table(con, alias, CLOCK):
             con.execute(f"CREATE TABLE {alias}.{CLOCK} (publishes BIGINT NOT NULL)")
             con.execute(f"INSERT INTO {alias}.{CLOCK} VALUES (0)")
-        for table, column, type_ in missing_columns():
+        for table, column, type_ in missing_columns(columns()):
             con.execute(f"ALTER TABLE {alias}.{table} ADD COLUMN {column} {type_}")
 
-    if has_archive(con, alias) and _has_table(con, alias, CLOCK) and not missing_columns():
+    if "articles" in tables and CLOCK in tables and not missing_columns(have):
         return
     try:
         in_transaction(con, create, f"create the archive in {address}", attempts=10)

@@ -22,12 +22,12 @@ def _open(db: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:", config=READ_CONFIG)
     try:
         con.execute("SET enable_progress_bar = false")
+        load_fts(con)
+        load_stopwords(con)  # before the lake is attached: its check lists every attached catalog
         catalog.attach(con, address, catalog.ALIAS, read_only=True)
         if not catalog.has_archive(con):
             raise StoreError(f"no archive in the shared store {address} yet; run `trends ingest ... --db {address}` first")
         build_views(con, [catalog.ALIAS], "memory.reader", collapse_rollups=True)
-        load_fts(con)
-        load_stopwords(con)
     except duckdb.Error as exc:
         con.close()
         raise StoreError(f"cannot read the shared store {address}: {first_line(exc)}") from exc

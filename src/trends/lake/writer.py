@@ -58,6 +58,8 @@ def open_writer(db: str, *, settings: dict | None = None, rewrite: bool = False,
     work = Path(tempfile.gettempdir()) / f"trends-lake-work-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
     try:
         con.execute("SET enable_progress_bar = false")
+        load_fts(con)
+        load_stopwords(con)  # before the lake is attached: its check lists every attached catalog
         catalog.attach(con, address, catalog.ALIAS, create=True)
         catalog.ensure_schema(con, address)
         snapshot = catalog.snapshot_id(con)
@@ -66,8 +68,6 @@ def open_writer(db: str, *, settings: dict | None = None, rewrite: bool = False,
         create_tables(con, "work")
         con.execute("USE work")
         con.execute("SET checkpoint_threshold = '1GB'")
-        load_fts(con)
-        load_stopwords(con)
         w = Writer(Path(tempfile.gettempdir()), con, work, False, Manifest(snapshot, ("lake",)))
         w.lake_address = address  # type: ignore[attr-defined]
         w.lake_snapshot = snapshot  # type: ignore[attr-defined]

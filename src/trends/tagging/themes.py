@@ -94,6 +94,7 @@ def fit(
     """Fit a theme model on ``texts`` (None if there are fewer than MIN_ARTICLES); keys of ``previous``
     themes are kept for the new themes that match them."""
     from sklearn.decomposition import NMF
+    from threadpoolctl import threadpool_limits
 
     texts = list(texts)
     if len(texts) < MIN_ARTICLES:
@@ -104,7 +105,11 @@ def fit(
     k = n_themes or _n_themes(len(texts))
     k = max(1, min(k, matrix.shape[0] - 1, matrix.shape[1] - 1))
     nmf = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
-    with warnings.catch_warnings():
+    # one BLAS/OpenMP thread: a multithreaded BLAS rounds differently with the thread count, so two fits
+    # of the same texts would differ in the 4th decimal of a score between a process whose BLAS got 2
+    # threads and one whose BLAS got 1 (Dask sets OMP/OPENBLAS_NUM_THREADS=1 in the driver when a
+    # LocalCluster starts); the fit is then the same on any machine and in any process
+    with threadpool_limits(limits=1), warnings.catch_warnings():
         # a near-perfect fit on a tiny corpus makes sklearn's error report take sqrt(-0.0); not our concern
         warnings.simplefilter("ignore", RuntimeWarning)
         doc_weights = nmf.fit_transform(matrix)
