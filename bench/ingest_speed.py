@@ -36,6 +36,18 @@ def fresh_copy(archive: Path, work: Path, name: str) -> Path:
     return target
 
 
+def ingest_with(src: Path | None, pages: Path, db: Path) -> dict:
+    """The timed CLI ingest of ``pages`` into ``db``, by this tree's code or (``src``) another tree's."""
+    env_before = os.environ.get("PYTHONPATH")
+    if src:
+        os.environ["PYTHONPATH"] = str(src)
+    try:
+        return timed_cli("ingest", str(pages), "--db", str(db), "--quiet", "--into-demo")
+    finally:
+        if src:
+            os.environ.pop("PYTHONPATH") if env_before is None else os.environ.__setitem__("PYTHONPATH", env_before)
+
+
 def sampled(archive: Path, work: Path, pages: Path, samples: int, baseline: Path | None = None) -> dict:
     """``samples`` timed runs, each on a fresh copy; with ``baseline`` (another tree's src/), a run of that
     code right after each of ours, on its own fresh copy, so both sides see the same load."""
@@ -45,14 +57,7 @@ def sampled(archive: Path, work: Path, pages: Path, samples: int, baseline: Path
         for side, src in sides.items():
             db = fresh_copy(archive, work, "db")
             before = articles_in(db)
-            env_before = os.environ.get("PYTHONPATH")
-            if src:
-                os.environ["PYTHONPATH"] = str(src)
-            try:
-                r = timed_cli("ingest", str(pages), "--db", str(db), "--quiet", "--into-demo")
-            finally:
-                if src:
-                    os.environ.pop("PYTHONPATH") if env_before is None else os.environ.__setitem__("PYTHONPATH", env_before)
+            r = ingest_with(src, pages, db)
             r["added"] = articles_in(db) - before
             r["load_1m"] = round(os.getloadavg()[0], 1)
             runs[side].append(r)
@@ -60,6 +65,20 @@ def sampled(archive: Path, work: Path, pages: Path, samples: int, baseline: Path
     if baseline:
         out["baseline"] = _stats(runs["baseline"])
     return out
+
+
+def bulk_run(work: Path, pages: Path, src: Path | None) -> dict:
+    """One from-scratch ingest of ``pages`` into an empty archive folder (``src``: another tree's code)."""
+    from trends.store import archive_bytes
+
+    db = work / "bulk-archive"
+    shutil.rmtree(db, ignore_errors=True)
+    r = ingest_with(src, pages, db)
+    r["articles"] = articles_in(db)
+    r["articles_per_s"] = round(r["articles"] / r["wall_s"], 1)
+    r["bytes_per_article"] = round(archive_bytes(db) / r["articles"])
+    r["load_1m"] = round(os.getloadavg()[0], 1)
+    return r
 
 
 def _stats(runs: list[dict]) -> dict:
@@ -80,6 +99,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cold-cache", action="store_true", help="also time 1 new article without the tagger cache")
     parser.add_argument("--baseline-src", type=Path, default=None,
                         help="another tree's src/ (e.g. the code before this change): its runs interleaved with ours")
+    parser.add_argument("--bulk-only", action="store_true", help="only the from-scratch bulk run (no small ingests)")
     parser.add_argument("--json", type=Path, default=HERE / "ingest_speed.json")
     parser.add_argument("--report", type=Path, default=HERE / "INGEST_SPEED.md")
     args = parser.parse_args(argv)
@@ -98,22 +118,21 @@ def main(argv=None) -> int:
             os.environ["TRENDS_CACHE_DIR"] = str(cache)
         warm = fresh_copy(args.archive, work, "db")
         timed_cli("ingest", str(one), "--db", str(warm), "--quiet", "--into-demo")  # fills the tagger cache
-        result["ingest_1_new"] = sampled(args.archive, work, one, args.samples, args.baseline_src)
-        result["ingest_1000_new"] = sampled(args.archive, work, thousand, args.thousand_samples, args.baseline_src)
+        if args.bulk_only:
+            args.samples = args.thousand_samples = args.rescrape_samples = 0
+        if args.samples:
+            result["ingest_1_new"] = sampled(args.archive, work, one, args.samples, args.baseline_src)
+        if args.thousand_samples:
+            result["ingest_1000_new"] = sampled(args.archive, work, thousand, args.thousand_samples, args.baseline_src)
         if args.rescrape_samples:
             again = write_rescrape(work / "pages" / "again", 1000, result["archive_articles"] - 1)
             result["ingest_1000_changed_views"] = sampled(args.archive, work, again, args.rescrape_samples, args.baseline_src)
         result["baseline_src"] = str(args.baseline_src) if args.baseline_src else None
         if args.bulk:
             bulk_pages = write_new_pages(work / "pages" / "bulk", args.bulk, seed=104)
-            db = work / "bulk-archive"
-            r = timed_cli("ingest", str(bulk_pages), "--db", str(db), "--quiet", "--into-demo")
-            r["articles"] = articles_in(db)
-            r["articles_per_s"] = round(r["articles"] / r["wall_s"], 1)
-            from trends.store import archive_bytes
-
-            r["bytes_per_article"] = round(archive_bytes(db) / r["articles"])
-            result["bulk_from_scratch"] = r
+            result["bulk_from_scratch"] = bulk_run(work, bulk_pages, None)
+            if args.baseline_src:  # right after ours, so both see the same load
+                result["bulk_from_scratch"]["baseline"] = bulk_run(work, bulk_pages, args.baseline_src)
         result["load_1m_end"] = round(os.getloadavg()[0], 1)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -152,12 +171,13 @@ def write_report(r: dict, path: Path, command: str) -> None:
         if key in r:
             lines.append(f"- {key}: `{r[key]['runs'][-1]['summary']}`")
     b = r.get("bulk_from_scratch")
-    if b:
-        lines += ["", f"Bulk ingest + tag from scratch (an empty archive, includes the first theme fit): "
-                  f"{b['articles']:,} articles (counted) in {b['wall_s']} s wall = **{b['articles_per_s']} articles/s** "
-                  f"(target >= 2,000/s), {b['cpu_s']} CPU s ({1000 * b['cpu_s'] / b['articles']:.1f} CPU ms per article), "
-                  f"peak RSS {b['peak_rss_mb']} MB, {b['bytes_per_article']:,} bytes per article; "
-                  f"`{b['summary']}`"]
+    for who, x in (("", b), (", baseline (previous code, run right after)", (b or {}).get("baseline"))):
+        if x:
+            lines += ["", f"Bulk ingest + tag from scratch{who} (an empty archive, includes the first theme fit): "
+                      f"{x['articles']:,} articles (counted) in {x['wall_s']} s wall = **{x['articles_per_s']} articles/s** "
+                      f"(target >= 2,000/s), {x['cpu_s']} CPU s ({1000 * x['cpu_s'] / x['articles']:.1f} CPU ms per article), "
+                      f"peak RSS {x['peak_rss_mb']} MB, {x['bytes_per_article']:,} bytes per article, load {x.get('load_1m', '-')}; "
+                      f"`{x['summary']}`"]
     path.write_text("\n".join(lines) + "\n")
 
 

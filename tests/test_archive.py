@@ -327,3 +327,47 @@ def test_an_unchanged_rescan_rewrites_no_article_and_records_the_sighting(tmp_pa
     aid = query(db, "SELECT min(article_id) FROM articles")[0][0]
     seen = query(db, "SELECT max(seen_at) FROM sightings WHERE article_id = ?", [aid])[0][0]
     assert queries.article(db, aid)["meta"]["last_seen"] == seen
+
+
+KILLED_FIRST_RUN = """
+import sys, pathlib, time
+from trends.ingest import ingest_records, iter_path_records
+db, folder, marker = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
+def stream():
+    for n, item in enumerate(iter_path_records([folder])):
+        if n == 20:
+            marker.write_text("committed")  # batch 1 committed (batch 2 is being tagged), no derived row yet
+            time.sleep(600)
+        yield item
+ingest_records(db, stream(), batch_size=10, progress=False, processes=1)
+"""
+
+
+def test_a_first_run_killed_between_batches_resumes_with_changed_pages_and_equals_a_rebuild(tmp_path):
+    """A from-scratch run writes its derived rows once at the end: killed after a committed batch,
+    the rerun (some of those articles re-scraped with new views or new text, more pages) adopts the
+    working segment, re-stores the changed articles in it, and ends with one row per article and derived
+    tables equal to a full rebuild."""
+    db, marker = tmp_path / "live", tmp_path / "marker"
+    proc = subprocess.Popen([PYTHON, "-c", KILLED_FIRST_RUN, str(db), str(make_pages(tmp_path / "first", 30)), str(marker)])
+    try:
+        deadline = time.monotonic() + 240
+        while not marker.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the ingest never reached the kill point"
+            time.sleep(0.05)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert store.open_status(db).state == "missing" and list(db.glob("work-*"))
+    second = make_pages(tmp_path / "second", 40, views_bump=100, rewrite={2, 5, 25})
+    rerun = cli("ingest", second, "--db", db, "--quiet", "--batch-size", "15")
+    assert rerun.returncode == 0, rerun.stderr
+    assert "30 new, 10 updated" in rerun.stderr  # the committed batch's 10 came back with new views
+    assert query(db, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(40, 40)]
+    incremental = derived_state(db)
+    assert len({r[0] for r in incremental["docs"]}) == 40 and incremental["rollup_tags"]
+    assert sorted({g for _, g in incremental["article_growth"]}) == [100]  # the 10 committed, seen again
+    copy = tmp_path / "rebuilt"
+    shutil.copytree(db, copy)
+    assert cli("rebuild", "--db", copy).returncode == 0
+    assert derived_state(copy) == incremental

@@ -184,6 +184,14 @@ def hide_and_subtract(w, row_ids: str, content_ids: str) -> None:
     for table in (A, T, G):
         con.execute(f"DROP TABLE {table}")
     _insert(con, "term_docs", f"SELECT term, -count(*) AS docs FROM {_ids_filter(f'{live}.postings', content_ids)} GROUP BY term")
+    hide(w, row_ids, content_ids)
+
+
+def hide(w, row_ids: str, content_ids: str) -> None:
+    """Hide the live rows of re-stored articles (older segments through ``superseded``; the working
+    segment's own rows are deleted), without touching roll-ups: alone only where the segment's derived
+    rows are recomputed at the end of the run (`rebuild`)."""
+    con = w.con
     for table in ("articles",) + ROW_TABLES:
         con.execute(f"DELETE FROM work.{table} WHERE article_id IN (SELECT article_id FROM {row_ids})")
     for table in ("tags", "related") + CONTENT_TABLES:
@@ -251,18 +259,31 @@ def rebuild(con, schema: str = "work", search: bool = True) -> None:
     A, G = f"{schema}.articles", f"{schema}.tags"
     T = f"(SELECT * FROM {G} WHERE score >= {thr!r})"
     contributions(con, A, T, G, +1)
+    crash_point("rollups")
     per_article_rows(con, A, T, "", content=True, row=False, sort=True, search=search)
     per_article_rows(con, A, T, f"{schema}.view_snapshots", content=False, row=True)
     collapse_rollups(con)  # one row per group, in each roll-up's read order
     mark_built(con, search=search)
 
 
+_SORTED_TABLES = (("tags_by_key", "kind, key, published"), ("postings", "term"), ("tags", "article_id"),
+                  ("title_keys", "title_key"))
+
+
 def sort_segment(con) -> None:
     """Before a working segment is published: its roll-up deltas summed per group, its big tables
     re-sorted (zone maps skip well)."""
     collapse_rollups(con)
-    for table, order in (("tags_by_key", "kind, key, published"), ("postings", "term"), ("tags", "article_id"),
-                         ("title_keys", "title_key")):
+    _sort(con, _SORTED_TABLES)
+
+
+def sort_base_tags(con) -> None:
+    """After `rebuild` (derived tables written sorted and collapsed): only the base tags re-sorted."""
+    _sort(con, [t for t in _SORTED_TABLES if t[0] == "tags"])
+
+
+def _sort(con, tables) -> None:
+    for table, order in tables:
         cols = ", ".join(_columns(table))
         con.execute(f"CREATE OR REPLACE TEMP TABLE _sorted AS SELECT {cols} FROM work.{table} ORDER BY {order}")
         con.execute(f"DELETE FROM work.{table}")

@@ -285,6 +285,11 @@ class _Run:
         self.corrections = _corrections_in_force(w) if tagger.active else {}
         self.pending = None  # (plan, tags future) of the batch being tagged
         self.executor = None
+        # A run into an archive with nothing published and no theme model ends by fitting the themes and
+        # recomputing every derived row of its segment (`finish`): its batches then write only the rows
+        # and tags, and the derived rows are computed once, set-based, at the end (a crash before that
+        # leaves a working segment whose rerun is such a run again and recomputes them).
+        self.deferred = (self.themes is None or self.themes.blob is None) and not w.published_articles()
         if self.themes is not None:  # build the tagger and load the theme model while the input is read
             self._pool().submit(self._warm)
         self.con.execute("BEGIN TRANSACTION")
@@ -416,7 +421,9 @@ class _Run:
             con.register("_hide_content", arrow_rows(_ID_SCHEMA, [(i,) for i in plan.content_ids]))
             con.register("_row_ids", arrow_rows(_ID_SCHEMA, [(i,) for i in all_ids]))
             con.register("_content_ids", arrow_rows(_ID_SCHEMA, [(i,) for i in content_ids]))
-            if row_ids:
+            if row_ids and self.deferred:  # rows of this run's own segment (a resumed run): no deltas to undo
+                derived.hide(w, "_hide_row", "_hide_content")
+            elif row_ids:
                 derived.hide_and_subtract(w, "_hide_row", "_hide_content")
             insert_rows(con, "work.articles", _ARTICLE_SCHEMA, plan.new + plan.rewritten + plan.restored)
             insert_rows(con, "work.view_snapshots", _SNAPSHOT_SCHEMA, plan.snapshots)
@@ -425,7 +432,7 @@ class _Run:
             crash_point("records")
             insert_rows(con, "work.tags", TAG_SCHEMA, tags)
             crash_point("tags")
-            if all_ids:
+            if all_ids and not self.deferred:
                 restored = [r[0] for r in plan.restored]
                 con.register("_restored_ids", arrow_rows(_ID_SCHEMA, [(i,) for i in restored]))
                 derived.add_contributions(w, "_row_ids", "_content_ids", written=True,
@@ -447,11 +454,16 @@ class _Run:
         con, w = self.con, self.w
         self.flush()
         self.close()
-        if self.themes is not None and self.themes.blob is None and not w.published_articles():
-            fitted = derived_themes_fit_in_place(w)
-            self.summary.themes_fitted = fitted
+        rebuilt = False
+        if self.deferred and self.themes is not None:
+            rebuilt = self.summary.themes_fitted = derived_themes_fit_in_place(w)
         con.execute("BEGIN TRANSACTION")
-        derived.sort_segment(con)
+        if self.deferred and not rebuilt:  # too few articles for themes, or no tagging: the derived rows now
+            derived.rebuild(con, "work")
+        if self.deferred:
+            derived.sort_base_tags(con)  # the rebuild wrote the derived tables sorted and collapsed
+        else:
+            derived.sort_segment(con)
         derived.mark_built(con)
         index_articles(con, "work")
         con.execute("COMMIT")

@@ -62,25 +62,34 @@ class TopicModel:
             self.cutoffs = np.full(len(self.topics), self.cutoff)
         self.cutoffs = np.clip(np.asarray(self.cutoffs, dtype=np.float64), 1e-9, 1 - 1e-9)
 
-    def margins(self, text: str) -> np.ndarray:
-        rows, values = self.vocabulary.vector(text)
+    def margins(self, text: str, words: list[str] | None = None) -> np.ndarray:
+        """Stage-1 margins; ``words``: the text's ``features.tokens`` when the caller has them."""
+        rows, values = self.vocabulary.vector(text) if words is None else self.vocabulary.vector_of(words)
         if len(rows) == 0:
             return self.bias.copy()
         return values @ self.weights[rows] + self.bias
 
-    def scores(self, text: str, rules: dict[str, "RuleEvidence"], thresholds: np.ndarray) -> np.ndarray:
+    def scores(self, text: str, rules: dict[str, "RuleEvidence"], thresholds: np.ndarray, words: list[str] | None = None) -> np.ndarray:
         """Topic scores of one text for every model column (vectorised ``calibration_features`` +
         ``probability`` + ``score``)."""
-        margins = self.margins(text)
-        evidence = np.zeros(len(self.topics))
-        title = np.zeros(len(self.topics))
-        requirement = np.ones(len(self.topics))
-        for key, rule in rules.items():
-            col = self.column.get(key)
-            if col is not None:
-                evidence[col] = rule.evidence
-                title[col] = rule.title
-                requirement[col] = rule.requirement
+        return self.calibrated(self.margins(text, words)[None, :], [rules], thresholds)[0]
+
+    def calibrated(self, margins: np.ndarray, rules: list[dict[str, "RuleEvidence"]], thresholds: np.ndarray) -> np.ndarray:
+        """Topic scores (texts x model columns) from each text's stage-1 ``margins`` row and rule evidence:
+        the calibration is elementwise, so a batch gives every text the scores it gets alone. (The margins
+        stay one ``margins`` call per text: a batched float32 matrix product sums in another order.)"""
+        shape = (len(rules), len(self.topics))
+        evidence = np.zeros(shape)
+        title = np.zeros(shape)
+        requirement = np.ones(shape)
+        column = self.column
+        for i, found in enumerate(rules):
+            for key, rule in found.items():
+                col = column.get(key)
+                if col is not None:
+                    evidence[i, col] = rule.evidence
+                    title[i, col] = rule.title
+                    requirement[i, col] = rule.requirement
         c = self.calibrator
         s = c[0] * margins + c[1] * np.log1p(evidence / thresholds) + c[2] * title + c[3] * requirement + c[4]
         p = 1.0 / (1.0 + np.exp(-np.clip(s, -30.0, 30.0)))
