@@ -33,20 +33,26 @@ def make_pages(folder: Path, count: int, start: int = 0, views_bump: int = 0, re
 
 
 def derived_state(db) -> dict:
-    """Every derived table as a reader sees it (roll-up deltas collapsed), rows sorted."""
-    from trends import derived
+    """Every derived table as a fresh reader sees it (roll-up deltas collapsed), rows sorted."""
     from trends.store import open_reader
 
     con = open_reader(db)
     try:
-        out = {}
-        for table in derived.compare_tables():
-            rows = con.execute(f"SELECT * FROM {table}").fetchall()
-            out[table] = sorted(rows, key=repr)
-        out["related"] = sorted(con.execute("SELECT * FROM related").fetchall(), key=repr)
-        return out
+        return reader_state(con)
     finally:
         con.close()
+
+
+def reader_state(con) -> dict:
+    """`derived_state` as one reader connection or cursor sees it."""
+    from trends import derived
+
+    out = {}
+    for table in derived.compare_tables():
+        rows = con.execute(f"SELECT * FROM {table}").fetchall()
+        out[table] = sorted(rows, key=repr)
+    out["related"] = sorted(con.execute("SELECT * FROM related").fetchall(), key=repr)
+    return out
 
 
 def file_hashes(folder: Path) -> dict:

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fixtures_archive import derived_state, file_hashes, make_pages
+from fixtures_archive import derived_state, file_hashes, make_pages, reader_state
 from fixtures_ingest import db_state, query
 from test_ingest_crash import comparable
 from trends import derived, store
@@ -57,6 +57,43 @@ def test_incremental_archive_equals_a_full_rebuild(tmp_path):
     assert comparable(db) == before
     assert cli("compact", "--db", db).returncode == 0
     assert derived_state(db) == incremental
+
+
+def test_a_long_lived_reader_reads_every_generation_as_a_fresh_one_does(tmp_path):
+    """The serving process's reader instance is carried across generations (only new segments are attached,
+    the rest stay warm): after an ingest, a rebuild and another ingest it reads exactly what a freshly
+    opened reader reads; a cursor taken before a publish keeps its generation; segments a rewrite dropped
+    are detached one generation later."""
+    db = tmp_path / "inc"
+    key = str(db.resolve())
+
+    def attached():
+        cur = store.read_cursor(db)
+        return sorted(r[0] for r in cur.execute("SELECT database_name FROM duckdb_databases() "
+                                                "WHERE database_name LIKE 'seg%'").fetchall())
+
+    ingest_paths(db, [make_pages(tmp_path / "first", 30)], progress=False, processes=1)
+    before = store.read_cursor(db)
+    instance = store._read_instances[key][1]
+    assert before.execute("SELECT count(*) FROM articles").fetchone()[0] == 30
+    second = make_pages(tmp_path / "second", 40, views_bump=500, rewrite={3, 7})  # 30 seen again + 10 new
+    ingest_paths(db, [second], progress=False, processes=1, batch_size=16)
+    after = store.read_cursor(db)
+    assert store._read_instances[key][1] is instance  # carried over, not reopened
+    assert len(attached()) == len(store.read_manifest(db).segments) == 2
+    assert reader_state(after) == derived_state(db)
+    assert after.execute("SELECT count(*), sum(views) FROM articles").fetchone() == query(db, "SELECT count(*), sum(views) FROM articles")[0]
+    assert before.execute("SELECT count(*) FROM articles").fetchone()[0] == 30  # its own generation still
+    assert cli("rebuild", "--db", db).returncode == 0
+    rebuilt = store.read_cursor(db)
+    assert store._read_instances[key][1] is instance
+    assert reader_state(rebuilt) == derived_state(db)
+    assert len(attached()) == 3  # the two replaced segments stay attached for one more generation
+    ingest_paths(db, [make_pages(tmp_path / "third", 5, start=40)], progress=False, processes=1)
+    latest = store.read_cursor(db)
+    assert reader_state(latest) == derived_state(db)
+    assert latest.execute("SELECT count(*) FROM articles").fetchone()[0] == 45
+    assert len(attached()) == len(store.read_manifest(db).segments) == 2  # the replaced ones are detached
 
 
 def test_search_keeps_numbers_and_short_tokens(tmp_path):

@@ -672,11 +672,11 @@ def _is_new(db_path) -> bool:
 
 def fit_themes_if_missing(db_path) -> dict | None:
     """After a run: an archive with tagged articles but no theme model gets one (a rewrite, once)."""
-    from trends.store import read_cursor
+    from trends.store import read_cursor, views_schema
     from trends.tagging.storage import load_theme_model
 
     cur = read_cursor(db_path)
-    if load_theme_model(cur, "memory.reader") is not None:
+    if load_theme_model(cur, views_schema(cur)) is not None:
         return None
     if cur.execute("SELECT count(*) FROM articles WHERE tagged_at IS NOT NULL").fetchone()[0] < 8:
         return None
@@ -839,8 +839,9 @@ def stats(db_path) -> dict:
 
 def _profile_facts(cur) -> dict | None:
     from trends.tagging.archive_profile import describe
+    from trends.store import views_schema
 
-    return describe(cur, "memory.reader")
+    return describe(cur, views_schema(cur))
 
 
 def _last_run(cur) -> dict | None:

@@ -539,24 +539,71 @@ READ_CONFIG = {
 
 
 def _open_instance(path: Path, manifest: Manifest) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:", config=READ_CONFIG)
-    try:
-        con.execute("SET enable_progress_bar = false")
-        aliases = []
-        for i, name in enumerate(manifest.segments):
-            alias = f"seg{i}"
-            _attach(con, path / SEGMENT_DIR / name, alias, read_only=True)
+    return _ReadInstance(path, manifest).con
+
+
+class _ReadInstance:
+    """A reader's in-memory DuckDB instance with the segments of one generation attached and the views over
+    them in ``memory.reader``. ``advance`` moves it to a newer generation by attaching only the segments it
+    lacks (published segments never change) and rebuilding the views: what the instance has cached of
+    the segments it keeps stays warm, so the first queries after an ingest do not start cold (issue 13).
+    A segment the new generation dropped (merged, compacted) is detached one generation later, so a query
+    still running on the previous views finishes on it."""
+
+    def __init__(self, path: Path, manifest: Manifest) -> None:
+        self.path = path
+        self.con = duckdb.connect(":memory:", config=READ_CONFIG)
+        self.attached: dict[tuple, str] = {}  # (segment name, inode, mtime) -> alias
+        self.retiring: list[str] = []  # aliases the current generation no longer lists
+        self.schema, self._retiring_schema = "memory.reader", None
+        self._next = 0
+        try:
+            self.con.execute("SET enable_progress_bar = false")
+            self._show(manifest, self.schema)
+            load_fts(self.con)  # porter stem() for search; once per instance, its cursors share it
+            load_stopwords(self.con)
+        except BaseException:
+            self.con.close()
+            raise
+
+    def advance(self, manifest: Manifest) -> None:
+        """Show ``manifest``'s generation in a schema of its own (a cursor taken before keeps reading the
+        views of its generation); the schema and segments of the generation before the previous go."""
+        schema = f"memory.reader_g{manifest.generation}"
+        self._show(manifest, schema)
+        if self._retiring_schema:
+            self.con.execute(f"DROP SCHEMA IF EXISTS {self._retiring_schema} CASCADE")
+        self._retiring_schema, self.schema = self.schema, schema
+
+    def _show(self, manifest: Manifest, schema: str) -> None:
+        aliases, wanted = [], {}
+        for name in manifest.segments:
+            file = self.path / SEGMENT_DIR / name
+            try:
+                st = file.stat()
+            except OSError as exc:
+                raise StoreError(f"segment {name} of {self.path} is missing: {first_line(exc)}") from exc
+            key = (name, st.st_ino, st.st_mtime_ns)  # a name reused by a later segment is another file
+            alias = self.attached.get(key)
+            if alias is None:
+                alias = f"seg{self._next}"
+                self._next += 1
+                _attach(self.con, file, alias, read_only=True)
+                self.attached[key] = alias
+            wanted[key] = alias
             aliases.append(alias)
         try:
-            build_views(con, aliases, "memory.reader")
+            build_views(self.con, aliases, schema)
         except duckdb.Error as exc:
-            raise StoreError(f"{path} is damaged (a segment lacks its tables): {first_line(exc)}") from exc
-        load_fts(con)  # porter stem() for search; once per instance, its cursors share it
-        load_stopwords(con)
-    except BaseException:
-        con.close()
-        raise
-    return con
+            raise StoreError(f"{self.path} is damaged (a segment lacks its tables): {first_line(exc)}") from exc
+        for alias in self.retiring:  # dropped by the generation before this one: nothing reads it now
+            if alias not in wanted.values():
+                try:
+                    self.con.execute(f"DETACH {alias}")
+                except duckdb.Error:
+                    pass  # still in use: the instance keeps it (read-only, harmless)
+        self.retiring = [a for k, a in self.attached.items() if k not in wanted]
+        self.attached = {k: a for k, a in self.attached.items() if k in wanted or a in self.retiring}
 
 
 def open_reader(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
@@ -572,16 +619,17 @@ def open_reader(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
 
 
 _read_lock = threading.Lock()
-_read_instances: dict[str, tuple[Generation, duckdb.DuckDBPyConnection]] = {}
+_read_instances: dict[str, list] = {}  # archive path -> [generation shown, _ReadInstance]
 _thread_state = threading.local()
 
 
 def read_cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     """A read-only cursor for this thread on the newest published generation of the archive.
 
-    One database instance per generation per process; each thread gets its own cursor from it (DuckDB
-    connections are not thread-safe). When a writer has published a new generation the next call opens
-    it; old cursors keep reading their segments (a compacted-away file stays readable while open).
+    One database instance per archive per process; each thread gets its own cursor from it (DuckDB
+    connections are not thread-safe). When a writer has published a new generation the next call moves
+    the instance to it (`_ReadInstance.advance`: only new segments are attached, the rest stay warm); a
+    compacted-away file stays readable while attached.
     """
     if is_address(db_path):
         from trends.lake import reader
@@ -600,20 +648,28 @@ def read_cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         try:
             with _read_lock:
                 inst = _read_instances.get(gen.path)
-                if inst is None or inst[0] != gen:
-                    inst = (gen, _open_instance(path, manifest))
-                    _read_instances[gen.path] = inst
-                cursor = inst[1].cursor()
+                if inst is None:
+                    inst = _read_instances[gen.path] = [gen, _ReadInstance(path, manifest)]
+                elif inst[0] != gen:
+                    inst[1].advance(manifest)
+                    inst[0] = gen
+                cursor, schema = inst[1].con.cursor(), inst[1].schema
         except StoreError:
             # a compaction may have published and removed a segment between reading the manifest and
             # attaching it: read the manifest again; the same generation failing twice is real damage
             if attempt < 4 and read_manifest(path).generation != manifest.generation:
                 continue
             raise
-        cursor.execute("USE memory.reader")
+        cursor.execute(f"USE {schema}")
         cached[gen.path] = (gen, cursor)
         return cursor
     raise StoreError(f"{path} kept changing while opening it; try again")
+
+
+def views_schema(con: duckdb.DuckDBPyConnection) -> str:
+    """The schema holding the views a reader cursor or connection reads (``memory.reader``, or the schema of
+    a later generation on a long-lived instance), for helpers that take a schema name."""
+    return ".".join(con.execute("SELECT current_database(), current_schema()").fetchone())
 
 
 # ------------------------------------------------------------------------------------------ the writer

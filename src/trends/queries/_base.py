@@ -180,20 +180,18 @@ def query_terms(text: str) -> list[str]:
     return [r[0] for r in rows][:32]
 
 
-def bm25_hits(text: str, p: Params, mode: str, scope: str | None = None) -> str:
+def bm25_hits(text: str, p: Params, mode: str) -> str:
     """SQL with columns ``article_id, score`` for the articles matching any word of ``text``.
 
     BM25 (k1 = 1.2, b = 0.75) over the live ``postings`` rows (each carries its document's length):
     N, the mean document length and each term's document frequency are counted at query time, so an
     archive of many segments scores exactly as one rebuilt in full. Only the query's terms' postings are
-    read (sorted by term). ``scope`` (SQL selecting article ids) restricts
-    scoring to those articles (df and N stay global).
+    read (sorted by term).
     """
     terms = query_terms(text)
     if not terms:
         return "SELECT NULL::BIGINT AS article_id, NULL::DOUBLE AS score WHERE FALSE"
     wanted = p(terms)
-    within = f" WHERE po.article_id IN ({scope})" if scope else ""
     # a semi-join on the terms list: DuckDB 1.5.5 intermittently fails ("Attempted to access index 0
     # within vector of size 0") on this query over several segments when the terms are an IN list of
     # constants (reproduced 1 in 20-80 runs); the semi-join form ran 150 of 150
@@ -203,7 +201,7 @@ def bm25_hits(text: str, p: Params, mode: str, scope: str | None = None) -> str:
         SELECT po.article_id,
                sum(log(((st.num_docs - df.df + 0.5) / (df.df + 0.5)) + 1)
                    * (po.tf * {BM25_K1 + 1}) / (po.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * po.len / st.avgdl))) AS score
-        FROM po JOIN df USING (term), st{within}
+        FROM po JOIN df USING (term), st
         GROUP BY po.article_id"""
 
 

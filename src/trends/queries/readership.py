@@ -44,28 +44,27 @@ def views_over_time(db_path: str | os.PathLike, flt: Filter) -> pd.DataFrame:
     grain_sql(flt.grain)
     cur = cursor(db_path)
     p = Params()
-    df = fetch_df(
-        cur,
-        f"SELECT {period_expr(flt.grain)} AS period, sum(n) AS articles, sum(views) AS views_sum "
-        f"FROM ({total_rows(flt, p)}) GROUP BY ALL",
-        p,
-    )
-    p2 = Params()
     if use_rollups(flt):
-        medians = _period_medians_from_rollups(cur, flt)
-    else:
-        medians = fetch_df(
+        df = fetch_df(
             cur,
-            f"SELECT {period_expr(flt.grain, 'a.published')} AS period, count(a.views) AS viewed, "
-            f"median(a.views) AS views_median "
-            f"FROM articles a WHERE a.published IS NOT NULL AND a.views IS NOT NULL AND {where_clause(flt, p2)} "
-            f"GROUP BY ALL",
-            p2,
+            f"SELECT {period_expr(flt.grain)} AS period, sum(n) AS articles, sum(views) AS views_sum "
+            f"FROM ({total_rows(flt, p)}) GROUP BY ALL",
+            p,
         )
-    # One period dtype on both sides: an empty frame (no article in the range) has object periods.
-    df["period"] = pd.to_datetime(df["period"]).astype("datetime64[ns]")
-    medians["period"] = pd.to_datetime(medians["period"]).astype("datetime64[ns]")
-    df = df.merge(medians, on="period", how="left")
+        medians = _period_medians_from_rollups(cur, flt)
+        # One period dtype on both sides: an empty frame (no article in the range) has object periods.
+        df["period"] = pd.to_datetime(df["period"]).astype("datetime64[ns]")
+        medians["period"] = pd.to_datetime(medians["period"]).astype("datetime64[ns]")
+        df = df.merge(medians, on="period", how="left")
+    else:  # one read of the matching rows gives all four columns (it was two: issue 13)
+        df = fetch_df(
+            cur,
+            f"SELECT {period_expr(flt.grain, 'a.published')} AS period, count(*) AS articles, "
+            f"sum(coalesce(a.views, 0)) AS views_sum, count(a.views) AS viewed, median(a.views) AS views_median "
+            f"FROM articles a WHERE a.published IS NOT NULL AND {where_clause(flt, p)} GROUP BY ALL",
+            p,
+        )
+        df["period"] = pd.to_datetime(df["period"]).astype("datetime64[ns]")
     first, last = date_bounds(cur, flt)
     periods = period_range(first, last, flt.grain)
     out = df.set_index("period").reindex(periods).reset_index()

@@ -26,6 +26,7 @@ from trends.queries._base import (
     period_range,
     range_sql,
     total_rows,
+    use_rollups,
     where_clause,
 )
 from trends.queries.coverage import coverage_day_sql, coverage_scope, is_coverage_scope
@@ -225,8 +226,15 @@ def headline(db_path: str | os.PathLike, flt: Filter) -> dict:
     start, end, prev_start, prev_end = windows
     undated = flt.replace(date_from=None, date_to=None)
     p = Params()
-    rows = total_rows(undated, p)
+    rollups = use_rollups(undated)
+    if rollups:
+        rows = total_rows(undated, p)
+    else:  # the rows themselves: their authors are counted in the same read (it was a second one: issue 13)
+        rows = (f"SELECT a.published, 1 AS n, coalesce(a.views, 0) AS views, a.source, a.authors FROM articles a "
+                f"WHERE a.published IS NOT NULL AND {where_clause(undated, p)}")
     s, e, ps, pe = p(start), p(end), p(prev_start), p(prev_end)
+    authors_sql = ("NULL" if rollups else
+                   f"coalesce(length(list_distinct(flatten(list(authors) FILTER (WHERE published BETWEEN {s} AND {e})))), 0)")
     row = fetch_one(
         cur,
         f"""SELECT
@@ -234,13 +242,16 @@ def headline(db_path: str | os.PathLike, flt: Filter) -> dict:
               coalesce(sum(n) FILTER (WHERE published BETWEEN {ps} AND {pe}), 0),
               coalesce(sum(views) FILTER (WHERE published BETWEEN {s} AND {e}), 0),
               coalesce(sum(views) FILTER (WHERE published BETWEEN {ps} AND {pe}), 0),
-              count(DISTINCT source) FILTER (WHERE published BETWEEN {s} AND {e})
+              count(DISTINCT source) FILTER (WHERE published BETWEEN {s} AND {e}),
+              {authors_sql}
             FROM ({rows}) WHERE published BETWEEN {ps} AND {e}""",
         p,
     )
-    p2 = Params()
-    current = flt.replace(date_from=start, date_to=end)
-    authors = fetch_one(cur, f"SELECT count(DISTINCT key) FROM ({counted_rows(current, 'author', p2)})", p2)[0]
+    authors = row[5]
+    if rollups:
+        p2 = Params()
+        current = flt.replace(date_from=start, date_to=end)
+        authors = fetch_one(cur, f"SELECT count(DISTINCT key) FROM ({counted_rows(current, 'author', p2)})", p2)[0]
     return {
         "articles": int(row[0]),
         "previous_articles": int(row[1]),
