@@ -126,7 +126,8 @@ def test_spans_index_the_text_and_cover_the_surface_form():
     text = "Putin met Xi\n\nThe talks in Beijing ended. Russia's envoy flew to İzmir in Türkiye."
     tags = {t.key: t for t in extract(text) if t.kind == "country"}
     assert tags["CHN"].spans == [(text.index("Beijing"), text.index("Beijing") + len("Beijing"))]
-    assert [text[s:e] for s, e in tags["RUS"].spans] == ["Russia"]
+    # "Putin" implies Russia (counts towards about and shows why, like "Trump" for the US); "Xi" alone does not
+    assert [text[s:e] for s, e in tags["RUS"].spans] == ["Putin", "Russia"]
     assert [text[s:e] for s, e in tags["TUR"].spans] == ["İzmir", "Türkiye"]
     for tag in extract(text):
         for start, end in tag.spans:
@@ -155,3 +156,15 @@ def test_headline_case_person_names_are_not_countries():
 def test_post_soviet_is_a_region_not_the_soviet_union():
     assert countries("Security in the post-Soviet space is fragile.") == set()
     assert countries("The Soviet Union collapsed in 1991.") == {"SUN"}
+
+
+def test_a_leader_in_a_headline_makes_the_story_about_the_country_without_mentioning_it():
+    from trends.tagging.evaluate import predicted
+
+    tags = extract("Netanyahu Scolds Critics At Rally\n\nThe prime minister told supporters the vote was stolen.")
+    assert "ISR" in predicted(tags, "countries_about")
+    assert "ISR" not in predicted(tags, "countries_mentioned")  # implied, never named
+    # a leader named once in passing in a long story about another country is no tag at all
+    long = "Floods in Kenya\n\n" + "Rivers rose across Kenya and roads were cut. " * 10 + "Macron sent condolences."
+    assert "FRA" not in {t.key for t in extract(long) if t.kind == "country"}
+    assert "KEN" in predicted(extract(long), "countries_about")

@@ -61,7 +61,7 @@ def test_retag_recomputes_every_article_and_copies_published(small_db):
         assert published == {1: dt.date(2023, 3, 21), 2: dt.date(2023, 4, 2), 3: dt.date(2023, 11, 20)}[aid]
     moscow_row = next(r for r in rows if r[0] == 1 and r[2] == "RUS")
     text = "Putin and Xi meet in Moscow\n\nRussia and China deepened their partnership."
-    assert [text[s:e] for s, e in moscow_row[5]] == ["Moscow", "Russia"]
+    assert [text[s:e] for s, e in moscow_row[5]] == ["Putin", "Moscow", "Russia"]  # "Putin" implies Russia
     con = store.open_reader(small_db)
     try:
         assert con.execute("SELECT count(*) FROM articles WHERE tagged_at IS NULL").fetchone()[0] == 0

@@ -8,7 +8,9 @@ regression on [stage-1 margin, log(1 + rule evidence / threshold), a rule mentio
 topic's country requirement met], fitted on out-of-fold margins of the labelled examples.
 The score is its probability mapped piecewise-linearly so that the calibrated cut-off (the one whose
 out-of-fold precision on the labelled examples reaches ``TARGET_PRECISION``) lands exactly on
-``ABOUT_THRESHOLD``: ``score >= ABOUT_THRESHOLD`` means the article is about the topic.
+``ABOUT_THRESHOLD``: ``score >= ABOUT_THRESHOLD`` means the article is about the topic. The cut-off is
+per topic (``cutoffs``): the pooled one, or a topic's own where its labelled examples were enough to
+choose one (``trends.tagging.training``).
 """
 
 from __future__ import annotations
@@ -50,50 +52,61 @@ class TopicModel:
     weights: np.ndarray  # (features, topics) float32
     bias: np.ndarray  # (topics,)
     calibrator: np.ndarray  # (N_CALIBRATION_FEATURES + 1,): coefficients then intercept
-    cutoff: float  # the stage-2 probability that maps to ABOUT_THRESHOLD
+    cutoff: float  # the pooled stage-2 probability that maps to ABOUT_THRESHOLD
     meta: dict = field(default_factory=dict)
+    cutoffs: np.ndarray | None = None  # (topics,): each topic's cut-off (default: the pooled one)
 
     def __post_init__(self):
         self.column = {key: i for i, key in enumerate(self.topics)}
+        if self.cutoffs is None:
+            self.cutoffs = np.full(len(self.topics), self.cutoff)
+        self.cutoffs = np.clip(np.asarray(self.cutoffs, dtype=np.float64), 1e-9, 1 - 1e-9)
 
-    def margins(self, text: str) -> np.ndarray:
-        rows, values = self.vocabulary.vector(text)
+    def margins(self, text: str, words: list[str] | None = None) -> np.ndarray:
+        """Stage-1 margins; ``words``: the text's ``features.tokens`` when the caller has them."""
+        rows, values = self.vocabulary.vector(text) if words is None else self.vocabulary.vector_of(words)
         if len(rows) == 0:
             return self.bias.copy()
         return values @ self.weights[rows] + self.bias
 
-    def scores(self, text: str, rules: dict[str, "RuleEvidence"], thresholds: np.ndarray) -> np.ndarray:
+    def scores(self, text: str, rules: dict[str, "RuleEvidence"], thresholds: np.ndarray, words: list[str] | None = None) -> np.ndarray:
         """Topic scores of one text for every model column (vectorised ``calibration_features`` +
         ``probability`` + ``score``)."""
-        margins = self.margins(text)
-        evidence = np.zeros(len(self.topics))
-        title = np.zeros(len(self.topics))
-        requirement = np.ones(len(self.topics))
-        for key, rule in rules.items():
-            col = self.column.get(key)
-            if col is not None:
-                evidence[col] = rule.evidence
-                title[col] = rule.title
-                requirement[col] = rule.requirement
+        return self.calibrated(self.margins(text, words)[None, :], [rules], thresholds)[0]
+
+    def calibrated(self, margins: np.ndarray, rules: list[dict[str, "RuleEvidence"]], thresholds: np.ndarray) -> np.ndarray:
+        """Topic scores (texts x model columns) from each text's stage-1 ``margins`` row and rule evidence:
+        the calibration is elementwise, so a batch gives every text the scores it gets alone. (The margins
+        stay one ``margins`` call per text: a batched float32 matrix product sums in another order.)"""
+        shape = (len(rules), len(self.topics))
+        evidence = np.zeros(shape)
+        title = np.zeros(shape)
+        requirement = np.ones(shape)
+        column = self.column
+        for i, found in enumerate(rules):
+            for key, rule in found.items():
+                col = column.get(key)
+                if col is not None:
+                    evidence[i, col] = rule.evidence
+                    title[i, col] = rule.title
+                    requirement[i, col] = rule.requirement
         c = self.calibrator
         s = c[0] * margins + c[1] * np.log1p(evidence / thresholds) + c[2] * title + c[3] * requirement + c[4]
         p = 1.0 / (1.0 + np.exp(-np.clip(s, -30.0, 30.0)))
-        t = self.cutoff
-        low = ABOUT_THRESHOLD * p / t if t > 0 else np.zeros_like(p)
-        high = ABOUT_THRESHOLD + (1 - ABOUT_THRESHOLD) * (p - t) / (1 - t) if t < 1 else np.ones_like(p)
-        return np.where(p < t, low, high)
+        t = self.cutoffs
+        return np.where(p < t, ABOUT_THRESHOLD * p / t, ABOUT_THRESHOLD + (1 - ABOUT_THRESHOLD) * (p - t) / (1 - t))
 
     def probability(self, z: list[float]) -> float:
         c = self.calibrator
         s = float(sum(c[i] * z[i] for i in range(N_CALIBRATION_FEATURES)) + c[-1])
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, s))))
 
-    def score(self, p: float) -> float:
-        """Stage-2 probability -> topic score, with ``cutoff`` -> ABOUT_THRESHOLD (monotone, in [0, 1])."""
-        t = self.cutoff
+    def score(self, p: float, key: str | None = None) -> float:
+        """Stage-2 probability -> topic score, with the topic's cut-off -> ABOUT_THRESHOLD (monotone, in [0, 1])."""
+        t = float(self.cutoffs[self.column[key]]) if key is not None else min(max(self.cutoff, 1e-9), 1 - 1e-9)
         if p < t:
-            return ABOUT_THRESHOLD * p / t if t > 0 else 0.0
-        return ABOUT_THRESHOLD + (1 - ABOUT_THRESHOLD) * (p - t) / (1 - t) if t < 1 else 1.0
+            return ABOUT_THRESHOLD * p / t
+        return ABOUT_THRESHOLD + (1 - ABOUT_THRESHOLD) * (p - t) / (1 - t)
 
     # ------------------------------------------------------------------------------------ bytes
 
@@ -105,6 +118,7 @@ class TopicModel:
             "model_bias": self.bias.astype(np.float32),
             "model_calibrator": self.calibrator.astype(np.float64),
             "model_cutoff": np.array([self.cutoff]),
+            "model_cutoffs": self.cutoffs.astype(np.float64),
             "model_meta": np.array([json.dumps(self.meta, sort_keys=True)]),
         }
 
@@ -118,6 +132,7 @@ class TopicModel:
             calibrator=arrays["model_calibrator"].astype(np.float64),
             cutoff=float(arrays["model_cutoff"][0]),
             meta=json.loads(str(arrays["model_meta"][0])),
+            cutoffs=arrays["model_cutoffs"] if "model_cutoffs" in arrays else None,  # older models: pooled only
         )
 
 

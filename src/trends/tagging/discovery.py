@@ -38,7 +38,24 @@ _ROLE = (
 )
 # Cheap anchors first (a suffix word, a role word, "(ABC)"); the full pattern is then tried only
 # around each anchor, which keeps discovery well under a millisecond per article.
-_ANCHOR_RE = re.compile(rf"\b(?:(?P<suffix>{_ORG_SUFFIX})|(?P<role>{_ROLE}))\b|\((?P<acr>[A-Z][A-Z&]{{1,9}})\)")
+
+
+def _anchor_pattern() -> re.Pattern:
+    """``\\b(?:(?P<suffix>SUFFIXES)|(?P<role>ROLES))\\b|\\((?P<acr>...)\\)`` with the same matches, made cheap:
+    a look-ahead for the possible first characters, then the alternatives grouped by first character in
+    their original order (groups never compete, so leftmost-first picks the same alternative), about 3x
+    faster. Which list the word came from is read back with ``_SUFFIX_RE`` (suffixes come first)."""
+    alternatives = _ORG_SUFFIX.split("|") + _ROLE.split("|")
+    groups: dict[str, list[str]] = {}
+    for alt in alternatives:
+        groups.setdefault(alt[0], []).append(alt[1:])
+    body = "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
+    firsts = "".join(groups) + "("
+    return re.compile(rf"(?=[{firsts}])(?:\b(?P<word>{body})\b|\((?P<acr>[A-Z][A-Z&]{{1,9}})\))")
+
+
+_ANCHOR_RE = _anchor_pattern()
+_SUFFIX_RE = re.compile(rf"(?:{_ORG_SUFFIX})")
 _BEFORE_SUFFIX_RE = re.compile(rf"(?:{_WORD}[ \t]+(?:(?:of|for|on|the|de|al|von|van|der)[ \t]+)*){{1,5}}$")
 _AFTER_SUFFIX_RE = re.compile(
     rf"[ \t]+(?:of|for|on)[ \t]+(?:the[ \t]+)?{_WORD}(?:[ \t]+(?:(?:of|and|for)[ \t]+(?:the[ \t]+)?)?{_WORD}){{0,3}}"
@@ -109,7 +126,7 @@ def discover(
             if named and free(named[1], anchor.end()):
                 name, start = named
                 found.append(("org", name, start, start + len(name), acronym))
-        elif anchor.group("suffix"):
+        elif _SUFFIX_RE.fullmatch(anchor.group("word")):
             window_start = max(0, anchor.start() - _LOOKBEHIND)
             m = _BEFORE_SUFFIX_RE.search(text, window_start, anchor.start())
             start = m.start() if m else anchor.start()

@@ -100,7 +100,11 @@ class Vocabulary:
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature rows, tf-idf values) of one text, L2-normalised."""
-        counts = Counter(map(self.surfaces.get, tokens(text)))  # by feature row: surfaces of one lemma add up
+        return self.vector_of(tokens(text))
+
+    def vector_of(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``vector`` of a text's ``tokens`` (the tagger has them from its scan)."""
+        counts = Counter(map(self.surfaces.get, words))  # by feature row: surfaces of one lemma add up
         counts.pop(None, None)
         if not counts:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)

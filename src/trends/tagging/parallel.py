@@ -76,7 +76,7 @@ def _init_worker(profile_bytes: bytes | None, taxonomy: str | None) -> None:
 
 def _extract_chunk(texts: list[str]) -> list[list[Tag]]:
     assert _worker_tagger is not None
-    return [_worker_tagger.extract(t) for t in texts]
+    return _worker_tagger.extract_many(texts)
 
 
 def _context():
@@ -104,8 +104,7 @@ class TaggingPool:
 
     def extract_many(self, texts: Sequence[str]) -> list[list[Tag]]:
         if self.processes <= 1 or len(texts) < MIN_TEXTS_FOR_POOL:
-            tagger = self._tagger()
-            return [tagger.extract(t) for t in texts]
+            return self._tagger().extract_many(list(texts))
         if self._pool is None:
             blob = self.profile.to_bytes() if self.profile is not None else None
             self._pool = _context().Pool(self.processes, initializer=_init_worker, initargs=(blob, self.taxonomy))

@@ -41,37 +41,48 @@ def build_automaton(lex: Lexicon) -> ahocorasick.Automaton:
         # topic phrases match in any case: kept apart so a hit needs no per-entry checks
         topic = tuple(e for e in entries if e.kind == "topic")
         rest = tuple(e for e in entries if e.kind != "topic")
-        automaton.add_word(key, (len(key) - 2, rest, topic))
+        # the last item memoises, per surface as written, which of ``rest`` its case rules accept
+        automaton.add_word(key, (len(key) - 2, rest, topic, {}))
     automaton.make_automaton()
     return automaton
 
 
-def scan(automaton: ahocorasick.Automaton, text: str) -> tuple[list[Hit], list[tuple], list[tuple]]:
+def scan(automaton: ahocorasick.Automaton, text: str, words: str | None = None) -> tuple[list[Hit], list[tuple], list[tuple]]:
     """(entity hits after overlap resolution, topic hits, cue hits) for one text. Topic and cue hits are
-    plain ``(start, end, entry)`` tuples (there are many; a tuple is cheaper to make than a Hit)."""
-    padded = " " + words_only(fold(text)) + " "
+    plain ``(start, end, entry)`` tuples (there are many; a tuple is cheaper to make than a Hit).
+
+    ``words`` is ``words_only(fold(text))`` when the caller has it already. The case rules of a key's
+    entries depend only on the surface as written, so their verdict is memoised per surface in the
+    automaton's value (most articles repeat the same few spellings)."""
+    if words is None:
+        words = words_only(fold(text))
+    padded = " " + words + " "
     entity: list[Hit] = []
     topics: list[tuple] = []
     cues: list[tuple] = []
-    for last, (length, entries, topic_entries) in automaton.iter(padded):
+    for last, (length, entries, topic_entries, memo) in automaton.iter(padded):
         end = last - 1  # padded[last] is the trailing space, padded[i + 1] is text[i]
         start = end - length
         if topic_entries:
             topics.extend([(start, end, e) for e in topic_entries])
         if not entries:
             continue
-        original = None
-        for entry in entries:
-            if entry.case != ANY:
-                if original is None:
-                    original = text[start:end]
-                if not entry.accepts(original):
-                    continue
-            if entry.kind == "cue":
-                cues.append((start, end, entry))
-            else:
-                entity.append(Hit(start, end, entry))
+        original = text[start:end]
+        accepted = memo.get(original)
+        if accepted is None:
+            accepted = memo[original] = _accepted(entries, original)
+        entity_entries, cue_entries = accepted
+        for entry in entity_entries:
+            entity.append(Hit(start, end, entry))
+        for entry in cue_entries:
+            cues.append((start, end, entry))
     return _leftmost_longest(entity), topics, cues
+
+
+def _accepted(entries: tuple[Entry, ...], original: str) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:
+    """(entity entries, cue entries) among ``entries`` whose case rule ``original`` meets, in their order."""
+    ok = [entry for entry in entries if entry.case == ANY or entry.accepts(original)]
+    return tuple(e for e in ok if e.kind != "cue"), tuple(e for e in ok if e.kind == "cue")
 
 
 def _leftmost_longest(hits: list[Hit]) -> list[Hit]:

@@ -12,8 +12,8 @@ from trends.tagging.discovery import discover, line_is_headline, slugify, spacy_
 from trends.tagging.lexicon import build_lexicon, fold
 from trends.tagging.model import ABOUT_THRESHOLD, Tag
 from trends.tagging.profile import TaggingProfile, default_profile, profile_for_taxonomy
-from trends.tagging.salience import Layout, scores
-from trends.tagging.scan import Hit, build_automaton, scan
+from trends.tagging.salience import BODY_WEIGHT, LEAD_WEIGHT, TITLE_WEIGHT, Layout, scores
+from trends.tagging.scan import Hit, build_automaton, scan, words_only
 from trends.tagging.topics import Taxonomy, Topic
 
 TOPIC_TITLE_WEIGHT = 3.0
@@ -69,14 +69,46 @@ class Tagger:
     def extract(self, text: str) -> list[Tag]:
         if not text:
             return []
-        tags, rules = self.entities_and_rules(text)
-        tags.extend(self._topics(text, rules))
+        folded = fold(text)
+        words = words_only(folded)
+        tags, rules = self._entities_and_rules(text, folded, words)
+        tags.extend(self._topics(text, rules, words.split()))
         return tags
+
+    def extract_many(self, texts: list[str]) -> list[list[Tag]]:
+        """``[extract(t) for t in texts]``, with the topic model's calibration done once for the batch."""
+        if self.model is None:
+            return [self.extract(t) for t in texts]
+        out: list[list[Tag]] = []
+        rules_of: list[dict[str, RuleEvidence]] = []
+        margins = []
+        batch: list[int] = []  # positions of the non-empty texts
+        for i, text in enumerate(texts):
+            if not text:
+                out.append([])
+                continue
+            folded = fold(text)
+            words = words_only(folded)
+            tags, rules = self._entities_and_rules(text, folded, words)
+            out.append(tags)
+            rules_of.append(rules)
+            margins.append(self.model.margins(text, words.split()))
+            batch.append(i)
+        if batch:
+            scores = self.model.calibrated(np.stack(margins), rules_of, self._thresholds)
+            for row, i in enumerate(batch):
+                out[i].extend(self._topic_tags(rules_of[row], scores[row]))
+        return out
 
     def entities_and_rules(self, text: str) -> tuple[list[Tag], dict[str, RuleEvidence]]:
         """Country, person and org tags, and the taxonomy rules' evidence per topic (what training reads)."""
+        folded = fold(text)
+        return self._entities_and_rules(text, folded, words_only(folded))
+
+    def _entities_and_rules(self, text: str, folded: str, words: str) -> tuple[list[Tag], dict[str, RuleEvidence]]:
+        """``entities_and_rules`` given the text folded once (``lexicon.fold``) and as words (``scan.words_only``)."""
         layout = Layout.of(text)
-        entity_hits, topic_hits, cue_hits = scan(self.automaton, text)
+        entity_hits, topic_hits, cue_hits = scan(self.automaton, text, words)
         headline_lines: dict[int, bool] = {}
         spans: dict[str, dict[str, list[tuple[int, int]]]] = {"country": defaultdict(list), "person": defaultdict(list), "org": defaultdict(list)}
         ambiguous: list[Hit] = []
@@ -129,7 +161,7 @@ class Tagger:
                 if tag.key not in curated:
                     tag.method = "discovered"
             tags.extend(found)
-        return tags, self.rule_evidence(text, topic_hits, layout, countries)
+        return tags, self.rule_evidence(text, topic_hits, layout, countries, folded)
 
     # ----------------------------------------------------------------------------------------- helpers
 
@@ -164,10 +196,14 @@ class Tagger:
     @staticmethod
     def _scored(kind, by_key, layout: Layout, labels, method, implied=frozenset()) -> list[Tag]:
         by_key = {key: sorted(set(spl)) for key, spl in by_key.items() if spl}
-        evidence = {
-            key: sum(layout.weight(s) * (IMPLIED_WEIGHT if (s, e) in implied else 1.0) for s, e in spl)
-            for key, spl in by_key.items()
-        }
+        title_end, lead_end = layout.title_end, layout.lead_end
+        evidence = {}
+        for key, spl in by_key.items():  # `Layout.weight` inlined; the same sum in the same order
+            total = 0
+            for s, e in spl:
+                weight = TITLE_WEIGHT if s < title_end else LEAD_WEIGHT if s < lead_end else BODY_WEIGHT
+                total += weight * IMPLIED_WEIGHT if implied and (s, e) in implied else weight * 1.0
+            evidence[key] = total
         salience = scores(evidence)
         tags = [
             Tag(kind, key, labels.get(key, key), len(by_key[key]), by_key[key], salience[key], method)
@@ -176,12 +212,13 @@ class Tagger:
         tags.sort(key=lambda t: (-t.score, t.key))
         return tags
 
-    def rule_evidence(self, text: str, hits: list[tuple], layout: Layout, countries: list[Tag]) -> dict[str, RuleEvidence]:
+    def rule_evidence(
+        self, text: str, hits: list[tuple], layout: Layout, countries: list[Tag], folded: str | None = None
+    ) -> dict[str, RuleEvidence]:
         """The taxonomy rules' findings per topic: weighted include mentions, their spans, a title mention,
         and whether the topic's country requirement is met."""
         excluded: dict[str, list[tuple[int, int]]] = defaultdict(list)
         found: dict[str, set[tuple[int, int]]] = defaultdict(set)
-        folded = None
         for start, end, entry in hits:  # plain (start, end, entry) tuples from scan
             key = entry.key
             if key.endswith("!"):
@@ -213,13 +250,17 @@ class Tagger:
             out[key] = RuleEvidence(total, spl, spl[0][0] < title_end, _requirement_met(topic, countries, present))
         return out
 
-    def _topics(self, text: str, rules: dict[str, RuleEvidence]) -> list[Tag]:
+    def _topics(self, text: str, rules: dict[str, RuleEvidence], words: list[str] | None = None) -> list[Tag]:
         """Topic tags: the trained model's calibrated score where the profile has one for the topic,
         else the rules alone (meeting the topic's threshold scores exactly ABOUT_THRESHOLD)."""
+        scores = self.model.scores(text, rules, self._thresholds, words) if self.model is not None else None
+        return self._topic_tags(rules, scores)
+
+    def _topic_tags(self, rules: dict[str, RuleEvidence], scores: np.ndarray | None) -> list[Tag]:
+        """``_topics`` given the model's scores of the text (None without a model)."""
         tags = []
         model = self.model
         if model is not None:
-            scores = model.scores(text, rules, self._thresholds)
             for col in np.flatnonzero(scores >= MIN_TOPIC_SCORE):
                 key = model.topics[col]
                 topic = self.taxonomy.topics.get(key)

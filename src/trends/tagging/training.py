@@ -17,6 +17,12 @@ trained for it:
    margins of the labelled examples (``FOLDS``-fold by text), and the cut-off that maps to
    ABOUT_THRESHOLD is the one with the best out-of-fold F1 among those whose precision reaches
    ``TARGET_PRECISION``. With too few labelled examples the base profile's calibrator is kept.
+5. Per-topic cut-offs: a topic with at least ``TOPIC_CUTOFF_POSITIVES`` labelled positives gets its own
+   cut-off, chosen the same way on its own out-of-fold probabilities and moved ``TOPIC_CUTOFF_SHRINK`` of
+   the way from the pooled one (a topic's few examples make its own choice noisy).
+
+``prepare`` (the rules over every text, vocabulary, matrix: the slow part) and ``fit`` are separate, so
+settings (``Settings``) can be compared on one prepared set by their out-of-fold figures.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import random
 import sys
 import warnings
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -42,6 +49,10 @@ MAX_NEGATIVES = 6_000  # weak negatives per topic (a seeded sample), to keep tra
 FOLDS = 5
 C_STAGE1 = 1.0
 MIN_CALIBRATION_POSITIVES = 20
+# A topic with at least this many labelled positives gets its own cut-off (precision >= TARGET_PRECISION on its
+# out-of-fold scores), moved this share of the way from the pooled one; 0 positives = pooled only.
+TOPIC_CUTOFF_POSITIVES = 8
+TOPIC_CUTOFF_SHRINK = 0.5
 # A prior for a profile trained with no labelled examples at all: margin 0 of a balanced model ~ p 0.3.
 DEFAULT_CALIBRATOR = np.array([1.0, 0.8, 0.4, 1.0, -1.5])
 DEFAULT_CUTOFF = 0.5
@@ -50,6 +61,58 @@ DEFAULT_CUTOFF = 0.5
 def _progress(callback, message: str) -> None:
     if callback is not None:
         callback(message)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The training knobs (defaults are the module constants; ``bench/train_topic_model.py --sweep``
+    compares settings by their out-of-fold figures on the labelled examples)."""
+
+    weak_positive: float = WEAK_POSITIVE
+    label_weight: float = LABEL_WEIGHT
+    c: float = C_STAGE1
+    max_negatives: int = MAX_NEGATIVES
+    topic_cutoff_positives: int = TOPIC_CUTOFF_POSITIVES
+    topic_cutoff_shrink: float = TOPIC_CUTOFF_SHRINK
+
+
+@dataclass
+class Prepared:
+    """What every fit reuses: the texts' rule evidence, the TF-IDF matrix and the labelled examples."""
+
+    profile: TaggingProfile
+    vocab: Vocabulary
+    X: object  # scipy.sparse.csr_matrix (archive texts, then labelled texts)
+    evidence: list[dict]
+    n_archive: int
+    labelled_texts: list[str]
+    labels: dict[str, dict[str, bool]]
+    oof: list = field(default_factory=list)  # the last fit's out-of-fold (text, topic, features, label)
+
+
+def prepare(
+    profile: TaggingProfile,
+    texts: Sequence[str],
+    labelled_examples: Iterable[tuple[str, str, bool]] = (),
+    progress: Callable[[str], None] | None = None,
+) -> Prepared:
+    """Read every text with the taxonomy rules and build the vocabulary and matrix (the slow part)."""
+    from trends.tagging.tagger import Tagger
+
+    taxonomy = profile.taxonomy
+    rules_tagger = Tagger(TaggingProfile(profile.taxonomy_text, None, profile.name))
+    labels: dict[str, dict[str, bool]] = defaultdict(dict)
+    for text, topic, present in labelled_examples:
+        if topic in taxonomy.topics and text:
+            labels[text][topic] = bool(present)
+    labelled_texts = list(labels)
+    archive = [t for t in dict.fromkeys(texts) if t and t not in labels]
+    all_texts = archive + labelled_texts
+    _progress(progress, f"reading {len(all_texts)} texts with the taxonomy rules")
+    evidence = [rules_tagger.entities_and_rules(t)[1] for t in all_texts]
+    _progress(progress, "building the vocabulary")
+    vocab = Vocabulary.fit(all_texts)
+    return Prepared(profile, vocab, vocab.matrix(all_texts), evidence, len(archive), labelled_texts, dict(labels))
 
 
 def retrain(
@@ -61,28 +124,27 @@ def retrain(
     progress: Callable[[str], None] | None = None,
     name: str | None = None,
     facts: dict | None = None,
+    settings: Settings = Settings(),
 ) -> TaggingProfile:
     """A new profile: ``profile``'s taxonomy with a topic model trained on ``texts`` and the examples."""
-    from trends.tagging.tagger import Tagger
+    prepared = prepare(profile, texts, labelled_examples, progress)
+    return fit(prepared, seed=seed, progress=progress, name=name, facts=facts, settings=settings)
 
+
+def fit(
+    prepared: Prepared,
+    *,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+    name: str | None = None,
+    facts: dict | None = None,
+    settings: Settings = Settings(),
+) -> TaggingProfile:
+    """Stage 1 per topic, out-of-fold calibration, then the final fit, from ``prepare``'s output."""
+    profile, vocab, X, evidence = prepared.profile, prepared.vocab, prepared.X, prepared.evidence
+    n_archive, labelled_texts, labels = prepared.n_archive, prepared.labelled_texts, prepared.labels
     taxonomy = profile.taxonomy
     topics = list(taxonomy.topics)
-    rules_tagger = Tagger(TaggingProfile(profile.taxonomy_text, None, profile.name))
-
-    labels: dict[str, dict[str, bool]] = defaultdict(dict)
-    for text, topic, present in labelled_examples:
-        if topic in taxonomy.topics and text:
-            labels[text][topic] = bool(present)
-    labelled_texts = list(labels)
-    archive = [t for t in dict.fromkeys(texts) if t and t not in labels]
-    all_texts = archive + labelled_texts
-    n_archive = len(archive)
-    _progress(progress, f"reading {len(all_texts)} texts with the taxonomy rules")
-    evidence = [rules_tagger.entities_and_rules(t)[1] for t in all_texts]
-
-    _progress(progress, "building the vocabulary")
-    vocab = Vocabulary.fit(all_texts)
-    X = vocab.matrix(all_texts)
 
     rng = random.Random(seed)
     rows_of: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -93,10 +155,10 @@ def retrain(
             rule = evidence[i].get(key)
             if rule is None or not rule.requirement:
                 neg.append(i)
-            elif rule.evidence >= WEAK_POSITIVE * threshold:
+            elif rule.evidence >= settings.weak_positive * threshold:
                 pos.append(i)
-        if len(neg) > MAX_NEGATIVES:
-            neg = rng.sample(neg, MAX_NEGATIVES)
+        if len(neg) > settings.max_negatives:
+            neg = rng.sample(neg, settings.max_negatives)
         rows = pos + neg
         y = [1] * len(pos) + [0] * len(neg)
         w = [1.0] * len(rows)
@@ -104,11 +166,11 @@ def retrain(
             if key in labels[text]:
                 rows.append(n_archive + j)
                 y.append(int(labels[text][key]))
-                w.append(LABEL_WEIGHT)
+                w.append(settings.label_weight)
         rows_of[key] = (np.array(rows, dtype=np.intp), np.array(y), np.array(w))
     trainable = [k for k in topics if rows_of[k][1].sum() >= MIN_POSITIVES and (rows_of[k][1] == 0).sum() >= MIN_POSITIVES]
 
-    def fit(key: str, exclude: set[int] | None = None):
+    def fit_topic(key: str, exclude: set[int] | None = None):
         rows, y, w = rows_of[key]
         if exclude:
             keep = np.array([r not in exclude for r in rows], dtype=bool)
@@ -117,7 +179,7 @@ def retrain(
             return None
         from sklearn.linear_model import LogisticRegression
 
-        clf = LogisticRegression(C=C_STAGE1, class_weight="balanced", solver="liblinear", max_iter=200)
+        clf = LogisticRegression(C=settings.c, class_weight="balanced", solver="liblinear", max_iter=200)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             clf.fit(X[rows], y, sample_weight=w)
@@ -125,6 +187,8 @@ def retrain(
 
     # Out-of-fold margins of the labelled texts, for the calibrator.
     calibrator, cutoff, cv = _base_calibration(profile)
+    base_model = profile.model
+    cutoff_of = ({k: float(c) for k, c in zip(base_model.topics, base_model.cutoffs)} if base_model is not None else {})
     n_label_pos = sum(v for lab in labels.values() for k, v in lab.items() if k in trainable)
     if labelled_texts and n_label_pos >= MIN_CALIBRATION_POSITIVES:
         order = list(range(len(labelled_texts)))
@@ -137,7 +201,7 @@ def retrain(
             exclude = {n_archive + j for j in held}
             Xh = X[[n_archive + j for j in held]]
             for key in trainable:
-                clf = fit(key, exclude)
+                clf = fit_topic(key, exclude)
                 if clf is None:
                     continue
                 margins = clf.decision_function(Xh)
@@ -149,12 +213,15 @@ def retrain(
             Z.append(calibration_features(margin, evidence[n_archive + j].get(key), taxonomy.topics[key].threshold))
             Y.append(int(labels[labelled_texts[j]][key]))
         calibrator, cutoff, cv = _fit_calibration(np.array(Z), np.array(Y))
+        prepared.oof = [(labelled_texts[j], key, z, y) for ((j, key), z, y) in zip(oof, Z, Y)]
+        cutoff_of = _topic_cutoffs(calibrator, cutoff, np.array(Z), np.array(Y), [key for _, key in oof], settings)
+        cv["topic_cutoffs"] = {k: round(c, 4) for k, c in sorted(cutoff_of.items()) if c != cutoff}
 
     _progress(progress, f"training {len(trainable)} topic models")
     weights = np.zeros((len(vocab), len(trainable)), dtype=np.float32)
     bias = np.zeros(len(trainable), dtype=np.float32)
     for col, key in enumerate(trainable):
-        clf = fit(key)
+        clf = fit_topic(key)
         weights[:, col] = clf.coef_[0]
         bias[col] = clf.intercept_[0]
     trained_on = {
@@ -171,7 +238,8 @@ def retrain(
         "cross_validation": cv,
         "rule_only_topics": [k for k in topics if k not in trainable],
     }
-    model = TopicModel(trainable, vocab, weights, bias, calibrator, cutoff, meta)
+    cutoffs = np.array([cutoff_of.get(k, cutoff) for k in trainable])
+    model = TopicModel(trainable, vocab, weights, bias, calibrator, cutoff, meta, cutoffs)
     return TaggingProfile(profile.taxonomy_text, model, name or profile.name, meta["trained_at"],
                           {"trained_on": trained_on, "cross_validation": cv})
 
@@ -193,6 +261,23 @@ def _fit_calibration(Z: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, float, d
     p = clf.predict_proba(Z)[:, 1]
     cutoff, best = choose_cutoff(p, Y)
     return coef, cutoff, {"pairs": int(len(Y)), "positives": int(Y.sum()), "target_precision": TARGET_PRECISION, **best}
+
+
+def _topic_cutoffs(calibrator: np.ndarray, pooled: float, Z: np.ndarray, Y: np.ndarray, keys: list[str],
+                   settings: Settings) -> dict[str, float]:
+    """Per-topic cut-offs on the pooled calibrator's out-of-fold probabilities, for topics with enough
+    labelled positives, shrunk towards the pooled cut-off (few examples: a noisy choice)."""
+    if settings.topic_cutoff_positives <= 0 or not len(Y):
+        return {}
+    p = 1.0 / (1.0 + np.exp(-np.clip(Z @ calibrator[:-1] + calibrator[-1], -30.0, 30.0)))
+    keys_arr = np.array(keys)
+    out = {}
+    for key in sorted(set(keys)):
+        m = keys_arr == key
+        if Y[m].sum() >= settings.topic_cutoff_positives:
+            own, _ = choose_cutoff(p[m], Y[m])
+            out[key] = float(settings.topic_cutoff_shrink * own + (1 - settings.topic_cutoff_shrink) * pooled)
+    return out
 
 
 def choose_cutoff(p: np.ndarray, y: np.ndarray, target: float = TARGET_PRECISION) -> tuple[float, dict]:

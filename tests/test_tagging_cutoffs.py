@@ -1,0 +1,115 @@
+"""Per-topic calibrated cut-offs of the topic model, and the taxonomy rules added for recall (each with
+its trap: the word in another sense does not count). Expected scores are worked out by hand below."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trends.tagging.classifier import TopicModel, load_arrays, save_arrays
+from trends.tagging.features import Vocabulary
+from trends.tagging.model import ABOUT_THRESHOLD
+from trends.tagging.profile import TaggingProfile, default_profile
+from trends.tagging.tagger import Tagger
+from trends.tagging.training import Settings, _topic_cutoffs, choose_cutoff
+
+
+def tiny_model(cutoffs=None) -> TopicModel:
+    """Two topics whose stage-1 margin is 0 for any text, and a calibrator that passes the margin
+    through unchanged (coefficient 1, others 0): every text has stage-2 probability exactly 0.5."""
+    vocab = Vocabulary({"alpha": 0, "beta": 1}, np.array([1.0, 1.0]), ["alpha", "beta"])
+    return TopicModel(
+        ["a", "b"], vocab, np.zeros((2, 2), dtype=np.float32), np.zeros(2, dtype=np.float32),
+        np.array([1.0, 0.0, 0.0, 0.0, 0.0]), 0.5, {}, cutoffs,
+    )
+
+
+def test_each_topic_maps_its_own_cutoff_to_the_about_threshold():
+    model = tiny_model(np.array([0.3, 0.7]))
+    scores = model.scores("alpha beta", {}, np.array([1.0, 1.0]))
+    # p = 0.5. Topic a (cut-off 0.3): 0.6 + 0.4 * (0.5 - 0.3) / (1 - 0.3) = 0.6 + 0.08 / 0.7 = 0.714286
+    # topic b (cut-off 0.7): 0.6 * 0.5 / 0.7 = 0.428571
+    assert scores == pytest.approx([0.714286, 0.428571], abs=1e-6)
+    assert scores[0] >= ABOUT_THRESHOLD > scores[1]
+    assert model.score(0.5, "a") == pytest.approx(0.714286, abs=1e-6)
+    assert model.score(0.5, "b") == pytest.approx(0.428571, abs=1e-6)
+    assert model.score(0.5) == pytest.approx(ABOUT_THRESHOLD)  # the pooled cut-off 0.5 itself
+
+
+def test_without_own_cutoffs_every_topic_uses_the_pooled_one():
+    model = tiny_model()
+    assert model.cutoffs.tolist() == [0.5, 0.5]
+    assert model.scores("alpha", {}, np.array([1.0, 1.0])) == pytest.approx([ABOUT_THRESHOLD] * 2)
+
+
+def test_cutoffs_survive_the_bytes_round_trip_and_older_models_load_pooled():
+    model = tiny_model(np.array([0.3, 0.7]))
+    arrays = model.to_arrays()
+    back = load_arrays(save_arrays({**arrays, "m": np.array(['{"format": 1}'])}), "model", "m", 1,
+                       lambda meta, a: TopicModel.from_arrays(a))
+    assert back.cutoffs.tolist() == pytest.approx([0.3, 0.7])
+    older = {k: v for k, v in arrays.items() if k != "model_cutoffs"}  # a model saved before per-topic cut-offs
+    old = load_arrays(save_arrays({**older, "m": np.array(['{"format": 1}'])}), "model", "m", 1,
+                      lambda meta, a: TopicModel.from_arrays(a))
+    assert old.cutoffs.tolist() == [0.5, 0.5]
+
+
+def test_topic_cutoffs_need_enough_positives_and_are_shrunk_to_the_pooled_one():
+    # The calibrator is the identity on the first feature with intercept 0, so p = sigmoid(z).
+    calibrator = np.array([1.0, 0.0, 0.0, 0.0, 0.0])
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    # topic x: 4 positives at p 0.9, 0.8, 0.7, 0.6 and negatives at 0.65, 0.3, 0.2.
+    # Ranked: .9+ .8+ .7+ .65- .6+ .3- .2-; precision >= 0.8 holds at ranks 1-3 (1.0) and rank 5 (4/5 = 0.8),
+    # best F1 at rank 5 (P 0.8, R 1.0): the cut-off halfway between 0.6 and the next score 0.3 = 0.45.
+    px = [0.9, 0.8, 0.7, 0.65, 0.6, 0.3, 0.2]
+    yx = [1, 1, 1, 0, 1, 0, 0]
+    # topic y: a single positive, below the minimum of positives: no own cut-off.
+    py, yy = [0.9, 0.1], [1, 0]
+    Z = np.array([[logit(p), 0.0, 0.0, 0.0] for p in px + py])
+    Y = np.array(yx + yy)
+    keys = ["x"] * len(px) + ["y"] * len(py)
+    own, _ = choose_cutoff(np.array(px), np.array(yx))
+    assert own == pytest.approx(0.45)
+    out = _topic_cutoffs(calibrator, 0.6, Z, Y, keys, Settings(topic_cutoff_positives=3, topic_cutoff_shrink=0.5))
+    assert out == {"x": pytest.approx(0.5 * 0.45 + 0.5 * 0.6)}
+    assert _topic_cutoffs(calibrator, 0.6, Z, Y, keys, Settings(topic_cutoff_positives=0)) == {}
+    assert _topic_cutoffs(calibrator, 0.6, Z, Y, keys, Settings(topic_cutoff_positives=5)) == {}
+
+
+# ------------------------------------------------------------------------------- rules added for recall
+
+
+@pytest.fixture(scope="module")
+def rules():
+    tagger = Tagger(TaggingProfile(default_profile().taxonomy_text, None, "rules"))
+    return lambda text: tagger.entities_and_rules(text)[1]
+
+
+def evidence(found, key) -> float:
+    return found[key].evidence if key in found else 0.0
+
+
+def test_elects_and_a_landslide_victory_are_elections_a_landslide_of_mud_is_not(rules):
+    found = rules("Mexico Elects Leftist Candidate In Landslide\n\nHe won a landslide victory on Sunday.")
+    # title: elects (3) + candidate (3) + landslide near "elect*"/"won" (3); body lead: landslide near won (1.5)
+    assert evidence(found, "elections") == pytest.approx(10.5)
+    mud = rules("Storm\n\nA landslide buried the road after days of rain; rescuers dug through the mud.")
+    assert evidence(mud, "elections") == 0.0
+
+
+def test_a_poisoned_critic_is_human_rights_poisoned_food_is_not(rules):
+    found = rules("Opposition figure poisoned\n\nThe Kremlin critic was poisoned with a nerve agent, doctors said.")
+    assert evidence(found, "human-rights") >= 1.0
+    food = rules("Picnic\n\nSeveral guests were poisoned by undercooked chicken at a wedding.")
+    assert evidence(food, "human-rights") == 0.0
+
+
+def test_pro_democracy_activists_and_detention_centres_count_for_human_rights(rules):
+    found = rules("Hong Kong\n\nPro-democracy campaigners were charged with subversion; others sit in a detention centre.")
+    # all three in the lead (the body's first 150 characters), 1.5 each: pro-democracy, subversion, detention centre
+    assert evidence(found, "human-rights") == pytest.approx(4.5)
+
+
+def test_the_un_system_counts_for_multilateralism(rules):
+    found = rules("\n\nWe call for the revitalization of the General Assembly and a stronger United Nations system.")
+    assert evidence(found, "multilateralism") >= 3.0
