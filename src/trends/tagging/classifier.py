@@ -69,10 +69,10 @@ class TopicModel:
             return self.bias.copy()
         return values @ self.weights[rows] + self.bias
 
-    def scores(self, text: str, rules: dict[str, "RuleEvidence"], thresholds: np.ndarray, words: list[str] | None = None) -> np.ndarray:
+    def scores(self, text: str, rules: dict[str, "RuleEvidence"], thresholds: np.ndarray) -> np.ndarray:
         """Topic scores of one text for every model column (vectorised ``calibration_features`` +
         ``probability`` + ``score``)."""
-        return self.calibrated(self.margins(text, words)[None, :], [rules], thresholds)[0]
+        return self.calibrated(self.margins(text)[None, :], [rules], thresholds)[0]
 
     def calibrated(self, margins: np.ndarray, rules: list[dict[str, "RuleEvidence"]], thresholds: np.ndarray) -> np.ndarray:
         """Topic scores (texts x model columns) from each text's stage-1 ``margins`` row and rule evidence:

@@ -67,18 +67,12 @@ class Tagger:
     # ------------------------------------------------------------------------------------------ public
 
     def extract(self, text: str) -> list[Tag]:
-        if not text:
-            return []
-        folded = fold(text)
-        words = words_only(folded)
-        tags, rules = self._entities_and_rules(text, folded, words)
-        tags.extend(self._topics(text, rules, words.split()))
-        return tags
+        return self.extract_many([text])[0]
 
     def extract_many(self, texts: list[str]) -> list[list[Tag]]:
-        """``[extract(t) for t in texts]``, with the topic model's calibration done once for the batch."""
-        if self.model is None:
-            return [self.extract(t) for t in texts]
+        """Each text's tags (what ``extract`` gives it alone), with the topic model's calibration done once
+        for the batch: the text is folded once and shared by the scan, the rules and the features."""
+        model = self.model
         out: list[list[Tag]] = []
         rules_of: list[dict[str, RuleEvidence]] = []
         margins = []
@@ -92,12 +86,13 @@ class Tagger:
             tags, rules = self._entities_and_rules(text, folded, words)
             out.append(tags)
             rules_of.append(rules)
-            margins.append(self.model.margins(text, words.split()))
+            if model is not None:
+                margins.append(model.margins(text, words.split()))
             batch.append(i)
         if batch:
-            scores = self.model.calibrated(np.stack(margins), rules_of, self._thresholds)
+            scores = model.calibrated(np.stack(margins), rules_of, self._thresholds) if model is not None else None
             for row, i in enumerate(batch):
-                out[i].extend(self._topic_tags(rules_of[row], scores[row]))
+                out[i].extend(self._topic_tags(rules_of[row], scores[row] if scores is not None else None))
         return out
 
     def entities_and_rules(self, text: str) -> tuple[list[Tag], dict[str, RuleEvidence]]:
@@ -250,14 +245,9 @@ class Tagger:
             out[key] = RuleEvidence(total, spl, spl[0][0] < title_end, _requirement_met(topic, countries, present))
         return out
 
-    def _topics(self, text: str, rules: dict[str, RuleEvidence], words: list[str] | None = None) -> list[Tag]:
-        """Topic tags: the trained model's calibrated score where the profile has one for the topic,
-        else the rules alone (meeting the topic's threshold scores exactly ABOUT_THRESHOLD)."""
-        scores = self.model.scores(text, rules, self._thresholds, words) if self.model is not None else None
-        return self._topic_tags(rules, scores)
-
     def _topic_tags(self, rules: dict[str, RuleEvidence], scores: np.ndarray | None) -> list[Tag]:
-        """``_topics`` given the model's scores of the text (None without a model)."""
+        """Topic tags from the model's calibrated scores of the text where the profile has a model for the
+        topic, else from the rules alone (meeting the topic's threshold scores exactly ABOUT_THRESHOLD)."""
         tags = []
         model = self.model
         if model is not None:
