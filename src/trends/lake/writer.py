@@ -33,7 +33,7 @@ import duckdb
 from trends.lake import Address, catalog, parse_address
 from trends.store import (
     LATEST_KEYS, Manifest, StoreError, TABLES, WRITE_CONFIG, Writer, _quote, columns_of, create_tables, first_line,
-    load_fts, load_stopwords, set_setting,
+    load_fts, load_stopwords, own_spill, set_setting,
 )
 
 PUBLISH_ATTEMPTS = 30
@@ -54,7 +54,7 @@ def open_writer(db: str, *, settings: dict | None = None, rewrite: bool = False,
         raise StoreError(f"{parse_address(db)} is a shared store: rebuild, retag and themes fit run on a local archive "
                          "(its housekeeping is `trends compact --db ADDRESS`)")
     address = parse_address(db)
-    con = duckdb.connect(":memory:", config=WRITE_CONFIG)
+    con = duckdb.connect(":memory:", config=own_spill(WRITE_CONFIG))
     work = Path(tempfile.gettempdir()) / f"trends-lake-work-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
     try:
         con.execute("SET enable_progress_bar = false")
