@@ -72,7 +72,7 @@ def test_two_processes_spilling_at_once_each_read_back_their_own_rows(tmp_path, 
     assert not any(f.exists() for f in folders)  # each instance removed its folder when it closed
 
 
-def test_a_dead_process_s_spill_folder_is_removed_by_the_next_instance(tmp_path):
+def test_a_dead_process_s_spill_folder_is_removed_by_the_next_instance():
     from trends.store import SPILL_ROOT, own_spill
 
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
@@ -90,3 +90,17 @@ def test_a_dead_process_s_spill_folder_is_removed_by_the_next_instance(tmp_path)
         import shutil
 
         shutil.rmtree(mine, ignore_errors=True)
+
+
+def test_a_dead_writer_s_working_segment_is_removed_by_the_next_shared_store_writer(tmp_path):
+    from trends.lake.writer import WORK_PREFIX, remove_dead_work_files
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = [tmp_path / f"{WORK_PREFIX}{done.stdout.strip()}-0123abcd.duckdb{end}" for end in ("", ".wal")]
+    alive = tmp_path / f"{WORK_PREFIX}{os.getpid()}-4567ef01.duckdb"
+    other = tmp_path / "trends-lake-workbench.duckdb"  # not a working segment's name
+    for path in dead + [alive, other]:
+        path.write_bytes(b"x")
+    remove_dead_work_files(tmp_path)
+    assert not any(p.exists() for p in dead)
+    assert alive.exists() and other.exists()

@@ -547,12 +547,12 @@ def own_spill(config: dict) -> dict:
     SPILL_ROOT.mkdir(parents=True, exist_ok=True)
     for folder in SPILL_ROOT.iterdir():
         pid = folder.name.split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
     return {**config, "temp_directory": str(SPILL_ROOT / f"{os.getpid()}-{uuid.uuid4().hex[:12]}")}
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
