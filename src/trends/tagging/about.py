@@ -1,0 +1,231 @@
+"""Which of an article's countries it is *about*: a small learned model over per-candidate features.
+
+The hand-set salience rule (``trends.tagging.salience``) weighs title and lead mentions and compares a
+country with the most mentioned one. What makes a country the subject is more than that: how its
+mentions spread through the text, whether it is named by a demonym ("Turkish officials") or only by a
+leader or institution ("Putin", "the Senate"), how many other countries compete, how long the text is.
+``features`` turns one candidate into those numbers; ``AboutModel`` is a logistic regression over them,
+fitted by ``bench/train_country_about.py`` on the tuning half of the development gold set (Wikinews,
+HuffPost and UN items only: no Reuters text, no held-out item) and shipped as
+``data/country_about.json``. Its probability is mapped onto the tag score so that the cut-off chosen
+by cross-validation lands exactly on ``ABOUT_THRESHOLD``: ``score >= 0.6`` still means "about".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from trends.tagging.model import ABOUT_THRESHOLD
+
+# How a mention names its country (``mention_kind``): by name or alias ("Germany", "the Kremlin"), by
+# demonym ("German"), by a place inside it ("Munich", "Berlin"), or only implied ("Merkel", "Senate").
+NAME, DEMONYM, PLACE, IMPLIED = "name", "demonym", "place", "implied"
+PLACE_SOURCES = frozenset(("capital", "big-city", "place", "region"))
+BODY_START_CHARS = 40  # a mention this close to the start of the body stands where a dateline would
+
+FEATURES = (
+    "log_mentions",  # log(1 + named mentions)
+    "log_implied",  # log(1 + mentions that only imply it: leaders, institutions)
+    "share",  # its mentions / every country mention in the text (implied ones included)
+    "relative",  # its weighted evidence / the top candidate's
+    "salience",  # the hand-set salience score (trends.tagging.salience.scores)
+    "in_title",
+    "in_lead",
+    "at_body_start",  # named in the first BODY_START_CHARS of the body (dateline position)
+    "first_position",  # offset of its first mention / text length
+    "spread",  # (last mention - first mention) / text length
+    "is_top",  # the candidate with the most weighted evidence (ties: all of them)
+    "inv_rank",  # 1 / rank by weighted evidence
+    "log_candidates",  # log(number of candidate countries)
+    "log_length",  # log(1 + characters) / 10
+    "has_title",
+    "demonym_share",  # share of its mentions that are demonyms
+    "place_share",  # share of its mentions that are places inside it (capital, city, state)
+    "possessive_share",  # share of its mentions followed by 's ("China's economy")
+    "sentence_start_share",  # share of its mentions that open a sentence (often its subject)
+    "listed_share",  # share of its mentions that sit in a list of countries ("France, Germany and Italy")
+    "first_person",  # named in a sentence that speaks as "my country" / "our Government" (a speech's own country)
+    "paragraph_share",  # paragraphs naming it / paragraphs of the text
+)
+
+FIRST_PERSON = ("my country", "our country", "my government", "our government", "my delegation", "my nation",
+                "our nation", "my people", "our people")
+_LIST_GLUE = frozenset((", ", ",", " and ", ", and ", " or ", " & ", "/", "-", "–"))
+_SENTENCE_END = ".!?\n"
+
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One country found in a text: its mention spans and how each one names it."""
+
+    key: str
+    spans: tuple[tuple[int, int], ...]
+    kinds: tuple[str, ...]  # one of NAME, DEMONYM, PLACE, IMPLIED per span
+    evidence: float  # the weighted mention total (title / lead / body weights)
+    salience: float
+
+
+def learned(candidate: Candidate) -> bool:
+    """The model scores a country named at least once. One only implied ("Trump tweeted.") keeps the
+    hand-set salience: the training set holds too few of them, and a learned score made a single passing
+    implication the subject of a story that names no country at all."""
+    return any(k != IMPLIED for k in candidate.kinds)
+
+
+def features(candidates: list[Candidate], text: str, title_end: int, lead_end: int) -> list[list[float]]:
+    """One row of ``FEATURES`` per candidate, in the candidates' order."""
+    if not candidates:
+        return []
+    text_length = len(text)
+    n = max(1, text_length)
+    context = _Context(text, candidates)
+    total_mentions = sum(len(c.spans) for c in candidates) or 1
+    top = max(c.evidence for c in candidates) or 1.0
+    ranked = sorted({c.evidence for c in candidates}, reverse=True)
+    body_start = title_end + 2
+    log_candidates = math.log(len(candidates))
+    log_length = math.log1p(text_length) / 10
+    has_title = 1.0 if title_end > 0 else 0.0
+    rows = []
+    for c in candidates:
+        starts = [s for s, _ in c.spans]
+        m = len(c.spans) or 1
+        implied = c.kinds.count(IMPLIED)
+        rows.append([
+            math.log1p(m - implied),
+            math.log1p(implied),
+            len(c.spans) / total_mentions,
+            c.evidence / top,
+            c.salience,
+            1.0 if starts and starts[0] < title_end else 0.0,
+            1.0 if any(title_end <= s < lead_end for s in starts) else 0.0,
+            1.0 if any(body_start <= s < body_start + BODY_START_CHARS and k != IMPLIED for s, k in zip(starts, c.kinds)) else 0.0,
+            min(starts) / n if starts else 1.0,
+            (max(starts) - min(starts)) / n if starts else 0.0,
+            1.0 if c.evidence >= top else 0.0,
+            1.0 / (1 + ranked.index(c.evidence)),
+            log_candidates,
+            log_length,
+            has_title,
+            c.kinds.count(DEMONYM) / m,
+            c.kinds.count(PLACE) / m,
+            sum(text.startswith("'s", e) or text.startswith("\u2019s", e) for _, e in c.spans) / m,
+            sum(context.opens_sentence(s) for s, _ in c.spans) / m,
+            sum(context.listed(s, e) for s, e in c.spans) / m,
+            1.0 if any(context.first_person(s) for s, _ in c.spans) else 0.0,
+            context.paragraph_share(starts),
+        ])
+    return rows
+
+
+class _Context:
+    """Where in the text a mention stands: sentence start, a list of countries, a first-person sentence."""
+
+    def __init__(self, text: str, candidates: list[Candidate]):
+        self.text = text
+        self.lower: str | None = None
+        self.others = sorted(s for c in candidates for s in c.spans)
+        # the last newline of each run of newlines ends a paragraph (a blank line is no paragraph of its own)
+        self.breaks = [i for i, ch in enumerate(text) if ch == "\n" and text[i + 1 : i + 2] != "\n"]
+
+    def opens_sentence(self, start: int) -> bool:
+        before = self.text[max(0, start - 4) : start].rstrip(" \"'\u201c(")
+        return not before or before[-1] in _SENTENCE_END
+
+    def listed(self, start: int, end: int) -> bool:
+        text = self.text
+        for s, e in self.others:
+            if e <= start and start - e <= 6 and text[e:start] in _LIST_GLUE:
+                return True
+            if s >= end and s - end <= 6 and text[end:s] in _LIST_GLUE:
+                return True
+        return False
+
+    def first_person(self, start: int) -> bool:
+        if self.lower is None:
+            self.lower = self.text.lower()
+        low = self.lower
+        a = max(low.rfind(". ", 0, start), low.rfind("\n", 0, start))
+        b = low.find(". ", start)
+        sentence = low[a + 1 : b if b >= 0 else len(low)]
+        return any(p in sentence for p in FIRST_PERSON)
+
+    def paragraph_share(self, starts: list[int]) -> float:
+        from bisect import bisect_right
+
+        paragraphs = len(self.breaks) + 1
+        return len({bisect_right(self.breaks, s) for s in starts}) / paragraphs
+
+
+@dataclass(frozen=True)
+class AboutModel:
+    """Logistic regression on standardised features, and the probability cut-off that means "about"."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    cutoff: float
+    facts: dict
+
+    def probabilities(self, rows: list[list[float]]) -> list[float]:
+        out = []
+        for row in rows:
+            z = self.intercept
+            for x, mu, sd, w in zip(row, self.mean, self.scale, self.coef):
+                z += w * (x - mu) / sd
+            out.append(1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0)
+        return out
+
+    def score(self, probability: float) -> float:
+        """The tag score: monotone in the probability, ``cutoff`` -> ``ABOUT_THRESHOLD``, 0 -> 0, 1 -> 1."""
+        t = self.cutoff
+        if probability < t:
+            return round(ABOUT_THRESHOLD * probability / t, 4)
+        return round(ABOUT_THRESHOLD + (1 - ABOUT_THRESHOLD) * (probability - t) / (1 - t), 4)
+
+    def scores(self, rows: list[list[float]]) -> list[float]:
+        return [self.score(p) for p in self.probabilities(rows)]
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
+            "coef": list(self.coef), "intercept": self.intercept, "cutoff": self.cutoff, "facts": self.facts,
+        }, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "AboutModel":
+        data = json.loads(text)
+        names = tuple(data["features"])
+        if names != FEATURES:
+            raise ValueError(f"country about model: features {names} do not match this tagger's {FEATURES}")
+        lengths = {len(data[k]) for k in ("mean", "scale", "coef")}
+        if lengths != {len(FEATURES)}:
+            raise ValueError("country about model: mean, scale and coef need one value per feature")
+        cutoff = float(data["cutoff"])
+        if not 0 < cutoff < 1:
+            raise ValueError("country about model: cutoff must be strictly between 0 and 1")
+        return cls(
+            names, tuple(map(float, data["mean"])), tuple(float(s) or 1.0 for s in data["scale"]),
+            tuple(map(float, data["coef"])), float(data["intercept"]), cutoff, dict(data.get("facts") or {}),
+        )
+
+
+BUNDLED = "country_about.json"
+
+
+@lru_cache(maxsize=1)
+def bundled_model() -> AboutModel | None:
+    """The shipped model, or None when the file is absent (the hand-set salience then decides)."""
+    from trends.tagging.lexicon import data_path
+
+    path = Path(data_path(BUNDLED))
+    if not path.is_file():
+        return None
+    return AboutModel.from_json(path.read_text(encoding="utf-8"))
