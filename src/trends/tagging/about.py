@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -46,16 +48,13 @@ FEATURES = (
     "demonym_share",  # share of its mentions that are demonyms
     "place_share",  # share of its mentions that are places inside it (capital, city, state)
     "possessive_share",  # share of its mentions followed by 's ("China's economy")
-    "sentence_start_share",  # share of its mentions that open a sentence (often its subject)
-    "listed_share",  # share of its mentions that sit in a list of countries ("France, Germany and Italy")
     "first_person",  # named in a sentence that speaks as "my country" / "our Government" (a speech's own country)
     "paragraph_share",  # paragraphs naming it / paragraphs of the text
 )
 
 FIRST_PERSON = ("my country", "our country", "my government", "our government", "my delegation", "my nation",
                 "our nation", "my people", "our people")
-_LIST_GLUE = frozenset((", ", ",", " and ", ", and ", " or ", " & ", "/", "-", "–"))
-_SENTENCE_END = ".!?\n"
+_PARAGRAPH_END = re.compile(r"\n(?!\n)")
 
 
 
@@ -77,89 +76,90 @@ def learned(candidate: Candidate) -> bool:
     return any(k != IMPLIED for k in candidate.kinds)
 
 
-def features(candidates: list[Candidate], text: str, title_end: int, lead_end: int) -> list[list[float]]:
-    """One row of ``FEATURES`` per candidate, in the candidates' order."""
+def features(
+    candidates: list[Candidate], text: str, title_end: int, lead_end: int, folded: str | None = None
+) -> list[list[float]]:
+    """One row of ``FEATURES`` per candidate, in the candidates' order (one pass over each one's spans).
+    ``folded`` is ``lexicon.fold(text)`` when the caller has it."""
     if not candidates:
         return []
     text_length = len(text)
     n = max(1, text_length)
-    context = _Context(text, candidates)
+    if folded is None:
+        from trends.tagging.lexicon import fold
+
+        folded = fold(text)
+    context = _Context(text, folded)
     total_mentions = sum(len(c.spans) for c in candidates) or 1
     top = max(c.evidence for c in candidates) or 1.0
     ranked = sorted({c.evidence for c in candidates}, reverse=True)
     body_start = title_end + 2
-    log_candidates = math.log(len(candidates))
-    log_length = math.log1p(text_length) / 10
-    has_title = 1.0 if title_end > 0 else 0.0
+    body_start_end = body_start + BODY_START_CHARS
+    shared = (math.log(len(candidates)), math.log1p(text_length) / 10, 1.0 if title_end > 0 else 0.0)
+    first_person_sentences, breaks = context.first_person_sentences, context.breaks
     rows = []
     for c in candidates:
-        starts = [s for s, _ in c.spans]
         m = len(c.spans) or 1
-        implied = c.kinds.count(IMPLIED)
+        implied = demonym = place = possessive = 0
+        lead = body_first = first_person = 0.0
+        paragraphs = set()
+        for (s, e), kind in zip(c.spans, c.kinds):
+            if kind == IMPLIED:
+                implied += 1
+            else:
+                if kind == DEMONYM:
+                    demonym += 1
+                elif kind == PLACE:
+                    place += 1
+                if body_start <= s < body_start_end:
+                    body_first = 1.0
+            if title_end <= s < lead_end:
+                lead = 1.0
+            if text.startswith("'s", e) or text.startswith("\u2019s", e):
+                possessive += 1
+            if first_person_sentences and any(a <= s < b for a, b in first_person_sentences):
+                first_person = 1.0
+            paragraphs.add(bisect_right(breaks, s))
+        first, last = (c.spans[0][0], c.spans[-1][0]) if c.spans else (n, n)
         rows.append([
             math.log1p(m - implied),
             math.log1p(implied),
             len(c.spans) / total_mentions,
             c.evidence / top,
             c.salience,
-            1.0 if starts and starts[0] < title_end else 0.0,
-            1.0 if any(title_end <= s < lead_end for s in starts) else 0.0,
-            1.0 if any(body_start <= s < body_start + BODY_START_CHARS and k != IMPLIED for s, k in zip(starts, c.kinds)) else 0.0,
-            min(starts) / n if starts else 1.0,
-            (max(starts) - min(starts)) / n if starts else 0.0,
+            1.0 if first < title_end else 0.0,
+            lead,
+            body_first,
+            first / n,
+            (last - first) / n,
             1.0 if c.evidence >= top else 0.0,
             1.0 / (1 + ranked.index(c.evidence)),
-            log_candidates,
-            log_length,
-            has_title,
-            c.kinds.count(DEMONYM) / m,
-            c.kinds.count(PLACE) / m,
-            sum(text.startswith("'s", e) or text.startswith("\u2019s", e) for _, e in c.spans) / m,
-            sum(context.opens_sentence(s) for s, _ in c.spans) / m,
-            sum(context.listed(s, e) for s, e in c.spans) / m,
-            1.0 if any(context.first_person(s) for s, _ in c.spans) else 0.0,
-            context.paragraph_share(starts),
+            *shared,
+            demonym / m,
+            place / m,
+            possessive / m,
+            first_person,
+            len(paragraphs) / context.paragraphs,
         ])
     return rows
 
 
 class _Context:
-    """Where in the text a mention stands: sentence start, a list of countries, a first-person sentence."""
+    """Where the paragraphs end and which sentences speak in the first person."""
 
-    def __init__(self, text: str, candidates: list[Candidate]):
-        self.text = text
-        self.lower: str | None = None
-        self.others = sorted(s for c in candidates for s in c.spans)
+    def __init__(self, text: str, folded: str):
         # the last newline of each run of newlines ends a paragraph (a blank line is no paragraph of its own)
-        self.breaks = [i for i, ch in enumerate(text) if ch == "\n" and text[i + 1 : i + 2] != "\n"]
-
-    def opens_sentence(self, start: int) -> bool:
-        before = self.text[max(0, start - 4) : start].rstrip(" \"'\u201c(")
-        return not before or before[-1] in _SENTENCE_END
-
-    def listed(self, start: int, end: int) -> bool:
-        text = self.text
-        for s, e in self.others:
-            if e <= start and start - e <= 6 and text[e:start] in _LIST_GLUE:
-                return True
-            if s >= end and s - end <= 6 and text[end:s] in _LIST_GLUE:
-                return True
-        return False
-
-    def first_person(self, start: int) -> bool:
-        if self.lower is None:
-            self.lower = self.text.lower()
-        low = self.lower
-        a = max(low.rfind(". ", 0, start), low.rfind("\n", 0, start))
-        b = low.find(". ", start)
-        sentence = low[a + 1 : b if b >= 0 else len(low)]
-        return any(p in sentence for p in FIRST_PERSON)
-
-    def paragraph_share(self, starts: list[int]) -> float:
-        from bisect import bisect_right
-
-        paragraphs = len(self.breaks) + 1
-        return len({bisect_right(self.breaks, s) for s in starts}) / paragraphs
+        self.breaks = [m.start() for m in _PARAGRAPH_END.finditer(text)] if "\n" in text else []
+        self.paragraphs = len(self.breaks) + 1
+        # the sentences that speak in the first person ("my country"): (start, end) ranges, usually none
+        self.first_person_sentences = []
+        for phrase in FIRST_PERSON:
+            q = folded.find(phrase)
+            while q >= 0:
+                a = max(folded.rfind(". ", 0, q), folded.rfind("\n", 0, q)) + 1
+                b = folded.find(". ", q)
+                self.first_person_sentences.append((a, b if b >= 0 else len(folded)))
+                q = folded.find(phrase, q + len(phrase))
 
 
 @dataclass(frozen=True)

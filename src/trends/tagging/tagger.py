@@ -146,7 +146,7 @@ class Tagger:
         tags: list[Tag] = []
         countries = self._scored("country", spans["country"], layout, self.lexicon.country_labels, "gazetteer", implied)
         if countries and (self.about_model is not None or self._candidate_sink is not None):
-            countries = self._about_scored(countries, text, layout, entity_hits, implied)
+            countries = self._about_scored(countries, text, folded, layout, entity_hits, implied)
         if implied:
             # A country only implied is a tag when the article is about it, never a mere mention.
             for tag in countries:
@@ -176,7 +176,7 @@ class Tagger:
 
     # ----------------------------------------------------------------------------------------- helpers
 
-    def _about_scored(self, countries: list[Tag], text: str, layout: Layout, entity_hits: list[Hit], implied) -> list[Tag]:
+    def _about_scored(self, countries: list[Tag], text: str, folded: str, layout: Layout, entity_hits: list[Hit], implied) -> list[Tag]:
         """Country tags rescored by the learned about model (``trends.tagging.about``)."""
         kind_of: dict[tuple[int, int], str] = {}
         demonyms = self.lexicon.demonyms
@@ -202,7 +202,7 @@ class Tagger:
             self._candidate_sink.append(candidates)
         if self.about_model is None:
             return countries
-        rows = about.features(candidates, text, title_end, lead_end)
+        rows = about.features(candidates, text, title_end, lead_end, folded)
         for tag, candidate, score in zip(countries, candidates, self.about_model.scores(rows)):
             if about.learned(candidate):
                 tag.score = score
