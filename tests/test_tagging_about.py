@@ -148,3 +148,25 @@ def test_without_a_model_the_hand_set_salience_decides():
     assert france.score == pytest.approx(0.825)
     learned = next(t for t in Tagger().extract(text) if t.key == "FRA")
     assert learned.about and learned.score != pytest.approx(0.825)
+
+
+def test_paragraphs_end_at_blank_lines_indents_and_sentence_ends_not_at_hard_wraps():
+    # the trap: wire copy and PDF speeches are hard-wrapped, so every line break is no paragraph
+    text = "Title\n\nA sentence ends.\nNext para starts\nand wraps here.\n    Indented para.\n\n\nLast."
+    ends = [text[:i].split()[-1] for i in about.paragraph_breaks(text)]
+    assert ends == ["Title", "ends.", "here.", "para."]  # not after "starts"
+    assert about.paragraph_breaks("One line only.") == []
+
+
+def test_a_wire_dateline_names_a_country_the_story_is_about(tagger):
+    assert about.dateline_end("T\n\nNEW YORK, March 2 - Stocks rose.", 1) == len("T\n\nNEW YORK")
+    assert about.dateline_end("T\n\nKYIV, Ukraine (Reuters) - Talks.", 1) == len("T\n\nKYIV, Ukraine")
+    # the traps: an acronym or a name that opens an ordinary sentence is no dateline
+    assert about.dateline_end("T\n\nNATO said, on Monday, it would meet.", 1) == -1
+    assert about.dateline_end("T\n\nThe UN said so.", 1) == -1
+    body = "Shares of the group fell. " * 6 + "Analysts in Japan, China, Germany and France disagreed, as did Japan."
+    text = "STOCKS FALL\n\nCAIRO, March 3 - " + body
+    tags = {t.key: t for t in tagger.extract(text) if t.kind == "country"}
+    assert tags["EGY"].about  # named once, in the dateline
+    without = {t.key: t for t in tagger.extract("STOCKS FALL\n\n" + body + " Cairo traders sold.") if t.kind == "country"}
+    assert not without["EGY"].about  # the same single mention at the end of the story

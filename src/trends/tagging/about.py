@@ -54,7 +54,20 @@ FEATURES = (
 
 FIRST_PERSON = ("my country", "our country", "my government", "our government", "my delegation", "my nation",
                 "our nation", "my people", "our people")
-_PARAGRAPH_END = re.compile(r"\n(?!\n)")
+_LINE_END = re.compile(r"[ \t]*\n\s*")
+_CLOSES_SENTENCE = frozenset(".!?:;\"')\u201d")
+
+
+def paragraph_breaks(text: str) -> list[int]:
+    """Where paragraphs end: at a blank line, at a line break before an indented line, or at a line
+    break after a sentence's end. A hard-wrapped line break inside a sentence ("...the drought since
+    early\nJanuary") is none, so wire copy and PDF speeches are not read as one paragraph per line."""
+    out = []
+    for m in _LINE_END.finditer(text):
+        run = m.group()
+        if run.count("\n") > 1 or not run.endswith("\n") or (m.start() and text[m.start() - 1] in _CLOSES_SENTENCE):
+            out.append(m.start())
+    return out
 
 
 
@@ -67,6 +80,23 @@ class Candidate:
     kinds: tuple[str, ...]  # one of NAME, DEMONYM, PLACE, IMPLIED per span
     evidence: float  # the weighted mention total (title / lead / body weights)
     salience: float
+
+
+_DATELINE = re.compile(r"[A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+)*(?:, [A-Z][A-Za-z.'\-]+(?: [A-Z][A-Za-z.'\-]+)*)?(?=,| \(| -| \u2014| \u2013)")
+
+
+def dateline_end(text: str, title_end: int) -> int:
+    """The end of a wire dateline opening the body ("WASHINGTON, March 3 -", "KYIV, Ukraine (Reuters) -",
+    "SALVADOR, Feb 26"): an upper-case place, optionally its region, then a comma, bracket or dash.
+    -1 when the body opens otherwise."""
+    body = title_end + 2
+    m = _DATELINE.match(text, body, body + 60)
+    return m.end() if m else -1
+
+
+def in_dateline(candidate: Candidate, end: int) -> bool:
+    """A wire story's dateline names where it happens: a country named there is one it is about."""
+    return end > 0 and any(s < end and k != IMPLIED for (s, _), k in zip(candidate.spans, candidate.kinds))
 
 
 def learned(candidate: Candidate) -> bool:
@@ -148,8 +178,7 @@ class _Context:
     """Where the paragraphs end and which sentences speak in the first person."""
 
     def __init__(self, text: str, folded: str):
-        # the last newline of each run of newlines ends a paragraph (a blank line is no paragraph of its own)
-        self.breaks = [m.start() for m in _PARAGRAPH_END.finditer(text)] if "\n" in text else []
+        self.breaks = paragraph_breaks(text) if "\n" in text else []
         self.paragraphs = len(self.breaks) + 1
         # the sentences that speak in the first person ("my country"): (start, end) ranges, usually none
         self.first_person_sentences = []

@@ -203,9 +203,10 @@ class Tagger:
         if self.about_model is None:
             return countries
         rows = about.features(candidates, text, title_end, lead_end, folded)
+        dateline = about.dateline_end(text, title_end)
         for tag, candidate, score in zip(countries, candidates, self.about_model.scores(rows)):
             if about.learned(candidate):
-                tag.score = score
+                tag.score = max(score, ABOUT_THRESHOLD) if about.in_dateline(candidate, dateline) else score
         countries.sort(key=lambda t: (-t.score, t.key))
         return countries
 
