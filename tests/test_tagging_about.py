@@ -164,9 +164,13 @@ def test_a_wire_dateline_names_a_country_the_story_is_about(tagger):
     # the traps: an acronym or a name that opens an ordinary sentence is no dateline
     assert about.dateline_end("T\n\nNATO said, on Monday, it would meet.", 1) == -1
     assert about.dateline_end("T\n\nThe UN said so.", 1) == -1
-    body = "Shares of the group fell. " * 6 + "Analysts in Japan, China, Germany and France disagreed, as did Japan."
+    body = "Japanese exporters gained as Japan eased rules. " * 5 + "Traders in China and Germany disagreed."
     text = "STOCKS FALL\n\nCAIRO, March 3 - " + body
     tags = {t.key: t for t in tagger.extract(text) if t.kind == "country"}
-    assert tags["EGY"].about  # named once, in the dateline
+    assert tags["EGY"].about and tags["JPN"].about  # Cairo is named once, in the dateline
+    candidates, layout = tagger.country_candidates(text)
+    rows = about.features(candidates, text, layout.title_end, layout.lead_end)
+    learned = dict(zip([c.key for c in candidates], tagger.about_model.scores(rows)))
+    assert learned["EGY"] < ABOUT_THRESHOLD  # the model alone would not have said so: the rule did
     without = {t.key: t for t in tagger.extract("STOCKS FALL\n\n" + body + " Cairo traders sold.") if t.kind == "country"}
     assert not without["EGY"].about  # the same single mention at the end of the story
