@@ -54,7 +54,6 @@ FEATURES = (
 
 FIRST_PERSON = ("my country", "our country", "my government", "our government", "my delegation", "my nation",
                 "our nation", "my people", "our people")
-_LINE_END = re.compile(r"[ \t]*\n\s*")
 _CLOSES_SENTENCE = frozenset(".!?:;\"')\u201d")
 
 
@@ -62,11 +61,19 @@ def paragraph_breaks(text: str) -> list[int]:
     """Where paragraphs end: at a blank line, at a line break before an indented line, or at a line
     break after a sentence's end. A hard-wrapped line break inside a sentence ("...the drought since
     early\nJanuary") is none, so wire copy and PDF speeches are not read as one paragraph per line."""
-    out = []
-    for m in _LINE_END.finditer(text):
-        run = m.group()
-        if run.count("\n") > 1 or not run.endswith("\n") or (m.start() and text[m.start() - 1] in _CLOSES_SENTENCE):
-            out.append(m.start())
+    out: list[int] = []
+    pos = 0  # offset of the current line
+    end = 0  # where the last line with text ends (after its last non-blank character)
+    last = ""  # that line's last non-blank character
+    gap = 0  # newlines since then
+    for line in text.split("\n"):
+        content = line.strip()
+        if content:
+            if gap and (gap >= 2 or line[:1].isspace() or last in _CLOSES_SENTENCE):
+                out.append(end)
+            end, last, gap = pos + len(line.rstrip()), content[-1], 0
+        pos += len(line) + 1
+        gap += 1
     return out
 
 
