@@ -150,8 +150,7 @@ def views_by(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int
         )
     else:
         rows = (
-            f"SELECT r.key, r.label, v.views FROM ({dimension_rows(dimension, p, where_clause(flt, p))}) r "
-            f"JOIN articles v ON v.article_id = r.article_id"
+            f"SELECT key, label, views FROM ({dimension_rows(dimension, p, where_clause(flt, p), carry=('views',))})"
         )
     sql = f"""
         SELECT key, coalesce(min(label), key) AS label, count(*) AS articles, count(views) AS viewed,
