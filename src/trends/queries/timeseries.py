@@ -100,7 +100,8 @@ def _volume_frame(
     else:  # the matching articles once (`matching_articles`); the key rows join them
         matching = f"fa AS MATERIALIZED ({matching_articles(flt, p)}), "
         counts = (f"SELECT {period_expr(flt.grain, 'fa.published')} AS period, r.key, min(r.label) AS label, count(*) AS articles "
-                  f"FROM ({dimension_rows(dimension, p, 'TRUE', keys=keys)}) r JOIN fa ON fa.article_id = r.article_id GROUP BY ALL")
+                  f"FROM ({dimension_rows(dimension, p, 'TRUE', keys=keys)}) r JOIN fa ON fa.article_id = r.article_id "
+                  f"WHERE TRUE{range_sql(flt, p, 'r.published')} GROUP BY ALL")  # tag rows carry the date: zone maps skip
         totals = f"SELECT {period_expr(flt.grain)} AS period, count(*) AS total FROM fa GROUP BY ALL"
     if is_coverage_scope(flt):
         covered = "SELECT period, total AS covered FROM totals"
@@ -167,7 +168,7 @@ def share_among_active(cur, flt: Filter, dimension: str, frame: pd.DataFrame) ->
             size AS (SELECT source, sum(n)::DOUBLE AS n FROM sp_in GROUP BY source HAVING sum(n) > 0),
             allsize AS (SELECT sum(n) AS n FROM size),
             skp AS (SELECT {period_expr(flt.grain, 'fa.published')} AS period, r.key, fa.source, count(*) AS n
-                    FROM ({tags}) r JOIN fa ON fa.article_id = r.article_id GROUP BY ALL),
+                    FROM ({tags}) r JOIN fa ON fa.article_id = r.article_id WHERE TRUE{range_sql(flt, p, 'r.published')} GROUP BY ALL),
             skp_in AS (SELECT * FROM skp WHERE period BETWEEN {lo} AND {hi}),
             sk AS (SELECT key, source, sum(n)::DOUBLE AS n FROM skp_in GROUP BY ALL),
             grid AS (SELECT * FROM (SELECT unnest({p([pd.Timestamp(x).date() for x in periods])}::DATE[]) AS period)
