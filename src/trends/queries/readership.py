@@ -193,7 +193,7 @@ def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.D
         return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("views") else "object") for c in VIEWS_BY_COLUMNS})
     medians, viewed = {}, {}
     for key, buckets, counts in zip(top["key"], top["buckets"], top["counts"]):
-        if buckets is None or not len(buckets):
+        if not isinstance(buckets, (list, tuple, np.ndarray)) or not len(buckets):  # no histogram: NA
             continue
         counts = np.asarray(counts, dtype=float)
         medians[key] = _median_from_histogram(np.asarray(buckets), counts, VIEW_BUCKETS_PER_E)
