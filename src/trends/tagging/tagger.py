@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from trends.tagging import about
 from trends.tagging.classifier import RuleEvidence
 from trends.tagging.discovery import discover, line_is_headline, slugify, spacy_entities, spacy_pipeline
 from trends.tagging.lexicon import build_lexicon, fold
@@ -70,6 +71,9 @@ class Tagger:
             )
         # (topic, ISO3) pairs whose country mentions count as rule evidence
         self._country_rules = [(t.key, iso) for t in self.taxonomy.topics.values() for iso in t.evidence_countries]
+        # the learned "about" model for countries (None: the hand-set salience decides)
+        self.about_model = about.bundled_model()
+        self._candidate_sink: list | None = None  # set by ``country_candidates``
 
     # ------------------------------------------------------------------------------------------ public
 
@@ -149,6 +153,8 @@ class Tagger:
 
         tags: list[Tag] = []
         countries = self._scored("country", spans["country"], layout, self.lexicon.country_labels, "gazetteer", implied)
+        if countries and (self.about_model is not None or self._candidate_sink is not None):
+            countries = self._about_scored(countries, text, folded, layout, entity_hits, implied)
         if implied:
             # A country only implied is a tag when the article is about it, never a mere mention.
             for tag in countries:
@@ -166,7 +172,52 @@ class Tagger:
             tags.extend(found)
         return tags, self.rule_evidence(text, topic_hits, layout, countries, folded)
 
+    def country_candidates(self, text: str) -> tuple[list[about.Candidate], Layout]:
+        """The country candidates of a text as the about model sees them (what training reads)."""
+        sink: list = []
+        self._candidate_sink = sink
+        try:
+            self.entities_and_rules(text)
+        finally:
+            self._candidate_sink = None
+        return (sink[0] if sink else []), Layout.of(text)
+
     # ----------------------------------------------------------------------------------------- helpers
+
+    def _about_scored(self, countries: list[Tag], text: str, folded: str, layout: Layout, entity_hits: list[Hit], implied) -> list[Tag]:
+        """Country tags rescored by the learned about model (``trends.tagging.about``)."""
+        kind_of: dict[tuple[int, int], str] = {}
+        demonyms = self.lexicon.demonyms
+        for hit in entity_hits:
+            entry = hit.entry
+            if entry.kind in ("country", "ambiguous"):
+                span = (hit.start, hit.end)
+                if text[hit.start : hit.end] in demonyms:
+                    kind_of[span] = about.DEMONYM
+                elif entry.source in about.PLACE_SOURCES:
+                    kind_of[span] = about.PLACE
+        title_end, lead_end = layout.title_end, layout.lead_end
+        candidates = []
+        for tag in countries:
+            kinds = tuple(about.IMPLIED if s in implied else kind_of.get(s, about.NAME) for s in tag.spans)
+            evidence = sum(
+                (TITLE_WEIGHT if s < title_end else LEAD_WEIGHT if s < lead_end else BODY_WEIGHT)
+                * (IMPLIED_WEIGHT if k == about.IMPLIED else 1.0)
+                for (s, _), k in zip(tag.spans, kinds)
+            )
+            candidates.append(about.Candidate(tag.key, tuple(tag.spans), kinds, evidence, tag.score))
+        if self._candidate_sink is not None:
+            self._candidate_sink.append(candidates)
+        if self.about_model is None:
+            return countries
+        rows = about.features(candidates, text, title_end, lead_end, folded)
+        dateline = about.dateline_end(text, title_end)
+        for tag, candidate, score in zip(countries, candidates, self.about_model.scores(rows)):
+            if about.learned(candidate):
+                tag.score = max(score, ABOUT_THRESHOLD) if about.in_dateline(candidate, dateline) else score
+        countries.sort(key=lambda t: (-t.score, t.key))
+        return countries
+
 
     def _resolve_ambiguous(self, hits: list[Hit], cue_hits: list[tuple], country_spans: dict[str, list[tuple[int, int]]]) -> None:
         """Pick the candidate country with the most cue words, then the most other mentions; else the default."""
