@@ -9,11 +9,10 @@ from trends.ui import drill, lifecycle
 from trends.ui.chart import csv_button, figure
 from trends.ui.corrections import tagging_profile
 from trends.ui.notices import NO_ARTICLES, empty_state
-from trends.ui.text import escape_md
+from trends.ui.text import code_span, escape_md
 
 state = lifecycle.page_setup("about", whole_archive=True)
-st.caption("Database file")
-st.code(str(state.db), language=None)
+st.markdown(f"Database file: {code_span(state.db)}")
 lifecycle.require_database(state)  # an empty database still gets this page: it says how to fill it
 info = state.info
 

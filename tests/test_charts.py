@@ -122,3 +122,28 @@ def test_links_round_trip_through_the_codec():
     assert decode_view(params) == (view, [])
     assert links.page_url("overview", Filter()) == "http://localhost:8501/?v=1"
     assert links.base_url("http://host:1/sub/countries") == "http://host:1/sub"
+
+
+def test_every_clickable_line_caps_its_drawn_markers_but_keeps_them_selectable():
+    from trends.charts.base import MAX_MARKERS
+
+    volume = _volume()
+    views = pd.DataFrame({"period": pd.to_datetime(["2024-01-01", "2024-02-01"]), "articles": [3, 4],
+                          "views_sum": [float("nan")] * 2})
+    figures = [charts.volume_lines(volume)] + [charts.attention_area(volume, layout=layout)
+                                               for layout in ("stack", "lines", "multiples")]
+    lines = [t for fig in figures for t in fig.data] + list(charts.views_over_time(views).data)
+    assert len(lines) == 2 + 2 + 2 + 2 + 1
+    for trace in lines:
+        trace = trace if isinstance(trace, dict) else trace.to_plotly_json()
+        assert "markers" in trace["mode"]  # Plotly selects only traces that have markers
+        assert trace["marker"]["maxdisplayed"] == MAX_MARKERS
+
+
+def test_code_span_is_literal_whatever_the_text_holds():
+    from trends.ui.text import code_span
+
+    assert code_span("/data/archive") == "`/data/archive`"
+    assert code_span("a`b") == "``a`b``"  # one backtick more than the longest run inside
+    assert code_span("``x") == "``` ``x ```"  # padded: a span may not start with its fence character
+    assert code_span("a\nb") == "`a b`"

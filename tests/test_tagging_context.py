@@ -294,8 +294,8 @@ def test_eval_countries_about_and_mentioned_on_the_fixture(capsys):
     assert main(args) == 0
     result = json.loads(capsys.readouterr().out)
     about, mentioned = result["countries_about"], result["countries_mentioned"]
-    # about: a1 FRA (one lead mention: 0.7*0.75+0.3 = 0.825, tp); b1 JPN and CHL both 0.825 (tp JPN, fp CHL);
-    # b2 DEU is never named (fn)
+    # about: a1 FRA (the only country, named in the lead: tp); b1 JPN and CHL, two lead mentions of equal
+    # standing, both about (tp JPN, fp CHL); b2 DEU is never named (fn)
     assert (about["tp"], about["fp"], about["fn"]) == (2, 1, 1)
     assert about["micro"]["f1"] == pytest.approx(2 / 3)
     # mentioned: FRA, JPN, CHL all named and all in gold

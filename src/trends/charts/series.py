@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from trends.charts.base import PALETTE, hover_label as _hover_label, iso as _iso, style as _style
+from trends.charts.base import PALETTE, hover_label as _hover_label, iso as _iso, line_marker, style as _style
 
 
 def _series_traces(df: pd.DataFrame, y: str, hover: str, **trace: Any) -> list[go.Scatter]:
@@ -24,6 +24,7 @@ def _series_traces(df: pd.DataFrame, y: str, hover: str, **trace: Any) -> list[g
     cost the server about 80 ms per chart. NaN values (coverage gaps) break the line (connectgaps off).
     """
     data = df.assign(period_iso=_iso(df["period"])).sort_values(["label", "period"])
+    trace["marker"] = line_marker(**trace.get("marker", {}))
     traces = []
     for i, (label, part) in enumerate(data.groupby("label", sort=True)):
         traces.append(go.Scatter(
@@ -126,7 +127,7 @@ def _stacked_traces(df: pd.DataFrame) -> list[dict]:
     for (label, _), piece in pieces.items():
         i = labels.index(label)
         traces.append(dict(piece, showlegend=not traces or traces[-1]["name"] != label,
-                           line=dict(color=PALETTE[i % len(PALETTE)]), mode="lines+markers", marker=dict(size=5),
+                           line=dict(color=PALETTE[i % len(PALETTE)]), mode="lines+markers", marker=line_marker(size=5),
                            connectgaps=False,
                            hovertemplate=f"{_hover_label(label)}<br>%{{x|%Y-%m-%d}}: %{{y:,}} articles<extra></extra>"))
     return traces
@@ -210,7 +211,7 @@ def views_over_time(df: pd.DataFrame, title: str | None = None) -> go.Figure:
                     hovertemplate="%{x|%Y-%m-%d}: %{y:,} views<extra></extra>")
     fig.add_scatter(
         x=data["period"], y=data["articles"], name="articles", mode="lines+markers", yaxis="y2" if has_views else "y",
-        marker_color=PALETTE[1], customdata=custom, connectgaps=False,
+        marker=line_marker(color=PALETTE[1]), customdata=custom, connectgaps=False,
         hovertemplate="%{x|%Y-%m-%d}: %{y:,} articles<extra></extra>",
     )
     if has_views:

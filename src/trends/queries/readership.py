@@ -150,8 +150,7 @@ def views_by(db_path: str | os.PathLike, flt: Filter, dimension: str, limit: int
         )
     else:
         rows = (
-            f"SELECT r.key, r.label, v.views FROM ({dimension_rows(dimension, p, where_clause(flt, p))}) r "
-            f"JOIN articles v ON v.article_id = r.article_id"
+            f"SELECT key, label, views FROM ({dimension_rows(dimension, p, where_clause(flt, p), carry=('views',))})"
         )
     sql = f"""
         SELECT key, coalesce(min(label), key) AS label, count(*) AS articles, count(views) AS viewed,
@@ -176,25 +175,30 @@ def _views_by_from_rollups(cur, flt: Filter, dimension: str, limit: int) -> pd.D
         sums = "SELECT source AS key, source AS label, articles, views_sum, day, synthetic FROM rollup_articles WHERE source IS NOT NULL"
     else:
         sums = "SELECT author AS key, author AS label, articles, views_sum, day, synthetic FROM rollup_authors"
+    # one statement: the top keys, then their views histograms (a list per key), not two reads (issue 13)
     top = fetch_df(
         cur,
-        f"SELECT key, min(label) AS label, sum(articles) AS articles, sum(views_sum) AS views_sum FROM ({sums}) "
-        f"WHERE TRUE{rollup_scope(flt, p)} GROUP BY key ORDER BY views_sum DESC, articles DESC, key LIMIT {p(int(limit))}",
+        f"""WITH top AS (SELECT key, min(label) AS label, sum(articles) AS articles, sum(views_sum) AS views_sum
+                         FROM ({sums}) WHERE TRUE{rollup_scope(flt, p)} GROUP BY key
+                         ORDER BY views_sum DESC, articles DESC, key LIMIT {p(int(limit))}),
+                hist AS (SELECT key, bucket, sum(articles) AS n FROM rollup_tag_views
+                         WHERE kind = {p(dimension)}{rollup_scope(flt, p)} AND key IN (SELECT key FROM top) GROUP BY ALL),
+                lists AS (SELECT key, list(bucket ORDER BY bucket) AS buckets, list(n ORDER BY bucket) AS counts
+                          FROM hist GROUP BY key)
+            SELECT top.*, lists.buckets, lists.counts FROM top LEFT JOIN lists USING (key)
+            ORDER BY views_sum DESC, articles DESC, key""",
         p,
     )
     if top.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("views") else "object") for c in VIEWS_BY_COLUMNS})
-    p2 = Params()
-    hist = fetch_df(
-        cur,
-        f"SELECT key, bucket, sum(articles) AS n FROM rollup_tag_views WHERE kind = {p2(dimension)}{rollup_scope(flt, p2)} "
-        f"AND key IN (SELECT unnest({p2(list(top['key']))}::VARCHAR[])) GROUP BY ALL ORDER BY key, bucket",
-        p2,
-    )
     medians, viewed = {}, {}
-    for key, rows in hist.groupby("key"):
-        medians[key] = _median_from_histogram(rows["bucket"].to_numpy(), rows["n"].to_numpy().astype(float), VIEW_BUCKETS_PER_E)
-        viewed[key] = int(rows["n"].sum())
+    for key, buckets, counts in zip(top["key"], top["buckets"], top["counts"]):
+        if not isinstance(buckets, (list, tuple, np.ndarray)) or not len(buckets):  # no histogram: NA
+            continue
+        counts = np.asarray(counts, dtype=float)
+        medians[key] = _median_from_histogram(np.asarray(buckets), counts, VIEW_BUCKETS_PER_E)
+        viewed[key] = int(counts.sum())
+    top = top.drop(columns=["buckets", "counts"])
     top["viewed"] = top["key"].map(viewed).fillna(0).astype("int64")
     top["views_median"] = top["key"].map(medians).astype("float64")
     top["views_sum"] = top["views_sum"].astype("float64").mask(top["viewed"] == 0)

@@ -15,9 +15,10 @@ from trends.queries._base import (
     counted_rows,
     cursor,
     fetch_df,
-    fetch_one,
+    matching_articles,
     range_sql,
     rollup_scope,
+    tag_lookup_table,
     total_rows,
     use_rollups,
     where_clause,
@@ -50,7 +51,7 @@ def co_mentions(
     cur = cursor(db_path)
     p = Params()
     order_sql = {"together": "together DESC", "lift": "lift DESC", "pmi": "lift DESC"}[order]
-    sql = f"{_pairs_sql(cur, flt, kind, int(min_count), p)} ORDER BY {order_sql}, a, b LIMIT {p(int(limit))}"
+    sql = f"{_pairs_sql(flt, kind, int(min_count), p)} ORDER BY {order_sql}, a, b LIMIT {p(int(limit))}"
     return _pair_frame(fetch_df(cur, sql, p))
 
 
@@ -61,11 +62,11 @@ def _pair_frame(df: pd.DataFrame) -> pd.DataFrame:
     return df[_COLUMNS]
 
 
-def _pairs_sql(cur, flt: Filter, kind: str, min_count: int, p: Params, keys: tuple[str, ...] | None = None) -> str:
+def _pairs_sql(flt: Filter, kind: str, min_count: int, p: Params, keys: tuple[str, ...] | None = None) -> str:
     """SQL with the `co_mentions` columns (less pmi) for every pair with at least ``min_count`` shared
     articles; ``keys`` restricts both ends of a pair to those keys."""
-    p0 = Params()
-    total = fetch_one(cur, f"SELECT coalesce(sum(n), 0) FROM ({total_rows(flt, p0)})", p0)[0]
+    # one statement: N (the matching articles) is a scalar subquery, not a read of its own (issue 13)
+    total = None
     if kind in PAIR_KINDS and use_rollups(flt):
         within = ""
         if keys is not None:
@@ -78,22 +79,27 @@ def _pairs_sql(cur, flt: Filter, kind: str, min_count: int, p: Params, keys: tup
         singles = f"SELECT key, min(label) AS label, sum(n) AS n FROM ({counted_rows(flt, kind, p, keys=keys)}) GROUP BY key"
         head = ""
     else:
-        where = where_clause(flt.replace(date_from=None, date_to=None), p)
-        scope = "" if where == "TRUE" else f" AND article_id IN (SELECT a.article_id FROM articles a WHERE {where})"
-        scope += range_sql(flt, p, "published")
+        if where_clause(flt.replace(date_from=None, date_to=None), Params()) != "TRUE":
+            # the matching articles once (`matching_articles`): N and the tag rows both read the set
+            head, scope = f"fa AS MATERIALIZED ({matching_articles(flt, p, ())}), ", " AND article_id IN (SELECT article_id FROM fa)"
+            total = "(SELECT count(*) FROM fa)"
+        else:
+            head, scope = "", range_sql(flt, p, "published")
         if keys is not None:
             scope += f" AND key IN (SELECT unnest({p(list(keys))}::VARCHAR[]))"
-        head = f"t AS (SELECT DISTINCT article_id, key, label FROM about_tags WHERE kind = {p(kind)}{scope}), "
+        # the about tags sorted by kind (`tag_lookup_table`): the scan skips the other kinds' row groups
+        head += f"t AS (SELECT DISTINCT article_id, key, label FROM {tag_lookup_table()} WHERE kind = {p(kind)}{scope}), "
         singles = "SELECT key, min(label) AS label, count(*) AS n FROM t GROUP BY key"
         pairs = (
             f"SELECT x.key AS a, y.key AS b, count(*) AS together FROM t x JOIN t y "
             f"ON x.article_id = y.article_id AND x.key < y.key GROUP BY ALL HAVING count(*) >= {p(min_count)}"
         )
+    total = total or f"(SELECT coalesce(sum(n), 0) FROM ({total_rows(flt, p)}))"
     return f"""
         WITH {head}singles AS ({singles}), pairs AS ({pairs})
         SELECT pairs.a, pairs.b, sa.label AS label_a, sb.label AS label_b, together,
                sa.n AS count_a, sb.n AS count_b,
-               together * {p(int(total))}::DOUBLE / (sa.n * sb.n) AS lift
+               together * {total}::DOUBLE / (sa.n * sb.n) AS lift
         FROM pairs JOIN singles sa ON sa.key = pairs.a JOIN singles sb ON sb.key = pairs.b"""
 
 
@@ -135,7 +141,7 @@ def co_mention_network(
     if nodes.empty:
         return {"nodes": nodes[NODE_COLUMNS], "edges": empty}
     p = Params()
-    sql = f"{_pairs_sql(cur, flt, kind, max(1, int(min_count)), p, keys=tuple(nodes['key']))} ORDER BY lift DESC, together DESC, a, b"
+    sql = f"{_pairs_sql(flt, kind, max(1, int(min_count)), p, keys=tuple(nodes['key']))} ORDER BY lift DESC, together DESC, a, b"
     pairs = _pair_frame(fetch_df(cur, sql, p))
     if pairs.empty or max_edges <= 0:
         return {"nodes": nodes[NODE_COLUMNS], "edges": empty}

@@ -12,6 +12,7 @@ import pandas as pd
 from trends.filters import MEASURES, Filter
 from trends.queries._base import (
     Params,
+    _as_date,
     QueryError,
     check_dimension,
     counted_rows,
@@ -22,6 +23,7 @@ from trends.queries._base import (
     fetch_one,
     grain_offset,
     grain_sql,
+    matching_articles,
     period_expr,
     period_range,
     range_sql,
@@ -90,9 +92,17 @@ def _volume_frame(
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _volume_dtypes().items()})
     p = Params()
     _, step = grain_sql(flt.grain)
-    counts = f"SELECT {period_expr(flt.grain)} AS period, key, min(label) AS label, sum(n) AS articles " \
-             f"FROM ({counted_rows(flt, dimension, p, keys=keys)}) GROUP BY ALL"
-    totals = f"SELECT {period_expr(flt.grain)} AS period, sum(n) AS total FROM ({total_rows(flt, p)}) GROUP BY ALL"
+    if use_rollups(flt):
+        matching = ""
+        counts = f"SELECT {period_expr(flt.grain)} AS period, key, min(label) AS label, sum(n) AS articles " \
+                 f"FROM ({counted_rows(flt, dimension, p, keys=keys)}) GROUP BY ALL"
+        totals = f"SELECT {period_expr(flt.grain)} AS period, sum(n) AS total FROM ({total_rows(flt, p)}) GROUP BY ALL"
+    else:  # the matching articles once (`matching_articles`); the key rows join them
+        matching = f"fa AS MATERIALIZED ({matching_articles(flt, p)}), "
+        counts = (f"SELECT {period_expr(flt.grain, 'fa.published')} AS period, r.key, min(r.label) AS label, count(*) AS articles "
+                  f"FROM ({dimension_rows(dimension, p, 'TRUE', keys=keys)}) r JOIN fa ON fa.article_id = r.article_id "
+                  f"WHERE TRUE{range_sql(flt, p, 'r.published')} GROUP BY ALL")  # tag rows carry the date: zone maps skip
+        totals = f"SELECT {period_expr(flt.grain)} AS period, count(*) AS total FROM fa GROUP BY ALL"
     if is_coverage_scope(flt):
         covered = "SELECT period, total AS covered FROM totals"
     else:
@@ -104,7 +114,7 @@ def _volume_frame(
     else:
         chosen = (f"SELECT k.key, coalesce(min(c.label), k.key) AS label FROM (SELECT unnest({p(list(keys))}::VARCHAR[]) AS key) k "
                   f"LEFT JOIN counts c USING (key) GROUP BY k.key")
-    sql = f"""WITH counts AS ({counts}), totals AS ({totals}), covered AS ({covered}), chosen AS ({chosen}),
+    sql = f"""WITH {matching}counts AS ({counts}), totals AS ({totals}), covered AS ({covered}), chosen AS ({chosen}),
             periods AS (SELECT CAST(unnest(generate_series({p(periods[0].date())}::DATE, {p(periods[-1].date())}::DATE, {step})) AS DATE) AS period)
         SELECT g.period, k.key, k.label,
                CASE WHEN coalesce(v.covered, 0) > 0 THEN coalesce(c.articles, 0) END::DOUBLE AS articles,
@@ -143,19 +153,22 @@ def share_among_active(cur, flt: Filter, dimension: str, frame: pd.DataFrame) ->
     p = Params()
     period = period_expr(flt.grain)
     lo, hi = p(pd.Timestamp(periods[0]).date()), p(pd.Timestamp(periods[-1]).date())
-    undated = flt.replace(date_from=None, date_to=None)
-    rows = dimension_rows(dimension, p, where_clause(undated, p), keys=keys)
+    # The matching articles (id, day, source) once, materialised: the filter (a text match, tag semi-joins)
+    # is evaluated once, and the tag rows join that set for their source (issue 13: the filter was
+    # evaluated for n(s, P) and again for n(s, k, P), and the tags joined articles twice).
+    sp = (f"SELECT {period} AS period, coalesce(source, '') AS source, sum(n) AS n FROM ({total_rows(flt, p)}) GROUP BY ALL"
+          if use_rollups(flt) else f"SELECT {period} AS period, source, count(*) AS n FROM fa GROUP BY ALL")
+    matching = f"SELECT article_id, published, coalesce(source, '') AS source FROM ({matching_articles(flt, p, ('published', 'source'))})"
+    tags = dimension_rows(dimension, p, "TRUE", keys=keys)
     # One statement: n(s, P) per source and period, n(s) and the weights, n(s, k, P) and n(s, k), then the
     # weighted sum over every source for each (key, period) of the frame.
-    sql = f"""WITH sp AS (SELECT {period} AS period, coalesce(source, '') AS source, sum(n) AS n
-                          FROM ({total_rows(flt, p)}) GROUP BY ALL),
+    sql = f"""WITH fa AS MATERIALIZED ({matching}),
+            sp AS ({sp}),
             sp_in AS (SELECT * FROM sp WHERE period BETWEEN {lo} AND {hi}),
             size AS (SELECT source, sum(n)::DOUBLE AS n FROM sp_in GROUP BY source HAVING sum(n) > 0),
             allsize AS (SELECT sum(n) AS n FROM size),
-            skp AS (SELECT {period_expr(flt.grain, 'r.published')} AS period, r.key, coalesce(a.source, '') AS source,
-                           count(*) AS n
-                    FROM ({rows}) r JOIN articles a ON a.article_id = r.article_id
-                    WHERE r.published IS NOT NULL{range_sql(flt, p, 'r.published')} GROUP BY ALL),
+            skp AS (SELECT {period_expr(flt.grain, 'fa.published')} AS period, r.key, fa.source, count(*) AS n
+                    FROM ({tags}) r JOIN fa ON fa.article_id = r.article_id WHERE TRUE{range_sql(flt, p, 'r.published')} GROUP BY ALL),
             skp_in AS (SELECT * FROM skp WHERE period BETWEEN {lo} AND {hi}),
             sk AS (SELECT key, source, sum(n)::DOUBLE AS n FROM skp_in GROUP BY ALL),
             grid AS (SELECT * FROM (SELECT unnest({p([pd.Timestamp(x).date() for x in periods])}::DATE[]) AS period)
@@ -335,25 +348,10 @@ def rising_falling(
         if not common:
             attrs["notice"] = "No source is in the archive in both periods, so there is nothing to compare: " + "; ".join(left_out) + "."
             return _rising_empty(attrs)
-    p = Params()
-    rows = counted_rows(base, dimension, p)
-    s, e, ps, pe = p(start), p(end), p(prev_start), p(prev_end)
-    counts = fetch_df(
-        cur,
-        f"""SELECT key, min(label) AS label,
-                   coalesce(sum(n) FILTER (WHERE published BETWEEN {s} AND {e}), 0) AS current,
-                   coalesce(sum(n) FILTER (WHERE published BETWEEN {ps} AND {pe}), 0) AS previous
-            FROM ({rows}) WHERE published BETWEEN {ps} AND {e} GROUP BY key""",
-        p,
-    )
-    floor = int(min_support)
-    if support == "both":
-        counts = counts[(counts["current"] >= floor) & (counts["previous"] >= floor)].copy()
-    else:
-        counts = counts[(counts["current"] >= floor) | (counts["previous"] >= floor)].copy()
+    counts, first = _window_counts(cur, base, dimension, windows, int(min_support), support)
     if counts.empty:
         return _rising_empty(attrs)
-    counts["zscore"] = counts["key"].map(_history_zscores(cur, base, dimension, counts, start, end)).astype("float64")
+    counts["zscore"] = counts["key"].map(_history_zscores(counts, first, start, end, base.grain)).astype("float64")
     counts["change"] = counts["current"] - counts["previous"]
     counts["pct_change"] = np.where(counts["previous"] > 0, counts["change"] / counts["previous"].where(counts["previous"] > 0, 1), np.nan)
     counts["direction"] = np.select([counts["change"] > 0, counts["change"] < 0], ["rising", "falling"], "flat")
@@ -393,18 +391,39 @@ def _window_coverage(cur, undated: Filter, windows: tuple) -> pd.DataFrame:
     return df
 
 
-def _history_zscores(cur, base: Filter, dimension: str, counts: pd.DataFrame, start: dt.date, end: dt.date) -> dict:
-    """Key -> z of the current window's count per grain period against the key's per-period counts before it."""
-    grain = base.grain
+def _window_counts(cur, base: Filter, dimension: str, windows: tuple, floor: int, support: str) -> tuple[pd.DataFrame, dt.date | None]:
+    """``key, label, current, previous, history`` for the keys with enough support, and the first matching
+    article's date, in one statement (issue 13: it was three, each evaluating the filter again).
+
+    ``history`` is the key's (period, articles) list before the current window, for the z-score."""
+    start, end, prev_start, prev_end = windows
     p = Params()
-    before = base.replace(date_to=start - dt.timedelta(days=1))
-    hist = fetch_df(
+    rows = counted_rows(base.replace(date_to=end), dimension, p)
+    s, e, ps, pe = p(start), p(end), p(prev_start), p(prev_end)
+    both = "current >= {f} AND previous >= {f}" if support == "both" else "(current >= {f} OR previous >= {f})"
+    floor_sql = p(floor)
+    df = fetch_df(
         cur,
-        f"SELECT {period_expr(grain)} AS period, key, sum(n) AS n "
-        f"FROM ({counted_rows(before, dimension, p, keys=tuple(counts['key']))}) GROUP BY ALL",
+        f"""WITH r AS MATERIALIZED ({rows}),
+                counts AS (SELECT key, min(label) AS label,
+                                  coalesce(sum(n) FILTER (WHERE published BETWEEN {s} AND {e}), 0) AS current,
+                                  coalesce(sum(n) FILTER (WHERE published BETWEEN {ps} AND {pe}), 0) AS previous
+                           FROM r WHERE published BETWEEN {ps} AND {e} GROUP BY key),
+                kept AS (SELECT * FROM counts WHERE {both.format(f=floor_sql)}),
+                hist AS (SELECT key, {period_expr(base.grain)} AS period, sum(n) AS n FROM r
+                         WHERE published < {s} AND key IN (SELECT key FROM kept) GROUP BY ALL)
+            SELECT k.key, k.label, k.current, k.previous,
+                   (SELECT min(published) FROM ({total_rows(base, p)})) AS first,
+                   (SELECT list({{'period': h.period, 'n': h.n}}) FROM hist h WHERE h.key = k.key) AS history
+            FROM kept k""",
         p,
     )
-    first, _ = date_bounds(cur, base)
+    first = _as_date(df["first"].iloc[0]) if len(df) else None
+    return df.drop(columns="first"), first
+
+
+def _history_zscores(counts: pd.DataFrame, first: dt.date | None, start: dt.date, end: dt.date, grain: str) -> dict:
+    """Key -> z of the current window's count per grain period against the key's per-period counts before it."""
     periods_in_current = max(len(period_range(start, end, grain)), 1)
     history_periods = period_range(first, start - dt.timedelta(days=1), grain) if first else []
     # drop a history period that overlaps the current window's first period (partial)
@@ -412,10 +431,10 @@ def _history_zscores(cur, base: Filter, dimension: str, counts: pd.DataFrame, st
     z: dict = {}
     if len(history_periods) < 2:
         return z
-    hist["period"] = pd.to_datetime(hist["period"])
-    table = hist.pivot_table(index="period", columns="key", values="n", aggfunc="sum").reindex(history_periods).fillna(0)
-    for key, current in zip(counts["key"], counts["current"]):
-        series = table[key] if key in table else pd.Series(0.0, index=table.index)
+    index = pd.DatetimeIndex(history_periods)
+    for key, current, history in zip(counts["key"], counts["current"], counts["history"]):
+        got = {pd.Timestamp(h["period"]): float(h["n"]) for h in (history if history is not None else [])}
+        series = pd.Series([got.get(x, 0.0) for x in index], index=index, dtype="float64")
         sd = float(series.std(ddof=1))
         z[key] = (float(current) / periods_in_current - float(series.mean())) / sd if sd > 0 else math.nan
     return z

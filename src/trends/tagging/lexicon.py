@@ -57,6 +57,7 @@ class Lexicon:
     language_before: tuple[str, ...] = ()  # words right before a language name ("speaks", "translated from")
     language_after: tuple[str, ...] = ()  # words right after one ("-language", "speakers")
     not_the_place: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # "Iceland" the shop
+    demonyms: frozenset[str] = frozenset()  # country aliases (as written) that are demonyms ("German", "Serbs")
 
     def add(self, surface: str, kind: str, key: str, case: int, source: str = "") -> None:
         surface = surface.strip()
@@ -221,6 +222,29 @@ def country_lexicon() -> tuple[dict[str, set[str]], dict[str, str], dict]:
     return plain, labels, {"curated": curated, "sources": sources}
 
 
+_DEMONYM_ENDINGS = ("an", "ans", "ese", "ish", "i", "is", "ic", "ch", "ot", "ots")
+
+
+def _vowel_then_i(word: str) -> bool:
+    """'Tbilisi' no, 'Hanoi', 'Dubai' yes: city names, not demonyms like 'Iraqi'."""
+    stem = word[:-1] if word.endswith("is") else word
+    return stem.endswith("i") and len(stem) > 1 and stem[-2] in "aeiou"
+
+
+def demonym_surfaces(curated: dict, places: set[str]) -> frozenset[str]:
+    """The curated ``demonyms`` with their plurals, and the one-word ``aliases`` shaped like a demonym
+    ("Russian", "Chinese", "Israelis", "British"), less the ``places`` (country and city names: "Iran",
+    "Pentagon", "Tbilisi")."""
+    out = {form for demonyms in (curated.get("demonyms") or {}).values() for d in demonyms or [] for form in _with_plural(str(d))}
+    for aliases in (curated.get("aliases") or {}).values():
+        for alias in aliases or []:
+            alias = str(alias)
+            if (" " not in alias and alias[:1].isupper() and not alias.isupper() and alias.endswith(_DEMONYM_ENDINGS)
+                    and alias not in places and not alias.endswith("stan") and not _vowel_then_i(alias)):
+                out.add(alias)
+    return frozenset(out)
+
+
 @lru_cache(maxsize=1)
 def entity_lexicon() -> dict:
     return load_yaml(data_path("entities.yaml"))
@@ -254,6 +278,7 @@ def build_lexicon(topic_phrases: list[tuple[str, str, str]]) -> Lexicon:
             side: tuple(str(w).lower() for w in (rule or {}).get(side) or []) for side in ("before", "after")
         }
     lex.person_like = frozenset(str(s) for s in curated.get("person_like") or [])
+    lex.demonyms = demonym_surfaces(curated, set(labels.values()) | {s for s, src in extra["sources"].items() if src != ["alias"]})
     lex.first_names = frozenset(str(s).lower() for s in curated.get("first_names") or [])
 
     ents = entity_lexicon()

@@ -7,9 +7,11 @@ every worker exactly as the caller holds them.
 from __future__ import annotations
 
 import atexit
+import gc
 import multiprocessing
 import os
 from collections import OrderedDict
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -90,6 +92,23 @@ def _context():
     return ctx
 
 
+@contextmanager
+def _collector_paused():
+    """The cyclic garbage collector off while a pool's results arrive, on again after (if it was on).
+
+    Unpickling a batch's tags makes tens of thousands of tuples and lists, each allocation counting
+    towards a collection that then walks the whole heap of a big process (an ingest holds DuckDB,
+    pandas and scikit-learn): measured 242 -> 50 us per article to unpickle 22 tags. Tags hold no
+    cycles, so nothing waits to be freed meanwhile."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 class TaggingPool:
     """Worker processes with a warm tagger each, reused across batches (ingest, retag)."""
 
@@ -111,8 +130,9 @@ class TaggingPool:
         size = max(10, min(CHUNK_SIZE, len(texts) // (self.processes * 4) or 1))
         chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
         out: list[list[Tag]] = []
-        for part in self._pool.imap(_extract_chunk, chunks):
-            out.extend(part)
+        with _collector_paused():  # the results unpickle into many small objects: no cycle scans meanwhile
+            for part in self._pool.imap(_extract_chunk, chunks):
+                out.extend(part)
         return out
 
     def close(self) -> None:

@@ -5,6 +5,8 @@ mentioned entity of the same kind in the article, so a country named once in pas
 about another country stays below the "about" threshold, while the only country of a short wire story
 passes it. The constants were tuned on a development half of the Reuters-21578 training file and
 checked on the other half (see bench/ and the eval command); they are not per-file rules.
+For countries this score is now one feature of the learned about model (``trends.tagging.about``),
+which sets the country tags' final score; people and organisations keep it as it is.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ beats "Guinea" and the blocker "Indian Ocean" swallows "Indian".
 
 from __future__ import annotations
 
+from functools import partial
+from operator import itemgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -48,8 +50,9 @@ def build_automaton(lex: Lexicon) -> ahocorasick.Automaton:
 
 
 def scan(automaton: ahocorasick.Automaton, text: str, words: str | None = None) -> tuple[list[Hit], list[tuple], list[tuple]]:
-    """(entity hits after overlap resolution, topic hits, cue hits) for one text. Topic and cue hits are
-    plain ``(start, end, entry)`` tuples (there are many; a tuple is cheaper to make than a Hit).
+    """(entity hits after overlap resolution, topic hits, cue hits) for one text. Topic hits are
+    ``(start, end, entries)`` tuples, one per matched span with every topic entry of that span (there are
+    many; one tuple per span is cheaper than one per entry); cue hits are ``(start, end, entry)``.
 
     ``words`` is ``words_only(fold(text))`` when the caller has it already. The case rules of a key's
     entries depend only on the surface as written, so their verdict is memoised per surface in the
@@ -57,25 +60,25 @@ def scan(automaton: ahocorasick.Automaton, text: str, words: str | None = None) 
     if words is None:
         words = words_only(fold(text))
     padded = " " + words + " "
-    entity: list[Hit] = []
+    entity: list[tuple] = []
     topics: list[tuple] = []
     cues: list[tuple] = []
+    add_entity, add_topic = entity.append, topics.append
     for last, (length, entries, topic_entries, memo) in automaton.iter(padded):
         end = last - 1  # padded[last] is the trailing space, padded[i + 1] is text[i]
         start = end - length
         if topic_entries:
-            topics.extend([(start, end, e) for e in topic_entries])
-        if not entries:
-            continue
-        original = text[start:end]
-        accepted = memo.get(original)
-        if accepted is None:
-            accepted = memo[original] = _accepted(entries, original)
-        entity_entries, cue_entries = accepted
-        for entry in entity_entries:
-            entity.append(Hit(start, end, entry))
-        for entry in cue_entries:
-            cues.append((start, end, entry))
+            add_topic((start, end, topic_entries))
+        if entries:
+            original = text[start:end]
+            accepted = memo.get(original)
+            if accepted is None:
+                accepted = memo[original] = _accepted(entries, original)
+            entity_entries, cue_entries = accepted
+            for entry in entity_entries:
+                add_entity((start, end, entry))
+            if cue_entries:
+                cues.extend([(start, end, entry) for entry in cue_entries])
     return _leftmost_longest(entity), topics, cues
 
 
@@ -85,30 +88,38 @@ def _accepted(entries: tuple[Entry, ...], original: str) -> tuple[tuple[Entry, .
     return tuple(e for e in ok if e.kind != "cue"), tuple(e for e in ok if e.kind == "cue")
 
 
-def _leftmost_longest(hits: list[Hit]) -> list[Hit]:
+def _leftmost_longest(hits: list[tuple]) -> list[Hit]:
     """Keep non-overlapping hits, preferring the earliest start and then the longest span.
 
-    Several meanings of the very same span (a country and an org) are all kept.
+    Several meanings of the very same span (a country and an org) are all kept. ``hits`` are plain
+    ``(start, end, entry)`` tuples; the kept ones come back as ``Hit``s.
     """
     if len(hits) < 2:
-        return hits
-    hits.sort(key=lambda h: (h.start, h.start - h.end))
-    kept: list[Hit] = []
+        return list(map(_as_hit, hits))
+    # by start, then the longest first, equal spans in scan order: two stable sorts on C-level keys
+    hits.sort(key=_END, reverse=True)
+    hits.sort(key=_START)
+    kept: list[tuple] = []
     frontier = -1
     for hit in hits:
-        if hit.start >= frontier:
+        start, end = hit[0], hit[1]
+        if start >= frontier:
             kept.append(hit)
-            frontier = hit.end
-        elif kept and hit.start == kept[-1].start and hit.end == kept[-1].end:
+            frontier = end
+        elif kept and start == kept[-1][0] and end == kept[-1][1]:
             kept.append(hit)
         else:
             # A longer hit starting later can still beat a shorter one that overlaps it
             # ("the Kremlin" vs "Kremlin" start differently; "Guinea-Bissau" after "Guinea").
             last = kept[-1]
-            if hit.end > last.end and hit.start > last.start and (hit.end - hit.start) > (last.end - last.start):
-                while kept and kept[-1].end > hit.start and (kept[-1].end - kept[-1].start) < (hit.end - hit.start):
+            if end > last[1] and start > last[0] and (end - start) > (last[1] - last[0]):
+                while kept and kept[-1][1] > start and (kept[-1][1] - kept[-1][0]) < (end - start):
                     kept.pop()
-                if not kept or kept[-1].end <= hit.start:
+                if not kept or kept[-1][1] <= start:
                     kept.append(hit)
-                    frontier = hit.end
-    return kept
+                    frontier = end
+    return list(map(_as_hit, kept))
+
+
+_START, _END = itemgetter(0), itemgetter(1)
+_as_hit = partial(tuple.__new__, Hit)  # a Hit from a (start, end, entry) tuple, without a Python-level call

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
+from trends.tagging import about
 from trends.tagging.classifier import RuleEvidence
 from trends.tagging.discovery import discover, line_is_headline, slugify, spacy_entities, spacy_pipeline
 from trends.tagging.lexicon import build_lexicon, fold
@@ -22,6 +24,12 @@ TOPIC_LEAD_WEIGHT = 1.5
 IMPLIED_WEIGHT = 1.0
 # Topic tags scoring below this are not kept at all (at or above ABOUT_THRESHOLD the article is about it).
 MIN_TOPIC_SCORE = 0.3
+# Weights that are multiples of 0.5 sum exactly in a float, so a sum of them can be counted by position
+# (``_weighted``) instead of added mention by mention, with the same result to the last bit.
+_SALIENCE_WEIGHTS = (TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT)
+_TOPIC_WEIGHTS = (TOPIC_TITLE_WEIGHT, TOPIC_LEAD_WEIGHT, 1.0)
+_HALVES_SALIENCE = all(float(2 * w).is_integer() for w in _SALIENCE_WEIGHTS)
+_HALVES_TOPIC = all(float(2 * w).is_integer() for w in _TOPIC_WEIGHTS)
 
 # Words that may stand next to a person-like place name without making it a person's name.
 _NOT_NAMES = frozenset(
@@ -63,6 +71,9 @@ class Tagger:
             )
         # (topic, ISO3) pairs whose country mentions count as rule evidence
         self._country_rules = [(t.key, iso) for t in self.taxonomy.topics.values() for iso in t.evidence_countries]
+        # the learned "about" model for countries (None: the hand-set salience decides)
+        self.about_model = about.bundled_model()
+        self._candidate_sink: list | None = None  # set by ``country_candidates``
 
     # ------------------------------------------------------------------------------------------ public
 
@@ -108,39 +119,42 @@ class Tagger:
         spans: dict[str, dict[str, list[tuple[int, int]]]] = {"country": defaultdict(list), "person": defaultdict(list), "org": defaultdict(list)}
         ambiguous: list[Hit] = []
         implied: set[tuple[int, int]] = set()
+        lex = self.lexicon
+        person_like, languages, not_the_place = lex.person_like, lex.languages, lex.not_the_place
         for hit in entity_hits:
-            entry = hit.entry
-            if entry.kind == "blocker":
+            start, end, entry = hit
+            kind = entry.kind
+            if kind == "blocker":
                 continue
-            if entry.kind == "implied":  # "the Senate", "GOP", "Trump": a US story, though the US is not named
-                spans["country"][entry.key].append((hit.start, hit.end))
-                implied.add((hit.start, hit.end))
+            if kind == "implied":  # "the Senate", "GOP", "Trump": a US story, though the US is not named
+                spans["country"][entry.key].append((start, end))
+                implied.add((start, end))
                 continue
-            if entry.kind in ("country", "ambiguous") and (
-                entry.surface in self.lexicon.person_like or entry.source in ("place", "big-city")
-            ):
-                # "Naomi Osaka", "George Floyd", "Kobe Bryant": a name word next to it makes it a person;
-                # for big cities only a preceding one counts ("Tokyo Stock Exchange" stays Japan).
-                check_next = entry.source != "big-city" or entry.surface in self.lexicon.person_like
-                if _reads_as_personal_name(text, hit.start, hit.end, headline_lines, self.lexicon.first_names, check_next):
-                    continue
-            if entry.kind in ("country", "ambiguous"):
-                original = text[hit.start : hit.end]
-                if original in self.lexicon.languages and _reads_as_language(text, hit.start, hit.end, self.lexicon):
+            if kind == "country" or kind == "ambiguous":
+                if entry.surface in person_like or entry.source in ("place", "big-city"):
+                    # "Naomi Osaka", "George Floyd", "Kobe Bryant": a name word next to it makes it a person;
+                    # for big cities only a preceding one counts ("Tokyo Stock Exchange" stays Japan).
+                    check_next = entry.source != "big-city" or entry.surface in person_like
+                    if _reads_as_personal_name(text, start, end, headline_lines, lex.first_names, check_next):
+                        continue
+                original = text[start:end]
+                if original in languages and _reads_as_language(text, start, end, lex):
                     continue  # "speaks Spanish", "Spanish-language", "in French."
-                rule = self.lexicon.not_the_place.get(original)
-                if rule and _next_to(text, hit.start, hit.end, rule["before"], rule["after"]):
+                rule = not_the_place.get(original)
+                if rule and _next_to(text, start, end, rule["before"], rule["after"]):
                     continue  # "Iceland supermarket", "French fries"
-            if entry.kind == "ambiguous":
-                ambiguous.append(hit)
-                continue
-            spans[entry.kind][entry.key].append((hit.start, hit.end))
+                if kind == "ambiguous":
+                    ambiguous.append(hit)
+                    continue
+            spans[kind][entry.key].append((start, end))
         if ambiguous:
             self._resolve_ambiguous(ambiguous, cue_hits, spans["country"])
         _drop_qualified_places(text, entity_hits, spans["country"])
 
         tags: list[Tag] = []
         countries = self._scored("country", spans["country"], layout, self.lexicon.country_labels, "gazetteer", implied)
+        if countries and (self.about_model is not None or self._candidate_sink is not None):
+            countries = self._about_scored(countries, text, folded, layout, entity_hits, implied)
         if implied:
             # A country only implied is a tag when the article is about it, never a mere mention.
             for tag in countries:
@@ -158,7 +172,52 @@ class Tagger:
             tags.extend(found)
         return tags, self.rule_evidence(text, topic_hits, layout, countries, folded)
 
+    def country_candidates(self, text: str) -> tuple[list[about.Candidate], Layout]:
+        """The country candidates of a text as the about model sees them (what training reads)."""
+        sink: list = []
+        self._candidate_sink = sink
+        try:
+            self.entities_and_rules(text)
+        finally:
+            self._candidate_sink = None
+        return (sink[0] if sink else []), Layout.of(text)
+
     # ----------------------------------------------------------------------------------------- helpers
+
+    def _about_scored(self, countries: list[Tag], text: str, folded: str, layout: Layout, entity_hits: list[Hit], implied) -> list[Tag]:
+        """Country tags rescored by the learned about model (``trends.tagging.about``)."""
+        kind_of: dict[tuple[int, int], str] = {}
+        demonyms = self.lexicon.demonyms
+        for hit in entity_hits:
+            entry = hit.entry
+            if entry.kind in ("country", "ambiguous"):
+                span = (hit.start, hit.end)
+                if text[hit.start : hit.end] in demonyms:
+                    kind_of[span] = about.DEMONYM
+                elif entry.source in about.PLACE_SOURCES:
+                    kind_of[span] = about.PLACE
+        title_end, lead_end = layout.title_end, layout.lead_end
+        candidates = []
+        for tag in countries:
+            kinds = tuple(about.IMPLIED if s in implied else kind_of.get(s, about.NAME) for s in tag.spans)
+            evidence = sum(
+                (TITLE_WEIGHT if s < title_end else LEAD_WEIGHT if s < lead_end else BODY_WEIGHT)
+                * (IMPLIED_WEIGHT if k == about.IMPLIED else 1.0)
+                for (s, _), k in zip(tag.spans, kinds)
+            )
+            candidates.append(about.Candidate(tag.key, tuple(tag.spans), kinds, evidence, tag.score))
+        if self._candidate_sink is not None:
+            self._candidate_sink.append(candidates)
+        if self.about_model is None:
+            return countries
+        rows = about.features(candidates, text, title_end, lead_end, folded)
+        dateline = about.dateline_end(text, title_end)
+        for tag, candidate, score in zip(countries, candidates, self.about_model.scores(rows)):
+            if about.learned(candidate):
+                tag.score = max(score, ABOUT_THRESHOLD) if about.in_dateline(candidate, dateline) else score
+        countries.sort(key=lambda t: (-t.score, t.key))
+        return countries
+
 
     def _resolve_ambiguous(self, hits: list[Hit], cue_hits: list[tuple], country_spans: dict[str, list[tuple[int, int]]]) -> None:
         """Pick the candidate country with the most cue words, then the most other mentions; else the default."""
@@ -193,11 +252,14 @@ class Tagger:
         by_key = {key: sorted(set(spl)) for key, spl in by_key.items() if spl}
         title_end, lead_end = layout.title_end, layout.lead_end
         evidence = {}
-        for key, spl in by_key.items():  # `Layout.weight` inlined; the same sum in the same order
-            total = 0
-            for s, e in spl:
-                weight = TITLE_WEIGHT if s < title_end else LEAD_WEIGHT if s < lead_end else BODY_WEIGHT
-                total += weight * IMPLIED_WEIGHT if implied and (s, e) in implied else weight * 1.0
+        for key, spl in by_key.items():  # `Layout.weight` per mention, summed
+            if not _HALVES_SALIENCE or (implied and IMPLIED_WEIGHT != 1.0):
+                total = 0
+                for s, e in spl:
+                    weight = TITLE_WEIGHT if s < title_end else LEAD_WEIGHT if s < lead_end else BODY_WEIGHT
+                    total += weight * IMPLIED_WEIGHT if (s, e) in implied else weight * 1.0
+            else:  # weights in halves: counted by position, the sum is exact and the same
+                total = _weighted(spl, title_end, lead_end, _SALIENCE_WEIGHTS)
             evidence[key] = total
         salience = scores(evidence)
         tags = [
@@ -211,37 +273,52 @@ class Tagger:
         self, text: str, hits: list[tuple], layout: Layout, countries: list[Tag], folded: str | None = None
     ) -> dict[str, RuleEvidence]:
         """The taxonomy rules' findings per topic: weighted include mentions, their spans, a title mention,
-        and whether the topic's country requirement is met."""
-        excluded: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        found: dict[str, set[tuple[int, int]]] = defaultdict(set)
-        for start, end, entry in hits:  # plain (start, end, entry) tuples from scan
-            key = entry.key
-            if key.endswith("!"):
-                excluded[key[:-1]].append((start, end))
-                continue
-            if entry.source:  # a contextual rule: check the words around it
-                if folded is None:
-                    folded = fold(text)
-                if not self.taxonomy.rule(entry.source).context_ok(folded, start, end):
+        and whether the topic's country requirement is met. ``hits``: scan's ``(start, end, entries)``."""
+        excluded: dict[str, list[tuple[int, int]]] = {}
+        found: dict[str, set[tuple[int, int]]] = {}
+        rule = self.taxonomy.rule
+        for start, end, entries in hits:
+            span = (start, end)
+            for entry in entries:
+                key = entry.key
+                if key.endswith("!"):
+                    excluded.setdefault(key[:-1], []).append(span)
                     continue
-            found[key].add((start, end))
+                if entry.source:  # a contextual rule: check the words around it
+                    if folded is None:
+                        folded = fold(text)
+                    if not rule(entry.source).context_ok(folded, start, end):
+                        continue
+                spans = found.get(key)
+                if spans is None:
+                    found[key] = {span}
+                else:
+                    spans.add(span)
         if self._country_rules and countries:
             country_spans = {t.key: t.spans for t in countries}
             for key, iso in self._country_rules:
                 if iso in country_spans:
-                    found[key].update(country_spans[iso])
+                    spans = found.get(key)
+                    if spans is None:
+                        found[key] = set(country_spans[iso])
+                    else:
+                        spans.update(country_spans[iso])
         present: dict[float, set[str]] = {}  # min score -> the countries at or above it
         out: dict[str, RuleEvidence] = {}
+        topics = self.taxonomy.topics
+        title_end, lead_end = layout.title_end, layout.lead_end
         for key, spans in found.items():
-            topic = self.taxonomy.topics.get(key)
+            topic = topics.get(key)
             if topic is None:
                 continue
             cancel = excluded.get(key)
             spl = sorted(s for s in spans if not any(a < s[1] and s[0] < b for a, b in cancel)) if cancel else sorted(spans)
             if not spl:
                 continue
-            title_end, lead_end = layout.title_end, layout.lead_end
-            total = sum(TOPIC_TITLE_WEIGHT if s < title_end else TOPIC_LEAD_WEIGHT if s < lead_end else 1.0 for s, _ in spl)
+            if _HALVES_TOPIC:
+                total = _weighted(spl, title_end, lead_end)
+            else:
+                total = sum(TOPIC_TITLE_WEIGHT if s < title_end else TOPIC_LEAD_WEIGHT if s < lead_end else 1.0 for s, _ in spl)
             out[key] = RuleEvidence(total, spl, spl[0][0] < title_end, _requirement_met(topic, countries, present))
         return out
 
@@ -269,6 +346,16 @@ class Tagger:
             tags.append(Tag("topic", key, topic.label, len(rule.spans), rule.spans, score, "taxonomy"))
         tags.sort(key=lambda t: (-t.score, t.key))
         return tags
+
+
+def _weighted(spl: list[tuple[int, int]], title_end: int, lead_end: int, weights: tuple[float, float, float] | None = None) -> float:
+    """Sum of the (title, lead, body) weights of sorted spans (default: the topic weights 3, 1.5, 1),
+    counted by position: with weights in halves every partial sum is exact in a float, so it equals the
+    mention-by-mention sum."""
+    title_w, lead_w, body_w = weights or _TOPIC_WEIGHTS
+    in_title = bisect_left(spl, (title_end,))
+    in_lead = bisect_left(spl, (lead_end,), in_title) - in_title if lead_end > title_end else 0
+    return title_w * in_title + lead_w * in_lead + body_w * (len(spl) - in_title - in_lead)
 
 
 def _requirement_met(topic: Topic, countries: list[Tag], present: dict[float, set[str]]) -> bool:
