@@ -162,7 +162,12 @@ def main(argv=None) -> int:
                         help="take the two-writers section from this JSON (an earlier run's) instead of measuring it")
     parser.add_argument("--keep", action="store_true", help="keep the pages, archives and Parquet files")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from --json")
+    parser.add_argument("--sections", default="writers,tagging,queries",
+                        help="which measurements to run (comma-separated; a size too big for all three in one go)")
     args = parser.parse_args(argv)
+    sections = set(args.sections.split(","))
+    if not sections <= {"writers", "tagging", "queries"}:
+        parser.error("--sections takes writers, tagging, queries")
     command = "python bench/scale.py " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.report_only:
         write_report(json.loads(args.json.read_text()), args.report)
@@ -174,45 +179,30 @@ def main(argv=None) -> int:
     result = {"command": command, "n": args.n, "first": args.first, "cpus": os.cpu_count(),
               "load_before": os.getloadavg()}
     pages = work / "pages"
-    folders = write_pages(pages, {"first": args.first, "left": args.n, "right": args.n})
+    folders = write_pages(pages, {"first": args.first, "left": args.n, "right": args.n if "writers" in sections else 0})
     first, left, right = folders["first"], folders["left"], folders["right"]
     with throwaway_server() as server:  # its own folder under /tmp (the postgres user must reach it)
         two, one = server.create_database("two_writers"), server.create_database("one_writer")
         two_db, one_db = f"{two.url}?data={work / 'files-two'}", f"{one.url}?data={work / 'files-one'}"
-        for db in (() if args.reuse_writers else (two_db, one_db)):
+        for db in (() if args.reuse_writers or "writers" not in sections else (two_db, one_db)):
             run_all([ingest_cmd([first], db)])
-        if args.reuse_writers:  # the writers' section of an earlier run of this script (same --n)
+        if "writers" in sections and args.reuse_writers:  # the writers' section of an earlier run of this script (same --n)
             reused = json.loads(args.reuse_writers.read_text())
             concurrent, single = reused["two_processes"], reused["one_process"]
             result["writers_reused_from"] = str(args.reuse_writers)
-        else:
+        elif "writers" in sections:
             concurrent = run_all([ingest_cmd([left], two_db), ingest_cmd([right], two_db)])
             single = run_all([ingest_cmd([left, right], one_db)])
-        # every page is a distinct article unless the generator repeated an identity: then one process
-        # rejects the repeat as a duplicate of its own run; the reference count is the one process's
-        expected = args.first + 2 * args.n
-        result["writers"] = {"expected_articles": expected,
-                             "two_processes": concurrent if args.reuse_writers else concurrent | counts(two_db),
-                             "one_process": single if args.reuse_writers else single | counts(one_db)}
-        print(json.dumps(result["writers"], indent=1), file=sys.stderr)
-
-        local_pool, clustered = work / "local-pool", work / "clustered"
-        pool = run_all([ingest_cmd([left], str(local_pool))])
-        dask = run_all([ingest_cmd([left], str(clustered), "--cluster", "local:2")])
-        a, b = tag_rows(local_pool), tag_rows(clustered)
-        result["tagging"] = {
-            "pages": args.n,
-            "local_pool": pool | {"articles": counts(str(local_pool))["articles"], "articles_per_s": round(args.n / pool["wall_s"], 1)},
-            "cluster_local2": dask | {"articles": counts(str(clustered))["articles"], "articles_per_s": round(args.n / dask["wall_s"], 1)},
-            "tag_rows": len(a), "tag_rows_cluster": len(b), "identical_tags": a == b,
-        } | tag_differences(a, b)
-        print(json.dumps(result["tagging"], indent=1), file=sys.stderr)
-
-        shared_n = server.create_database("queries")
-        shared_db = f"{shared_n.url}?data={work / 'files-queries'}"
-        run_all([ingest_cmd([left], shared_db)])
-        result["queries"] = {"articles_shared": counts(shared_db)["articles"], "articles_local": counts(str(local_pool))["articles"]}
-        result["queries"] |= query_latency(shared_db, local_pool, args.samples)
+        if "writers" in sections:
+            # every page is a distinct article unless the generator repeated an identity: then one process
+            # rejects the repeat as a duplicate of its own run; the reference count is the one process's
+            expected = args.first + 2 * args.n
+            result["writers"] = {"expected_articles": expected,
+                                 "two_processes": concurrent if args.reuse_writers else concurrent | counts(two_db),
+                                 "one_process": single if args.reuse_writers else single | counts(one_db)}
+            print(json.dumps(result["writers"], indent=1), file=sys.stderr)
+        if sections & {"tagging", "queries"}:
+            result |= tagging_and_queries(server, work, left, args.n, args.samples, "tagging" in sections, "queries" in sections)
     result["load_after"] = os.getloadavg()
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -221,9 +211,31 @@ def main(argv=None) -> int:
     return 0
 
 
+def tagging_and_queries(server, work: Path, left: Path, n: int, samples: int, tagging: bool, queries: bool) -> dict:
+    """Sections 2 and 3 (the queries compare against the local pool's archive, so they need its ingest)."""
+    result = {}
+    local_pool, clustered = work / "local-pool", work / "clustered"
+    pool = run_all([ingest_cmd([left], str(local_pool))])
+    if tagging:
+        dask = run_all([ingest_cmd([left], str(clustered), "--cluster", "local:2")])
+        a, b = tag_rows(local_pool), tag_rows(clustered)
+        result["tagging"] = {
+            "pages": n,
+            "local_pool": pool | {"articles": counts(str(local_pool))["articles"], "articles_per_s": round(n / pool["wall_s"], 1)},
+            "cluster_local2": dask | {"articles": counts(str(clustered))["articles"], "articles_per_s": round(n / dask["wall_s"], 1)},
+            "tag_rows": len(a), "tag_rows_cluster": len(b), "identical_tags": a == b,
+        } | tag_differences(a, b)
+        print(json.dumps(result["tagging"], indent=1), file=sys.stderr)
+    if queries:
+        shared_n = server.create_database("queries")
+        shared_db = f"{shared_n.url}?data={work / 'files-queries'}"
+        run_all([ingest_cmd([left], shared_db)])
+        result["queries"] = {"articles_shared": counts(shared_db)["articles"], "articles_local": counts(str(local_pool))["articles"]}
+        result["queries"] |= query_latency(shared_db, local_pool, samples)
+    return result
+
+
 def write_report(r: dict, path: Path) -> None:
-    w, t, q = r["writers"], r["tagging"], r["queries"]
-    two, one = w["two_processes"], w["one_process"]
     lines = [
         "# Shared store and distributed tagging (bench/scale.py)", "",
         f"`{r['command']}` on {r['cpus']} cores shared with other work (1/5/15-minute load before: "
@@ -231,7 +243,23 @@ def write_report(r: dict, path: Path) -> None:
         "Pages from the demo generator (seed format). Written by the script from its JSON."
         + (f" The two-writers section was measured by an earlier run of the same command and read from "
            f"`{r['writers_reused_from']}` (that run then stopped at a bug in this script's tag comparison)."
-           if r.get("writers_reused_from") else ""), "",
+           if r.get("writers_reused_from") else "")
+        + ("" if {"writers", "tagging", "queries"} <= set(r) else
+           " This run measured only: " + ", ".join(k for k in ("writers", "tagging", "queries") if k in r) + "."), "",
+    ]
+    if "writers" in r:
+        lines += _writers_section(r)
+    if "tagging" in r:
+        lines += _tagging_section(r["tagging"])
+    if "queries" in r:
+        lines += _queries_section(r["queries"])
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _writers_section(r: dict) -> list[str]:
+    w = r["writers"]
+    two, one = w["two_processes"], w["one_process"]
+    lines = [
         f"## Two writers at once ({r['n']:,} pages each) vs one process ({2 * r['n']:,} pages)", "",
         "Both shared stores (DuckLake, PostgreSQL catalog on localhost, Parquet files on local disk) first got the "
         f"same run of {r['first']:,} pages. Wall: from starting the processes to the last exit.", "",
@@ -242,8 +270,12 @@ def write_report(r: dict, path: Path) -> None:
         lines.append(f"| {label} | {s['wall_s']} | {s['articles']:,} | {s['duplicates']} | {s['distinct_identities']:,} | "
                      f"{s['duplicate_tags']} | {s['ok_runs']} | {s['replays']} |")
     lines += ["", "Summary lines:", ""] + [f"- `{l}`" for l in two["summaries"] + one["summaries"]]
-    lines += [
-        "", f"## Tagging {t['pages']:,} pages: Dask LocalCluster (2 workers) vs the local pool (2 processes)", "",
+    return lines + [""]
+
+
+def _tagging_section(t: dict) -> list[str]:
+    return [
+        f"## Tagging {t['pages']:,} pages: Dask LocalCluster (2 workers) vs the local pool (2 processes)", "",
         "Both: the whole `trends ingest` command into a fresh local archive (parse, tag, store, publish; the "
         "cluster's start and stop included).", "",
         "| | wall s | articles | articles/s |", "|---|---|---|---|",
@@ -252,8 +284,13 @@ def write_report(r: dict, path: Path) -> None:
         "", f"Tags compared row by row ({t['tag_rows']:,} local rows, {t['tag_rows_cluster']:,} cluster rows): identical = "
         f"**{t['identical_tags']}**" + ("" if t["identical_tags"] else
         f"; rows only in the local archive {t['rows_only_local']}, only in the cluster's {t['rows_only_cluster']}, "
-        f"by kind {t['differing_by_kind']}; examples: {t['example_differences']}") + ".",
-        "", f"## Dashboard page queries: shared store vs local archive ({q['articles_shared']:,} vs {q['articles_local']:,} articles)", "",
+        f"by kind {t['differing_by_kind']}; examples: {t['example_differences']}") + ".", "",
+    ]
+
+
+def _queries_section(q: dict) -> list[str]:
+    lines = [
+        f"## Dashboard page queries: shared store vs local archive ({q['articles_shared']:,} vs {q['articles_local']:,} articles)", "",
         f"{q['queries']} queries from bench/page_queries.py, {q['samples_per_query']} warm samples each per side, "
         f"interleaved. Answers equal (ingest clock columns aside): {q['same_answers']} of {q['queries']}.", "",
         f"Over all calls: shared p50 {q['overall']['shared']['p50_ms']} / p95 {q['overall']['shared']['p95_ms']} ms; "
@@ -263,7 +300,7 @@ def write_report(r: dict, path: Path) -> None:
     for name, v in q["per_query"].items():
         lines.append(f"| {name} | {v['shared']['p50_ms']} | {v['shared']['p95_ms']} | {v['local']['p50_ms']} | "
                      f"{v['local']['p95_ms']} | {v['same_answer']} |")
-    path.write_text("\n".join(lines) + "\n")
+    return lines
 
 
 if __name__ == "__main__":

@@ -384,14 +384,14 @@ def merge_segments(path, first: int, last: int) -> None:
     import duckdb
 
     from trends.store import (
-        SEGMENT_DIR, TABLES, _attach, build_views, create_tables, load_stopwords, read_manifest, replace_segments,
+        SEGMENT_DIR, TABLES, _attach, build_views, create_tables, load_stopwords, own_spill, read_manifest, replace_segments,
     )
 
     path = Path(path)
     manifest = read_manifest(path)
     names = manifest.segments[first:last + 1]
     target = path / f"rewrite-merge-{uuid.uuid4().hex[:8]}.duckdb"
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=own_spill({}))
     try:
         aliases = []
         for i, name in enumerate(names):

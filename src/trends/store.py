@@ -55,6 +55,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -530,12 +531,35 @@ def _about_threshold(con, schema: str) -> float:
 
 READ_VIEWS_SCHEMA = "main"
 
-# Readers spill (rarely) to the system temp folder, never to a `.tmp/` in whatever folder the app runs from.
-READ_CONFIG = {
-    "threads": 2,
-    "memory_limit": "350MB",
-    "temp_directory": os.path.join(tempfile.gettempdir(), "trends-duckdb-spill"),
-}
+READ_CONFIG = {"threads": 2, "memory_limit": "350MB"}  # with `own_spill` (below) at every connect
+
+# DuckDB names its spill files by size class only (`duckdb_temp_storage_S32K-0.tmp`, ...), so two instances
+# spilling into one folder overwrite each other's blocks and read garbage back: wrong rows, IO errors or a
+# segmentation fault (duckdb/duckdb#15173; what killed one of two 50k-page writers, docs/scaling.md). An
+# in-memory instance's default folder is `.tmp` in the working directory, which every process started
+# there shares. So each instance spills into a folder of its own under the system temp folder.
+SPILL_ROOT = Path(tempfile.gettempdir()) / f"trends-spill-{os.getuid()}"  # per user: /tmp is shared
+
+
+def own_spill(config: dict) -> dict:
+    """``config`` plus a spill folder no other DuckDB instance uses. DuckDB creates it at the first spill
+    and removes it when the instance closes; folders left by processes that died are removed here."""
+    SPILL_ROOT.mkdir(parents=True, exist_ok=True)
+    for folder in SPILL_ROOT.iterdir():
+        pid = folder.name.split("-", 1)[0]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+    return {**config, "temp_directory": str(SPILL_ROOT / f"{os.getpid()}-{uuid.uuid4().hex[:12]}")}
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, or no such call here: not ours to clean
+        return True
+    return True
 
 
 def _open_instance(path: Path, manifest: Manifest) -> duckdb.DuckDBPyConnection:
@@ -552,7 +576,7 @@ class _ReadInstance:
 
     def __init__(self, path: Path, manifest: Manifest) -> None:
         self.path = path
-        self.con = duckdb.connect(":memory:", config=READ_CONFIG)
+        self.con = duckdb.connect(":memory:", config=own_spill(READ_CONFIG))
         self.attached: dict[tuple, str] = {}  # (segment name, inode, mtime) -> alias
         self.retiring: list[str] = []  # aliases the current generation no longer lists
         self.schema, self._retiring_schema = "memory.reader", None
@@ -871,7 +895,7 @@ def _writer(path: Path, wait: bool, settings: dict | None, rewrite: bool, copy) 
         if base is None and stale is None and "about_threshold" not in settings and not rewrite:
             raise StoreError("a new archive needs its about_threshold setting (trends.ingest passes tagging's)")
         try:
-            con = duckdb.connect(":memory:", config=WRITE_CONFIG)
+            con = duckdb.connect(":memory:", config=own_spill(WRITE_CONFIG))
             con.execute("SET enable_progress_bar = false")  # no DuckDB bar on a user's terminal
             for i, name in enumerate(base.segments if base else ()):
                 _attach(con, path / SEGMENT_DIR / name, f"seg{i}", read_only=True)

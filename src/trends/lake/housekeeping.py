@@ -18,7 +18,7 @@ import datetime as dt
 import duckdb
 
 from trends.lake import catalog, parse_address
-from trends.store import ROLLUP_MEASURES, StoreError, columns_of, first_line
+from trends.store import ROLLUP_MEASURES, StoreError, columns_of, first_line, own_spill
 
 KEEP_SNAPSHOTS = dt.timedelta(days=1)
 
@@ -26,7 +26,7 @@ KEEP_SNAPSHOTS = dt.timedelta(days=1)
 def compact(db: str, keep: dt.timedelta = KEEP_SNAPSHOTS) -> dict:
     """Compact the shared store at ``db``; returns the roll-up rows and data files before and after."""
     address = parse_address(db)
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=own_spill({}))
     try:
         catalog.attach(con, address)
         if not catalog.has_archive(con):

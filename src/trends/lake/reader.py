@@ -10,7 +10,9 @@ import threading
 import duckdb
 
 from trends.lake import catalog, parse_address
-from trends.store import READ_CONFIG, Generation, Status, StoreError, build_views, first_line, load_fts, load_stopwords
+from trends.store import (
+    READ_CONFIG, Generation, Status, StoreError, build_views, first_line, load_fts, load_stopwords, own_spill,
+)
 
 _lock = threading.Lock()
 _instances: dict[str, duckdb.DuckDBPyConnection] = {}
@@ -19,7 +21,7 @@ _local = threading.local()
 
 def _open(db: str) -> duckdb.DuckDBPyConnection:
     address = parse_address(db)
-    con = duckdb.connect(":memory:", config=READ_CONFIG)
+    con = duckdb.connect(":memory:", config=own_spill(READ_CONFIG))
     try:
         con.execute("SET enable_progress_bar = false")
         load_fts(con)
@@ -80,7 +82,7 @@ def open_status(db: str) -> Status:
         address = parse_address(db)
     except ValueError as exc:
         return Status("damaged", str(exc))
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=own_spill({}))
     try:
         try:
             catalog.attach(con, address, catalog.ALIAS, read_only=True)
