@@ -47,8 +47,9 @@ def attach(con: duckdb.DuckDBPyConnection, address: Address, alias: str = ALIAS,
                 break
             except duckdb.Error as exc:
                 # two writers creating a new lake at once: PostgreSQL refuses the second's CREATE of the
-                # catalog tables; a moment later the first has made them and the ATTACH finds them
-                if not (create and "initialize DuckLake" in str(exc) and "duplicate key" in str(exc)) or attempt == 9:
+                # catalog tables ("duplicate key" while both are creating, "already exists" once the first
+                # has committed); a moment later the ATTACH finds the first's tables
+                if not (create and "initialize DuckLake" in str(exc) and _lost_creation_race(str(exc))) or attempt == 9:
                     raise
                 time.sleep(0.2 * (attempt + 1))
     except duckdb.Error as exc:
@@ -56,6 +57,10 @@ def attach(con: duckdb.DuckDBPyConnection, address: Address, alias: str = ALIAS,
         if "creating a new DuckLake is explicitly disabled" in text or "data_path is not set" in text:
             raise StoreError(f"no archive in the shared store {address} yet; run `trends ingest ... --db {address}` first") from exc
         raise StoreError(f"cannot open the shared store {address}: {first_line(exc)}") from exc
+
+
+def _lost_creation_race(text: str) -> bool:
+    return "duplicate key" in text or "already exists" in text
 
 
 def has_archive(con: duckdb.DuckDBPyConnection, alias: str = ALIAS) -> bool:
