@@ -200,11 +200,7 @@ class Tagger:
         candidates = []
         for tag in countries:
             kinds = tuple(about.IMPLIED if s in implied else kind_of.get(s, about.NAME) for s in tag.spans)
-            evidence = sum(
-                (TITLE_WEIGHT if s < title_end else LEAD_WEIGHT if s < lead_end else BODY_WEIGHT)
-                * (IMPLIED_WEIGHT if k == about.IMPLIED else 1.0)
-                for (s, _), k in zip(tag.spans, kinds)
-            )
+            evidence = _mention_evidence(tag.spans, title_end, lead_end, implied)  # what `_scored` weighed
             candidates.append(about.Candidate(tag.key, tuple(tag.spans), kinds, evidence, tag.score))
         if self._candidate_sink is not None:
             self._candidate_sink.append(candidates)
@@ -252,15 +248,8 @@ class Tagger:
         by_key = {key: sorted(set(spl)) for key, spl in by_key.items() if spl}
         title_end, lead_end = layout.title_end, layout.lead_end
         evidence = {}
-        for key, spl in by_key.items():  # `Layout.weight` per mention, summed
-            if not _HALVES_SALIENCE or (implied and IMPLIED_WEIGHT != 1.0):
-                total = 0
-                for s, e in spl:
-                    weight = TITLE_WEIGHT if s < title_end else LEAD_WEIGHT if s < lead_end else BODY_WEIGHT
-                    total += weight * IMPLIED_WEIGHT if (s, e) in implied else weight * 1.0
-            else:  # weights in halves: counted by position, the sum is exact and the same
-                total = _weighted(spl, title_end, lead_end, _SALIENCE_WEIGHTS)
-            evidence[key] = total
+        for key, spl in by_key.items():
+            evidence[key] = _mention_evidence(spl, title_end, lead_end, implied)
         salience = scores(evidence)
         tags = [
             Tag(kind, key, labels.get(key, key), len(by_key[key]), by_key[key], salience[key], method)
@@ -346,6 +335,19 @@ class Tagger:
             tags.append(Tag("topic", key, topic.label, len(rule.spans), rule.spans, score, "taxonomy"))
         tags.sort(key=lambda t: (-t.score, t.key))
         return tags
+
+
+def _mention_evidence(spl: list[tuple[int, int]], title_end: int, lead_end: int, implied=frozenset()) -> float:
+    """An entity's weighted mention total over its sorted spans: `Layout.weight` per mention, times
+    IMPLIED_WEIGHT for a mention that only implies it. With weights in halves it is counted by position
+    (``_weighted``), which is exact and the same sum."""
+    if _HALVES_SALIENCE and (not implied or IMPLIED_WEIGHT == 1.0):
+        return _weighted(spl, title_end, lead_end, _SALIENCE_WEIGHTS)
+    total = 0
+    for s, e in spl:
+        weight = TITLE_WEIGHT if s < title_end else LEAD_WEIGHT if s < lead_end else BODY_WEIGHT
+        total += weight * IMPLIED_WEIGHT if (s, e) in implied else weight * 1.0
+    return total
 
 
 def _weighted(spl: list[tuple[int, int]], title_end: int, lead_end: int, weights: tuple[float, float, float] | None = None) -> float:
