@@ -545,11 +545,20 @@ def own_spill(config: dict) -> dict:
     """``config`` plus a spill folder no other DuckDB instance uses. DuckDB creates it at the first spill
     and removes it when the instance closes; folders left by processes that died are removed here."""
     SPILL_ROOT.mkdir(parents=True, exist_ok=True)
-    for folder in SPILL_ROOT.iterdir():
-        pid = folder.name.split("-", 1)[0]
-        if pid.isdigit() and not pid_alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
+    remove_left_by_dead_processes(SPILL_ROOT.iterdir())
     return {**config, "temp_directory": str(SPILL_ROOT / f"{os.getpid()}-{uuid.uuid4().hex[:12]}")}
+
+
+def remove_left_by_dead_processes(paths, prefix: str = "") -> None:
+    """Remove the files and folders among ``paths`` named ``<prefix><pid>-...`` whose process is gone
+    (killed, or crashed inside DuckDB, before its own clean-up ran)."""
+    for path in paths:
+        pid = path.name[len(prefix):].split("-", 1)[0]
+        if path.name.startswith(prefix) and pid.isdigit() and not pid_alive(int(pid)):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def pid_alive(pid: int) -> bool:

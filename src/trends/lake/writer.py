@@ -33,7 +33,7 @@ import duckdb
 from trends.lake import Address, catalog, parse_address
 from trends.store import (
     LATEST_KEYS, Manifest, StoreError, TABLES, WRITE_CONFIG, Writer, _quote, columns_of, create_tables, first_line,
-    load_fts, load_stopwords, own_spill, pid_alive, set_setting,
+    load_fts, load_stopwords, own_spill, remove_left_by_dead_processes, set_setting,
 )
 
 PUBLISH_ATTEMPTS = 30
@@ -96,10 +96,7 @@ WORK_PREFIX = "trends-lake-work-"
 def remove_dead_work_files(folder: Path | None = None) -> None:
     """Working segments of writers that died (killed, or a crash in DuckDB) before their ``finally``:
     nothing was published from them, and a 50k-page run leaves ~0.5 GB behind."""
-    for path in Path(folder or tempfile.gettempdir()).glob(f"{WORK_PREFIX}*.duckdb*"):
-        pid = path.name[len(WORK_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not pid_alive(int(pid)):
-            path.unlink(missing_ok=True)
+    remove_left_by_dead_processes(Path(folder or tempfile.gettempdir()).glob(f"{WORK_PREFIX}*.duckdb*"), WORK_PREFIX)
 
 
 def publish(w: Writer, address: Address) -> None:
