@@ -13,7 +13,10 @@ Three measurements, each on demo-generator pages (seed format, realistic text) w
    included), articles/s, and the tags of both archives compared row by row.
 3. page queries: bench/page_queries.py's dashboard queries on the shared store vs the local archive of
    the same N pages (from 2), calls interleaved so both see the same load, the same number of warm
-   samples per query on both sides, p50/p95 per query and over all calls; answers compared.
+   samples per query on both sides, p50/p95 per query and over all calls; answers compared. The shared
+   side reads through the dashboard's entry point (`trends.queries`, the process's local read copy); then
+   another process publishes the first run's pages and the first read after it is timed (it builds the
+   new snapshot's copy), with the copy's file size and this process's RSS.
 
 Everything runs niced. The report (bench/SCALE.md) is written from the JSON (bench/scale.json), never by
 hand: `python bench/scale.py --report-only` rewrites it from an existing JSON.
@@ -124,9 +127,20 @@ def percentiles(samples: list[float]) -> dict:
 
 
 def query_latency(shared: str, local: Path, samples: int) -> dict:
+    """The page queries through `trends.queries` (the dashboard's entry point; on the shared store that
+    reads this process's local read copy), both sides warmed, interleaved; answers compared."""
     from compare_pages import same
     from page_queries import page_queries
 
+    from trends.lake import reader
+    from trends.store import read_cursor
+
+    before = memory()
+    t = time.perf_counter()
+    read_cursor(shared)  # the first read of a dashboard process: builds the first copy
+    first_read = time.perf_counter() - t
+    cold = {"first_read_s": round(first_read, 2), "copy": copy_info(reader.read_copy(shared)),
+            "rss_before_mb": before["rss_mb"], "rss_after_mb": memory()["rss_mb"]}
     ours, theirs = page_queries(shared), page_queries(local)
     for name in ours:  # warm both sides (instances opened, first reads cached), answers compared
         ours[name](), theirs[name]()
@@ -141,7 +155,42 @@ def query_latency(shared: str, local: Path, samples: int) -> dict:
     per_query = {name: {side: percentiles(v) for side, v in t.items()} | {"same_answer": equal[name]} for name, t in times.items()}
     overall = {side: percentiles([x for t in times.values() for x in t[side]]) for side in ("shared", "local")}
     return {"samples_per_query": samples, "queries": len(ours), "per_query": per_query, "overall": overall,
-            "same_answers": sum(equal.values())}
+            "same_answers": sum(equal.values()), "first_copy": cold}
+
+
+def refresh_after_publish(shared: str, pages: Path) -> dict:
+    """What the first read after another process publishes waits (it builds the new snapshot's copy), and
+    what a read costs when nothing was published (the catalog check alone)."""
+    from trends.lake import reader
+    from trends.store import generation, read_cursor
+
+    idle = []
+    for _ in range(30):
+        t = time.perf_counter()
+        generation(shared)
+        idle.append((time.perf_counter() - t) * 1000)
+    old = reader.read_copy(shared)
+    publish = run_all([ingest_cmd([pages], shared)])
+    before = memory()
+    t = time.perf_counter()
+    read_cursor(shared)
+    waited = time.perf_counter() - t
+    new = reader.read_copy(shared)
+    return {"check_only_ms": percentiles(idle), "publish": publish, "pages": len(list(pages.iterdir())), "first_read_after_publish_s": round(waited, 2),
+            "snapshots": [old.snapshot, new.snapshot], "copy": copy_info(new), "rss_before_mb": before["rss_mb"],
+            "rss_after_mb": memory()["rss_mb"], "peak_rss_mb": memory()["peak_mb"],
+            "articles_after": counts(shared)["articles"]}
+
+
+def copy_info(copy) -> dict:
+    return {"snapshot": copy.snapshot, "build_s": copy.seconds, "file_mb": round(copy.bytes / 2**20, 1)}
+
+
+def memory() -> dict:
+    """This process's resident and peak resident memory (Linux /proc)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    mb = lambda key: round(int(fields[key].split()[0]) / 1024, 1)  # noqa: E731 (kB)
+    return {"rss_mb": mb("VmRSS"), "peak_mb": mb("VmHWM")}
 
 
 def _no_clock(value):
@@ -202,7 +251,7 @@ def main(argv=None) -> int:
                                  "one_process": single if args.reuse_writers else single | counts(one_db)}
             print(json.dumps(result["writers"], indent=1), file=sys.stderr)
         if sections & {"tagging", "queries"}:
-            result |= tagging_and_queries(server, work, left, args.n, args.samples, "tagging" in sections, "queries" in sections)
+            result |= tagging_and_queries(server, work, left, first, args.n, args.samples, "tagging" in sections, "queries" in sections)
     result["load_after"] = os.getloadavg()
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -211,7 +260,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def tagging_and_queries(server, work: Path, left: Path, n: int, samples: int, tagging: bool, queries: bool) -> dict:
+def tagging_and_queries(server, work: Path, left: Path, first: Path, n: int, samples: int, tagging: bool, queries: bool) -> dict:
     """Sections 2 and 3 (the queries compare against the local pool's archive, so they need its ingest)."""
     result = {}
     local_pool, clustered = work / "local-pool", work / "clustered"
@@ -232,6 +281,7 @@ def tagging_and_queries(server, work: Path, left: Path, n: int, samples: int, ta
         run_all([ingest_cmd([left], shared_db)])
         result["queries"] = {"articles_shared": counts(shared_db)["articles"], "articles_local": counts(str(local_pool))["articles"]}
         result["queries"] |= query_latency(shared_db, local_pool, samples)
+        result["queries"]["refresh"] = refresh_after_publish(shared_db, first)
     return result
 
 
@@ -291,12 +341,30 @@ def _tagging_section(t: dict) -> list[str]:
 def _queries_section(q: dict) -> list[str]:
     lines = [
         f"## Dashboard page queries: shared store vs local archive ({q['articles_shared']:,} vs {q['articles_local']:,} articles)", "",
-        f"{q['queries']} queries from bench/page_queries.py, {q['samples_per_query']} warm samples each per side, "
-        f"interleaved. Answers equal (ingest clock columns aside): {q['same_answers']} of {q['queries']}.", "",
+        f"{q['queries']} queries from bench/page_queries.py through `trends.queries` (what the dashboard calls), "
+        f"{q['samples_per_query']} warm samples each per side, interleaved. "
+        + ("The shared side reads the process's local read copy of the newest snapshot (`trends.lake.reader`). "
+           if "first_copy" in q else "The shared side reads views over the lake. ")
+        + f"Answers equal (ingest clock columns aside): {q['same_answers']} of {q['queries']}.", "",
         f"Over all calls: shared p50 {q['overall']['shared']['p50_ms']} / p95 {q['overall']['shared']['p95_ms']} ms; "
         f"local p50 {q['overall']['local']['p50_ms']} / p95 {q['overall']['local']['p95_ms']} ms.", "",
-        "| query | shared p50 | shared p95 | local p50 | local p95 | same answer |", "|---|---|---|---|---|---|",
     ]
+    if "first_copy" in q:
+        c, r = q["first_copy"], q["refresh"]
+        lines += [
+            "The read copy's cost:", "",
+            "| | wait s | copy build s | copy file MB | process RSS MB before -> after |", "|---|---|---|---|---|",
+            f"| first read of a new dashboard process (snapshot {c['copy']['snapshot']}) | {c['first_read_s']} | "
+            f"{c['copy']['build_s']} | {c['copy']['file_mb']} | {c['rss_before_mb']} -> {c['rss_after_mb']} |",
+            f"| first read after another process published a run of {r['pages']:,} pages "
+            f"(snapshot {r['snapshots'][0]} -> {r['snapshots'][1]}, {r['articles_after']:,} articles) | {r['first_read_after_publish_s']} | "
+            f"{r['copy']['build_s']} | {r['copy']['file_mb']} | {r['rss_before_mb']} -> {r['rss_after_mb']} (peak {r['peak_rss_mb']}) |",
+            "",
+            f"A read when nothing was published (the catalog check alone, `generation`, 30 calls): p50 "
+            f"{r['check_only_ms']['p50_ms']} / p95 {r['check_only_ms']['p95_ms']} ms. Other threads keep answering from "
+            "the previous copy while one is built; the peak RSS is the whole bench process (both sides' readers).", "",
+        ]
+    lines += ["| query | shared p50 | shared p95 | local p50 | local p95 | same answer |", "|---|---|---|---|---|---|"]
     for name, v in q["per_query"].items():
         lines.append(f"| {name} | {v['shared']['p50_ms']} | {v['shared']['p95_ms']} | {v['local']['p50_ms']} | "
                      f"{v['local']['p95_ms']} | {v['same_answer']} |")
