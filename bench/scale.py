@@ -170,7 +170,7 @@ def refresh_after_publish(shared: str, pages: Path) -> dict:
         generation(shared)
         idle.append((time.perf_counter() - t) * 1000)
     old = reader.read_copy(shared)
-    publish = run_all([ingest_cmd([pages], shared)])
+    publish = run_all([ingest_cmd([pages], shared, "--into-demo")])  # the same generator's pages (a loaded demo archive)
     before = memory()
     t = time.perf_counter()
     read_cursor(shared)
@@ -211,6 +211,9 @@ def main(argv=None) -> int:
                         help="take the two-writers section from this JSON (an earlier run's) instead of measuring it")
     parser.add_argument("--keep", action="store_true", help="keep the pages, archives and Parquet files")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from --json")
+    parser.add_argument("--local-archive", type=Path, default=None,
+                        help="queries: read this existing local archive, and load the shared store from it by a table copy "
+                             "(`trends.lake.writer.load_archive`) instead of ingesting --n pages into both (on a loaded machine)")
     parser.add_argument("--sections", default="writers,tagging,queries",
                         help="which measurements to run (comma-separated; a size too big for all three in one go)")
     args = parser.parse_args(argv)
@@ -228,7 +231,8 @@ def main(argv=None) -> int:
     result = {"command": command, "n": args.n, "first": args.first, "cpus": os.cpu_count(),
               "load_before": os.getloadavg()}
     pages = work / "pages"
-    folders = write_pages(pages, {"first": args.first, "left": args.n, "right": args.n if "writers" in sections else 0})
+    loading = args.local_archive is not None and "tagging" not in sections  # the queries' pages come from that archive
+    folders = write_pages(pages, {"first": args.first, "left": 0 if loading else args.n, "right": args.n if "writers" in sections else 0})
     first, left, right = folders["first"], folders["left"], folders["right"]
     with throwaway_server() as server:  # its own folder under /tmp (the postgres user must reach it)
         two, one = server.create_database("two_writers"), server.create_database("one_writer")
@@ -251,7 +255,8 @@ def main(argv=None) -> int:
                                  "one_process": single if args.reuse_writers else single | counts(one_db)}
             print(json.dumps(result["writers"], indent=1), file=sys.stderr)
         if sections & {"tagging", "queries"}:
-            result |= tagging_and_queries(server, work, left, first, args.n, args.samples, "tagging" in sections, "queries" in sections)
+            result |= tagging_and_queries(server, work, left, first, args.n, args.samples, "tagging" in sections, "queries" in sections,
+                                          args.local_archive)
     result["load_after"] = os.getloadavg()
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -260,11 +265,14 @@ def main(argv=None) -> int:
     return 0
 
 
-def tagging_and_queries(server, work: Path, left: Path, first: Path, n: int, samples: int, tagging: bool, queries: bool) -> dict:
-    """Sections 2 and 3 (the queries compare against the local pool's archive, so they need its ingest)."""
+def tagging_and_queries(server, work: Path, left: Path, first: Path, n: int, samples: int, tagging: bool, queries: bool,
+                        local_archive: Path | None = None) -> dict:
+    """Sections 2 and 3 (the queries compare against the local pool's archive, so they need its ingest,
+    unless an existing local archive is given: then the shared store is loaded from it)."""
     result = {}
     local_pool, clustered = work / "local-pool", work / "clustered"
-    pool = run_all([ingest_cmd([left], str(local_pool))])
+    if local_archive is None or tagging:
+        pool = run_all([ingest_cmd([left], str(local_pool))])
     if tagging:
         dask = run_all([ingest_cmd([left], str(clustered), "--cluster", "local:2")])
         a, b = tag_rows(local_pool), tag_rows(clustered)
@@ -278,10 +286,21 @@ def tagging_and_queries(server, work: Path, left: Path, first: Path, n: int, sam
     if queries:
         shared_n = server.create_database("queries")
         shared_db = f"{shared_n.url}?data={work / 'files-queries'}"
-        run_all([ingest_cmd([left], shared_db)])
+        if local_archive is None or tagging:
+            run_all([ingest_cmd([left], shared_db)])
+        else:
+            from trends.lake.writer import load_archive
+
+            local_pool = local_archive
+            t = time.perf_counter()
+            result["shared_loaded_from"] = {"archive": str(local_archive), "articles": load_archive(local_archive, shared_db),
+                                            "seconds": round(time.perf_counter() - t, 1)}
         result["queries"] = {"articles_shared": counts(shared_db)["articles"], "articles_local": counts(str(local_pool))["articles"]}
         result["queries"] |= query_latency(shared_db, local_pool, samples)
-        result["queries"]["refresh"] = refresh_after_publish(shared_db, first)
+        try:  # the latency figures above are kept whatever happens here
+            result["queries"]["refresh"] = refresh_after_publish(shared_db, first)
+        except Exception as exc:  # noqa: BLE001 (recorded in the report)
+            result["queries"]["refresh_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
     return result
 
 
@@ -301,6 +320,11 @@ def write_report(r: dict, path: Path) -> None:
         lines += _writers_section(r)
     if "tagging" in r:
         lines += _tagging_section(r["tagging"])
+    if "shared_loaded_from" in r:
+        f = r["shared_loaded_from"]
+        lines += [f"The local side is the existing archive `{f['archive']}`; the shared store was loaded from it by a table "
+                  f"copy in one catalog transaction (`trends.lake.writer.load_archive`: {f['articles']:,} articles, "
+                  f"{f['seconds']} s), not by ingesting the pages twice.", ""]
     if "queries" in r:
         lines += _queries_section(r["queries"])
     path.write_text("\n".join(lines) + "\n")
@@ -349,7 +373,9 @@ def _queries_section(q: dict) -> list[str]:
         f"Over all calls: shared p50 {q['overall']['shared']['p50_ms']} / p95 {q['overall']['shared']['p95_ms']} ms; "
         f"local p50 {q['overall']['local']['p50_ms']} / p95 {q['overall']['local']['p95_ms']} ms.", "",
     ]
-    if "first_copy" in q:
+    if "refresh_error" in q:
+        lines += [f"The refresh after a publish was not measured: {q['refresh_error']}", ""]
+    if "first_copy" in q and "refresh" in q:
         c, r = q["first_copy"], q["refresh"]
         lines += [
             "The read copy's cost:", "",

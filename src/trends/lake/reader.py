@@ -36,7 +36,7 @@ import duckdb
 
 from trends.lake import catalog, parse_address
 from trends.store import (
-    READ_CONFIG, Generation, Status, StoreError, _quote, build_views, first_line, load_fts, load_stopwords, own_spill,
+    READ_CONFIG, WRITE_CONFIG, Generation, Status, StoreError, _quote, build_views, first_line, load_fts, load_stopwords, own_spill,
     remove_left_by_dead_processes,
 )
 
@@ -151,10 +151,11 @@ class _Store:
     def newest(self) -> int:
         """The catalog's newest snapshot id (a cursor per thread: connections are not thread-safe)."""
         cursors = _thread_dict("watch")
-        cur = cursors.get(id(self))
-        if cur is None:
+        hit = cursors.get(self.address.attach)
+        if hit is None or hit[0] is not self:  # none yet, or one of a store closed since
             with _lock:
-                cur = cursors[id(self)] = self.con.cursor()
+                hit = cursors[self.address.attach] = (self, self.con.cursor())
+        cur = hit[1]
         return catalog.newest_snapshot(cur) if self.fast_check else catalog.snapshot_id(cur, catalog.ALIAS)
 
     def pick(self) -> Copy:
@@ -177,36 +178,29 @@ class _Store:
         return self.current
 
     def refresh(self, snapshot: int) -> Copy:
-        """Copy snapshot ``snapshot`` into a new local file and put it in place (caller holds `refreshing`)."""
+        """Copy snapshot ``snapshot`` into a new local file and put it in place (caller holds `refreshing`).
+        The copy is written by an instance of its own (a writer's memory limit, its own spill folder), so
+        building it takes nothing from the instance the pages read, and a failed build leaves it as it was."""
         started = time.perf_counter()
         n, self._next = self._next, self._next + 1
-        pinned, alias, source = f"pin{n}", f"copy{n}", f"memory.lake_s{n}"
-        schema = f"memory.reader_s{snapshot}_{n}"
+        alias, schema = f"copy{n}", f"memory.reader_s{snapshot}_{n}"
         file = self.folder / f"snapshot-{snapshot}-{n}.duckdb"
-        cur = self.con.cursor()
         try:
-            catalog.attach(cur, self.address, pinned, snapshot=snapshot)
-            build_views(cur, [pinned], source, collapse_rollups=True)
-            cur.execute(f"ATTACH {_quote(file)} AS {alias}")
-            from trends.derived import copy_tables
-
-            copy_tables(cur, source, [pinned], alias)
-            cur.execute(f"CHECKPOINT {alias}")
-            cur.execute(f"DETACH {alias}")
-            cur.execute(f"ATTACH {_quote(file)} AS {alias} (READ_ONLY)")
-            build_views(cur, [alias], schema)
-            made = Copy(snapshot, alias, schema, file, round(time.perf_counter() - started, 3), file.stat().st_size)
+            _write_copy(self.address, snapshot, file)
+            with self.con.cursor() as cur:
+                try:
+                    cur.execute(f"ATTACH {_quote(file)} AS {alias} (READ_ONLY)")
+                    build_views(cur, [alias], schema)
+                except BaseException:
+                    for sql in (f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"DETACH DATABASE IF EXISTS {alias}"):
+                        _quietly(cur, sql)
+                    raise
         except BaseException as exc:
-            for sql in (f"DETACH DATABASE IF EXISTS {alias}", f"DROP SCHEMA IF EXISTS {schema} CASCADE"):
-                _quietly(cur, sql)
             file.unlink(missing_ok=True)
             if isinstance(exc, duckdb.Error):
                 raise StoreError(f"cannot copy snapshot {snapshot} of the shared store {self.address}: {first_line(exc)}") from exc
             raise
-        finally:
-            _quietly(cur, f"DROP SCHEMA IF EXISTS {source} CASCADE")
-            _quietly(cur, f"DETACH DATABASE IF EXISTS {pinned}")
-            cur.close()
+        made = Copy(snapshot, alias, schema, file, round(time.perf_counter() - started, 3), file.stat().st_size)
         retired, self.previous, self.current = self.previous, self.current, made
         if retired is not None:  # two copies back: no read has started on it since the previous was put in place
             self._drop(retired)
@@ -225,6 +219,23 @@ class _Store:
         except (AttributeError, duckdb.Error):
             pass  # never opened, or already closed
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _write_copy(address, snapshot: int, file: Path) -> None:
+    """The lake pinned at ``snapshot`` (DuckLake's ``SNAPSHOT_VERSION``: one snapshot, whatever writers
+    commit meanwhile) copied into the new DuckDB file ``file``, table by table as the archive's views show it."""
+    from trends.derived import copy_tables
+
+    con = duckdb.connect(":memory:", config=own_spill(WRITE_CONFIG))
+    try:
+        con.execute("SET enable_progress_bar = false")
+        catalog.attach(con, address, "pinned", snapshot=snapshot)
+        build_views(con, ["pinned"], "memory.source", collapse_rollups=True)
+        con.execute(f"ATTACH {_quote(file)} AS copy")
+        copy_tables(con, "memory.source", ["pinned"], "copy")
+        con.execute("CHECKPOINT copy")
+    finally:
+        con.close()
 
 
 def _quietly(cur, sql: str) -> None:
@@ -256,6 +267,11 @@ def _pick(db: str) -> tuple[Copy, duckdb.DuckDBPyConnection]:
     hit = cursors.get(db)
     if hit is not None and hit[0] is copy:
         return hit
+    if hit is not None:  # this thread's cursor on an older copy: done with
+        try:
+            hit[1].close()
+        except duckdb.Error:
+            pass
     with _lock:
         cur = store.con.cursor()
     cur.execute(f"USE {copy.schema}")
@@ -280,8 +296,8 @@ def generation(db: str) -> Generation:
 
 
 def read_copy(db: str) -> Copy | None:
-    """The copy this process currently answers from (None before the first read): for benchmarks and
-    the About page's provenance."""
+    """The copy this process currently answers from (None before the first read): its snapshot, file,
+    size and build time, for benchmarks and tests."""
     with _lock:
         store = _stores.get(db)
     return store.current if store else None
