@@ -36,8 +36,8 @@ class Entry:
         """Does the text's surface form satisfy this alias's case rule?"""
         if self.case == ANY:
             return True
-        if self.case == EXACT:
-            return original == self.surface
+        if self.case == EXACT:  # a typographic apostrophe is the same letter ("People’s Republic of China")
+            return original == self.surface or original.replace("\u2019", "'").replace("\u2018", "'") == self.surface
         upper = self.upper
         if len(upper) == 1:  # the common case: a leading capital ("Turkey", "Iceland")
             return original[upper[0]].isupper()

@@ -119,6 +119,7 @@ class Tagger:
         spans: dict[str, dict[str, list[tuple[int, int]]]] = {"country": defaultdict(list), "person": defaultdict(list), "org": defaultdict(list)}
         ambiguous: list[Hit] = []
         implied: set[tuple[int, int]] = set()
+        surnames: set[str] = set()  # city names read as a person's surname somewhere in the text ("Sudesh Amman")
         lex = self.lexicon
         person_like, languages, not_the_place = lex.person_like, lex.languages, lex.not_the_place
         for hit in entity_hits:
@@ -131,11 +132,13 @@ class Tagger:
                 implied.add((start, end))
                 continue
             if kind == "country" or kind == "ambiguous":
-                if entry.surface in person_like or entry.source in ("place", "big-city"):
-                    # "Naomi Osaka", "George Floyd", "Kobe Bryant": a name word next to it makes it a person;
-                    # for big cities only a preceding one counts ("Tokyo Stock Exchange" stays Japan).
-                    check_next = entry.source != "big-city" or entry.surface in person_like
+                if entry.surface in person_like or entry.source in _CITY_SOURCES:
+                    # "Naomi Osaka", "George Floyd", "Sudesh Amman": a name word next to it makes it a person;
+                    # for big cities and capitals only a preceding one counts ("Tokyo Stock Exchange" stays Japan).
+                    check_next = entry.source == "place" or entry.surface in person_like
                     if _reads_as_personal_name(text, start, end, headline_lines, lex.first_names, check_next):
+                        if entry.source in _CITY_SOURCES:
+                            surnames.add(text[start:end])
                         continue
                 original = text[start:end]
                 if original in languages and _reads_as_language(text, start, end, lex):
@@ -147,6 +150,8 @@ class Tagger:
                     ambiguous.append(hit)
                     continue
             spans[kind][entry.key].append((start, end))
+        if surnames:
+            _drop_surnames(text, entity_hits, surnames, spans["country"])
         if ambiguous:
             self._resolve_ambiguous(ambiguous, cue_hits, spans["country"])
         _drop_qualified_places(text, entity_hits, spans["country"])
@@ -420,6 +425,21 @@ def _reads_as_language(text: str, start: int, end: int, lex) -> bool:
         if word[0] in ("and", "or") and len(word) > 1 and word[1].strip(".,;:") in lex.languages:
             return True
     return False
+
+
+_CITY_SOURCES = ("place", "big-city", "capital")
+
+
+def _drop_surnames(text: str, hits: list[Hit], surnames: set[str], country_spans: dict[str, list[tuple[int, int]]]) -> None:
+    """A city name that the text once uses as a person's surname ("Sudesh Amman, 20") is that person in its
+    later bare mentions too ("Amman had scrawled ..."), as a reader takes it."""
+    for start, end, entry in hits:
+        if entry.kind == "country" and entry.source in _CITY_SOURCES and text[start:end] in surnames:
+            spl = country_spans.get(entry.key)
+            if spl and (start, end) in spl:
+                spl.remove((start, end))
+                if not spl:
+                    del country_spans[entry.key]
 
 
 def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, list[tuple[int, int]]]) -> None:
