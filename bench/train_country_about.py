@@ -70,9 +70,9 @@ def dataset(rows: list[dict]):
         keys = {c.key for c in candidates}
         unreachable.append(len(gold - keys))
         for c, f in zip(candidates, feats):
-            if not about.learned(c):
+            if not about.learned(c):  # the hand-set salience, or a headline naming its leader (as the tagger does)
                 implied_y.append(c.key in gold)
-                implied_sal.append(c.salience)
+                implied_sal.append(ABOUT_THRESHOLD if about.implied_in_title(c, layout.title_end) else c.salience)
                 continue
             X.append(f)
             y.append(c.key in gold)

@@ -168,3 +168,38 @@ def test_a_leader_in_a_headline_makes_the_story_about_the_country_without_mentio
     long = "Floods in Kenya\n\n" + "Rivers rose across Kenya and roads were cut. " * 10 + "Macron sent condolences."
     assert "FRA" not in {t.key for t in extract(long) if t.kind == "country"}
     assert "KEN" in predicted(extract(long), "countries_about")
+
+
+def test_a_typographic_apostrophe_reads_like_a_straight_one():
+    # "People's Republic of China" has to match exactly (two capitals); a speech's curly apostrophe is the same letter
+    assert countries("Partners\n\nWe thank the People\u2019s Republic of China for its support.") == {"CHN"}
+    assert countries("Peace\n\nThe Democratic People\u2019s Republic of Korea tested a missile.") == {"PRK"}
+    assert countries("Peace\n\nThe Republic of China on Taiwan held elections.") == {"TWN"}
+
+
+def test_member_states_are_not_the_states():
+    assert countries("Peace\n\nSanctions are not in the interests of any of the States of the region.") == set()
+    assert countries("Treaty\n\nAll the States Parties and the States concerned must comply.") == set()
+    assert countries("Home\n\nShe moved back to the States last year.") == {"USA"}
+
+
+def test_another_countrys_national_congress_is_not_the_us_congress():
+    assert countries("Vote\n\nOn Sunday in Argentina's National Congress the bill passed.") == {"ARG"}
+    assert countries("Vote\n\nThe National People's Congress met in Beijing.") == {"CHN"}
+    assert "USA" in countries("Vote\n\nCongress passed the spending bill on Friday.")
+
+
+def test_a_capital_used_as_a_surname_is_the_person_throughout():
+    text = ("Attack in London\n\nThe attacker, identified as Sudesh Amman, 20, was shot. "
+            "Amman had been released from prison. Police said Amman acted alone.")
+    assert "JOR" not in countries(text)
+    assert "JOR" in countries("Talks\n\nThe ministers met in Amman on Monday. Amman hosts the talks again.")
+    assert "FRA" in countries("Talks\n\nOfficials in Paris said the summit would go ahead.")
+
+
+def test_cities_and_provinces_spelt_like_demonyms_are_not_demonyms():
+    from trends.tagging.tagger import Tagger
+
+    demonyms = Tagger().lexicon.demonyms
+    assert "Tbilisi" not in demonyms and "Saskatchewan" not in demonyms  # a capital and a Canadian province
+    assert {"Georgian", "Somali", "Canadian", "Afghan"} <= demonyms  # real demonyms stay, Somali Region or not

@@ -216,6 +216,8 @@ class Tagger:
         for tag, candidate, score in zip(countries, candidates, self.about_model.scores(rows)):
             if about.learned(candidate):
                 tag.score = max(score, ABOUT_THRESHOLD) if about.in_dateline(candidate, dateline) else score
+            elif about.implied_in_title(candidate, title_end):
+                tag.score = max(tag.score, ABOUT_THRESHOLD)
         countries.sort(key=lambda t: (-t.score, t.key))
         return countries
 
