@@ -189,12 +189,12 @@ def test_another_countrys_national_congress_is_not_the_us_congress():
     assert "USA" in countries("Vote\n\nCongress passed the spending bill on Friday.")
 
 
-def test_a_capital_used_as_a_surname_is_the_person_throughout():
-    text = ("Attack in London\n\nThe attacker, identified as Sudesh Amman, 20, was shot. "
-            "Amman had been released from prison. Police said Amman acted alone.")
-    assert "JOR" not in countries(text)
-    assert "JOR" in countries("Talks\n\nThe ministers met in Amman on Monday. Amman hosts the talks again.")
-    assert "FRA" in countries("Talks\n\nOfficials in Paris said the summit would go ahead.")
+def test_a_city_used_as_a_surname_is_the_person_throughout():
+    text = "Tennis\n\nThe champion Naomi Osaka beat her rival in three sets. Osaka said she was tired."
+    assert "JPN" not in countries(text)
+    assert "JPN" in countries("Trade\n\nThe ministers met in Osaka on Monday. Osaka hosts the talks again.")
+    # a capital is never read as a surname: "University College London" is in London
+    assert countries("Science\n\nA team from University College London found water.") == {"GBR"}
 
 
 def test_cities_and_provinces_spelt_like_demonyms_are_not_demonyms():
@@ -203,3 +203,11 @@ def test_cities_and_provinces_spelt_like_demonyms_are_not_demonyms():
     demonyms = Tagger().lexicon.demonyms
     assert "Tbilisi" not in demonyms and "Saskatchewan" not in demonyms  # a capital and a Canadian province
     assert {"Georgian", "Somali", "Canadian", "Afghan"} <= demonyms  # real demonyms stay, Somali Region or not
+
+
+def test_a_street_named_after_a_country_or_city_is_an_address():
+    assert countries("Rugby\n\nCaloundra won at Wynnum's Grenada Street ground on Saturday.") == set()
+    assert countries("Fire\n\nA shop on Moscow Road in Bayswater burned down.") == set()
+    assert countries("Talks\n\nGrenada and Moscow agreed on Street lighting.") == {"GRD", "RUS"}
+    assert countries("Protest\n\nProtesters flood Hong Kong's streets. Hong Kong Streets Fill Again.") == {"HKG"}
+    assert countries("Kenya Road Crash Kills 10\n\nThe bus overturned.") == {"KEN"}  # a headline's capitals

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -119,7 +120,7 @@ class Tagger:
         spans: dict[str, dict[str, list[tuple[int, int]]]] = {"country": defaultdict(list), "person": defaultdict(list), "org": defaultdict(list)}
         ambiguous: list[Hit] = []
         implied: set[tuple[int, int]] = set()
-        surnames: set[str] = set()  # city names read as a person's surname somewhere in the text ("Sudesh Amman")
+        surnames: set[str] = set()  # city names read as a person's surname somewhere in the text ("Naomi Osaka")
         lex = self.lexicon
         person_like, languages, not_the_place = lex.person_like, lex.languages, lex.not_the_place
         for hit in entity_hits:
@@ -133,9 +134,9 @@ class Tagger:
                 continue
             if kind == "country" or kind == "ambiguous":
                 if entry.surface in person_like or entry.source in _CITY_SOURCES:
-                    # "Naomi Osaka", "George Floyd", "Sudesh Amman": a name word next to it makes it a person;
-                    # for big cities and capitals only a preceding one counts ("Tokyo Stock Exchange" stays Japan).
-                    check_next = entry.source == "place" or entry.surface in person_like
+                    # "Naomi Osaka", "George Floyd", "Kobe Bryant": a name word next to it makes it a person;
+                    # for big cities only a preceding one counts ("Tokyo Stock Exchange" stays Japan).
+                    check_next = entry.source != "big-city" or entry.surface in person_like
                     if _reads_as_personal_name(text, start, end, headline_lines, lex.first_names, check_next):
                         if entry.source in _CITY_SOURCES:
                             surnames.add(text[start:end])
@@ -146,6 +147,8 @@ class Tagger:
                 rule = not_the_place.get(original)
                 if rule and _next_to(text, start, end, rule["before"], rule["after"]):
                     continue  # "Iceland supermarket", "French fries"
+                if _STREET.match(text, end) and not line_is_headline(text, start, headline_lines):
+                    continue  # "Grenada Street", "Moscow Road": an address, not the place ("Kenya Road Crash" may be)
                 if kind == "ambiguous":
                     ambiguous.append(hit)
                     continue
@@ -429,12 +432,14 @@ def _reads_as_language(text: str, start: int, end: int, lex) -> bool:
     return False
 
 
-_CITY_SOURCES = ("place", "big-city", "capital")
+_CITY_SOURCES = ("place", "big-city")  # capitals are never read as names ("University College London")
+# A place name followed by one of these is a street's name, wherever the street is.
+_STREET = re.compile(r" (?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Boulevard|Lane|Drive)(?![A-Za-z])")
 
 
 def _drop_surnames(text: str, hits: list[Hit], surnames: set[str], country_spans: dict[str, list[tuple[int, int]]]) -> None:
-    """A city name that the text once uses as a person's surname ("Sudesh Amman, 20") is that person in its
-    later bare mentions too ("Amman had scrawled ..."), as a reader takes it."""
+    """A city name that the text once uses as a person's surname ("Naomi Osaka") is that person in its
+    later bare mentions too ("Osaka said she was tired"), as a reader takes it."""
     for start, end, entry in hits:
         if entry.kind == "country" and entry.source in _CITY_SOURCES and text[start:end] in surnames:
             spl = country_spans.get(entry.key)
