@@ -442,11 +442,16 @@ def _drop_surnames(text: str, hits: list[Hit], surnames: set[str], country_spans
     later bare mentions too ("Osaka said she was tired"), as a reader takes it."""
     for start, end, entry in hits:
         if entry.kind == "country" and entry.source in _CITY_SOURCES and text[start:end] in surnames:
-            spl = country_spans.get(entry.key)
-            if spl and (start, end) in spl:
-                spl.remove((start, end))
-                if not spl:
-                    del country_spans[entry.key]
+            _drop_span(country_spans, entry.key, (start, end))
+
+
+def _drop_span(country_spans: dict[str, list[tuple[int, int]]], key: str, span: tuple[int, int]) -> None:
+    """Take one mention off a country (and the country off when it has none left)."""
+    spl = country_spans.get(key)
+    if spl and span in spl:
+        spl.remove(span)
+        if not spl:
+            del country_spans[key]
 
 
 def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, list[tuple[int, int]]]) -> None:
@@ -457,11 +462,7 @@ def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, 
             continue
         if a.entry.key == b.entry.key or text[a.end : b.start] not in (", ", ",", " (", " in "):
             continue
-        spl = country_spans.get(a.entry.key)
-        if spl and (a.start, a.end) in spl:
-            spl.remove((a.start, a.end))
-            if not spl:
-                del country_spans[a.entry.key]
+        _drop_span(country_spans, a.entry.key, (a.start, a.end))
 
 
 def _exact_occurrences(text: str, word: str, exclude: tuple[int, int]) -> list[tuple[int, int]]:
