@@ -1,7 +1,9 @@
 """The shared store's local read copy (`trends.lake.reader`), on a real PostgreSQL catalog and real DuckLake
-files: the copy answers what the lake's own views answer, a publish by another process shows on the next
-read, the copy is one snapshot even when a writer commits while it is being built, a reader keeps answering
-from the old copy during a refresh, and no read changes a byte of the catalog or the data folder.
+files: no read waits for a copy (a process's first reads answer from the lake's views pinned at a snapshot,
+equal to that snapshot's copy; the read after a publish answers from the old copy while the new one builds
+in the background), a publish shows once its copy is in place, the copy is one snapshot even when a writer
+commits while it is being built, a failed build keeps what exists answering, and no read changes a byte of
+the catalog or the data folder.
 
 The independent references: views built straight over the lake (and over the lake pinned at one snapshot
 with DuckLake's own time travel, ``SNAPSHOT_VERSION``), not the copying code."""
@@ -90,75 +92,118 @@ def catalog_state(lake: str) -> dict[str, list[str]]:
     return state
 
 
-def test_the_copy_answers_what_the_lake_views_answer(lake, tmp_path):
+class HeldBuild:
+    """`derived.copied_table_hook` that holds the background copy after its ``table`` until released (a copy
+    provably unfinished while the test reads), or raises there (a failed build)."""
+
+    def __init__(self, table: str = "articles", fail: bool = False, during=None) -> None:
+        self.table, self.fail, self.during = table, fail, during
+        self.reached, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, table: str) -> None:
+        if table != self.table or self.reached.is_set():
+            return
+        if self.during is not None:
+            self.during()
+        self.reached.set()
+        if self.fail:
+            raise RuntimeError("disk full (the test's failed build)")
+        assert self.release.wait(300), "the test never released the held copy"
+
+
+@pytest.fixture
+def held():
+    """Install a HeldBuild for the test; always released and removed afterwards."""
+    from trends import derived
+
+    made: list[HeldBuild] = []
+
+    def install(**kwargs) -> HeldBuild:
+        hook = HeldBuild(**kwargs)
+        made.append(hook)
+        derived.copied_table_hook = hook
+        return hook
+
+    yield install
+    for hook in made:
+        hook.release.set()
+    derived.copied_table_hook = None
+
+
+def count(cur) -> int:
+    return cur.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+def test_the_first_read_of_a_process_answers_from_the_lake_at_once_and_equals_the_copy(lake, tmp_path, held):
     from trends.lake import reader
-    from trends.store import generation, open_reader, read_cursor
+    from trends.store import open_reader, read_state
 
     ingest(lake, make_pages(tmp_path / "old", 30))
     ingest(lake, make_pages(tmp_path / "again", 15, start=20, views_bump=9, rewrite={24}))  # re-scrape: views, one text
-    cur = read_cursor(lake)
-    copy = reader.read_copy(lake)
-    assert copy is not None and copy.file.is_file() and copy.file.is_relative_to(reader.COPY_ROOT)
-    assert generation(lake).number == copy.snapshot
-    direct = open_reader(lake)  # views straight over the lake's newest snapshot
+    newest = reader.open_status(lake).generation
+    hook = held()
+    cur, gen = read_state(lake)  # the build starts in the background and is held after its articles table
+    assert hook.reached.wait(300)
+    assert reader.read_copy(lake) is None  # no copy yet: this read did not wait for one
+    assert gen.number == newest
+    first = every_view(cur, "memory.reader")  # views straight over the lake pinned at that snapshot
+    again_cur, again_gen = read_state(lake)  # the next read too: the same pinned views, no second build
+    assert again_gen == gen and count(again_cur) == 35
+    hook.release.set()
+    copy = reader.wait_for_copy(lake, gen.number, timeout=300)
+    assert copy.snapshot == gen.number and copy.file.is_file() and copy.file.is_relative_to(reader.COPY_ROOT)
+    cur, later = read_state(lake)
+    assert later == gen  # the copy of the same snapshot: the same cache key, the same answers
+    ours = every_view(cur, copy.schema)
+    direct = open_reader(lake)  # the reference: views over the lake's newest snapshot, built independently
     try:
-        ours, theirs = every_view(cur, copy.schema), every_view(direct, "memory.reader")
+        theirs = every_view(direct, "memory.reader")
     finally:
         direct.close()
-    assert set(ours) == set(theirs) and len(ours) >= 25
+    assert set(ours) == set(theirs) == set(first) and len(ours) >= 25
     assert ours["articles"] and len(ours["tags"]) > 3 * 35 and ours["postings"]
     for name in theirs:
-        assert ours[name] == theirs[name], name
+        assert ours[name] == theirs[name] == first[name], name
     # the copy is a local DuckDB file holding summed roll-ups: one row per group, not one per run's delta
-    assert cur.execute("SELECT count(*) FROM articles").fetchone()[0] == 35
+    assert count(cur) == 35
     assert cur.execute("SELECT count(*) FROM (SELECT day, source, synthetic FROM rollup_articles GROUP BY ALL HAVING count(*) > 1)").fetchone()[0] == 0
 
 
-def test_a_publish_shows_on_the_next_read_and_a_copy_is_one_snapshot(lake, tmp_path):
-    """A writer commits while the copy of the previous publish is being built: the copy stays that
-    snapshot's, readers in other threads keep answering from the old copy meanwhile, and the read after
-    that shows the writer's run."""
-    from trends import derived
+def test_a_publish_shows_once_its_copy_is_in_place_and_a_copy_is_one_snapshot(lake, tmp_path, held):
+    """The read right after a publish answers from the old copy at once while the new one builds in the
+    background; a writer commits while that copy is half made and the copy stays the snapshot it started
+    from; the read after it is in place shows the publish, and the next notices the writer's run."""
     from trends.lake import reader
     from trends.store import read_cursor, read_state
 
     ingest(lake, make_pages(tmp_path / "first", 10))
-    old_cur, old_gen = read_state(lake)
-    assert old_cur.execute("SELECT count(*) FROM articles").fetchone()[0] == 10
-    ingest(lake, make_pages(tmp_path / "second", 10, start=10))  # a new snapshot: the next read refreshes
-    seen: dict = {}
-
-    def other_reader() -> None:  # another dashboard session's thread while the copy is being built
-        started = time.perf_counter()
+    old_gen = read_state(lake)[1]
+    reader.wait_for_copy(lake, old_gen.number, timeout=300)
+    old_cur, gen = read_state(lake)
+    assert gen == old_gen and count(old_cur) == 10
+    ingest(lake, make_pages(tmp_path / "second", 10, start=10))  # a new snapshot: the next read starts a copy
+    second = reader.open_status(lake).generation
+    assert second > old_gen.number
+    hook = held(during=lambda: ingest(lake, make_pages(tmp_path / "third", 5, start=20)))  # commits mid-copy
+    started = time.perf_counter()
+    cur, gen = read_state(lake)
+    answered = count(cur)
+    waited = time.perf_counter() - started
+    assert (gen, answered) == (old_gen, 10)  # the old copy's answer ...
+    assert hook.reached.wait(300)  # ... given before the new copy was done (it is held here)
+    assert reader.read_copy(lake).snapshot == old_gen.number
+    for _ in range(3):  # every read meanwhile: the old copy, no second build started
         cur, gen = read_state(lake)
-        seen["other"] = (gen, cur.execute("SELECT count(*) FROM articles").fetchone()[0], time.perf_counter() - started)
-
-    def mid_copy(table: str) -> None:
-        if table != "articles" or "writer" in seen:
-            return
-        ingest(lake, make_pages(tmp_path / "third", 5, start=20))  # commits while the copy is half made
-        seen["writer"] = True
-        seen["held"] = old_cur.execute("SELECT count(*) FROM articles").fetchone()[0]  # the old copy still answers
-        t = threading.Thread(target=other_reader)
-        t.start()
-        t.join(60)
-
-    derived.copied_table_hook = mid_copy
-    try:
-        started = time.perf_counter()
-        cur, gen = read_state(lake)
-        waited = time.perf_counter() - started
-    finally:
-        derived.copied_table_hook = None
-    assert seen["writer"] and seen["held"] == 10
-    other_gen, other_count, other_wait = seen["other"]
-    assert (other_gen, other_count) == (old_gen, 10)  # answered from the old copy ...
-    assert other_wait < waited / 2  # ... without waiting for the refresh
-    assert gen.number > old_gen.number
-    copy = reader.read_copy(lake)
-    assert copy.snapshot == gen.number
-    # exactly the second publish's snapshot, table by table, as DuckLake's time travel shows it
-    pinned, schema = pinned_views(lake, gen.number)
+        assert (gen, count(cur)) == (old_gen, 10)
+    third = reader.open_status(lake).generation
+    assert third > second
+    hook.release.set()
+    copy = reader.wait_for_copy(lake, second, timeout=300)
+    assert copy.snapshot == second  # the snapshot it started from, not the writer's mid-copy commit
+    assert waited < copy.seconds / 2
+    cur, gen = read_state(lake)  # in place: this read shows the publish (and notices the third snapshot)
+    assert gen.number == second
+    pinned, schema = pinned_views(lake, second)  # exactly that snapshot, as DuckLake's time travel shows it
     try:
         expected = every_view(pinned, schema)
     finally:
@@ -167,12 +212,65 @@ def test_a_publish_shows_on_the_next_read_and_a_copy_is_one_snapshot(lake, tmp_p
     assert cur.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone() == (20, 20)
     assert cur.execute("SELECT sum(articles) FROM rollup_articles").fetchone()[0] == 20
     assert cur.execute("SELECT count(DISTINCT article_id) FROM tags").fetchone()[0] == 20
-    # the next read notices the third publish and shows it
+    reader.wait_for_copy(lake, third, timeout=300)
     newer_cur, newer = read_state(lake)
-    assert newer.number > gen.number
-    assert newer_cur.execute("SELECT count(*) FROM articles").fetchone()[0] == 25
+    assert newer.number == third and count(newer_cur) == 25
     assert read_cursor(lake) is newer_cur  # nothing new: the same copy, no rebuild
-    assert reader.read_copy(lake).snapshot == newer.number
+    assert reader.read_copy(lake).snapshot == third
+
+
+def test_a_failed_build_keeps_the_old_copy_answering_and_is_retried_later(lake, tmp_path, held, caplog, monkeypatch):
+    import logging
+
+    from trends.lake import reader
+    from trends.store import StoreError, read_state
+
+    ingest(lake, make_pages(tmp_path / "first", 8))
+    old = reader.wait_for_copy(lake, timeout=300)
+    ingest(lake, make_pages(tmp_path / "second", 4, start=8))
+    second = reader.open_status(lake).generation
+    monkeypatch.setattr(reader, "RETRY_AFTER_S", 3600.0)
+    hook = held(fail=True)
+    with caplog.at_level(logging.WARNING, logger="trends.dashboard"):
+        cur, gen = read_state(lake)
+        assert (gen.number, count(cur)) == (old.snapshot, 8)
+        assert hook.reached.wait(300)
+        with pytest.raises(StoreError, match="disk full"):  # the build failed: waiting for it says why
+            reader.wait_for_copy(lake, second, timeout=300)
+        for _ in range(3):  # reads keep answering from the old copy, without a traceback and without a retry loop
+            cur, gen = read_state(lake)
+            assert (gen.number, count(cur)) == (old.snapshot, 8)
+    failures = [r for r in caplog.records if "read copy" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].levelno == logging.WARNING, [r.getMessage() for r in caplog.records]
+    line = failures[0].getMessage()
+    assert f"snapshot {second}" in line and "disk full" in line and "\n" not in line and failures[0].exc_info is None
+    assert reader.read_copy(lake) == old and old.file.is_file()
+    assert not list(old.file.parent.glob(f"snapshot-{second}-*"))  # the failed copy's file is gone
+    import trends.derived as derived
+
+    derived.copied_table_hook = None  # the cause is gone; a later notice (after the pause) retries
+    monkeypatch.setattr(reader, "RETRY_AFTER_S", 0.0)
+    cur, gen = read_state(lake)
+    assert gen.number == old.snapshot  # that read still answered at once from the old copy
+    assert reader.wait_for_copy(lake, second, timeout=300).snapshot == second
+    cur, gen = read_state(lake)
+    assert (gen.number, count(cur)) == (second, 12)
+
+
+def test_a_failed_first_build_keeps_the_lake_views_answering(lake, tmp_path, held, monkeypatch):
+    from trends.lake import reader
+    from trends.store import read_state
+
+    ingest(lake, make_pages(tmp_path / "first", 6))
+    newest = reader.open_status(lake).generation
+    monkeypatch.setattr(reader, "RETRY_AFTER_S", 3600.0)
+    hook = held(fail=True)
+    cur, gen = read_state(lake)
+    assert hook.reached.wait(300)
+    for _ in range(2):
+        assert (gen.number, count(cur)) == (newest, 6)
+        cur, gen = read_state(lake)
+    assert reader.read_copy(lake) is None
 
 
 def test_a_reader_changes_nothing_in_the_catalog_or_the_data_folder(lake, tmp_path):
@@ -183,9 +281,11 @@ def test_a_reader_changes_nothing_in_the_catalog_or_the_data_folder(lake, tmp_pa
     ingest(lake, make_pages(tmp_path / "p", 12))
     before_files, before_catalog = folder_state(data_folder(lake)), catalog_state(lake)
     assert before_files and any(name.endswith(".parquet") for name in before_files)
-    for fn in page_queries(lake).values():  # every page query family, through the read copy
+    for fn in page_queries(lake).values():  # every page query family: the pinned views, then the read copy
         fn()
-    first = reader.read_copy(lake)
+    first = reader.wait_for_copy(lake, timeout=300)
+    for fn in page_queries(lake).values():
+        fn()
     generation(lake)
     con = open_reader(lake)
     con.execute("SELECT count(*) FROM articles").fetchone()
@@ -193,7 +293,7 @@ def test_a_reader_changes_nothing_in_the_catalog_or_the_data_folder(lake, tmp_pa
     reader.close_all()  # a second dashboard process: builds its own copy of the same snapshot
     assert not first.file.exists()  # closing removes the copy's files
     read_cursor(lake).execute("SELECT count(*) FROM tags").fetchone()
-    assert reader.read_copy(lake).snapshot == first.snapshot
+    assert reader.wait_for_copy(lake, timeout=300).snapshot == first.snapshot
     assert folder_state(data_folder(lake)) == before_files
     assert catalog_state(lake) == before_catalog
     assert not any(Path(p).is_relative_to(data_folder(lake)) for p in (first.file, reader.read_copy(lake).file))
@@ -206,7 +306,7 @@ def test_copies_of_a_dead_process_are_removed(lake, tmp_path):
 
     ingest(lake, make_pages(tmp_path / "p", 4))
     code = ("import os, sys; from trends.store import read_cursor; from trends.lake import reader; "
-            "read_cursor(sys.argv[1]); print(reader.read_copy(sys.argv[1]).file, flush=True); os._exit(9)")
+            "read_cursor(sys.argv[1]); print(reader.wait_for_copy(sys.argv[1]).file, flush=True); os._exit(9)")
     done = subprocess.run([sys.executable, "-c", code, lake], cwd=ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ})
     left = Path(done.stdout.strip())
@@ -232,9 +332,11 @@ def test_a_local_archive_loads_into_an_empty_shared_store(lake, tmp_path):
         ref.close()
     from trends.lake import reader
 
+    copy = reader.wait_for_copy(lake, timeout=300)
     cur = read_cursor(lake)
-    assert every_view(cur, reader.read_copy(lake).schema) == expected
+    assert every_view(cur, copy.schema) == expected
     with pytest.raises(StoreError, match="only into an empty shared store"):
         load_archive(local, lake)
     ingest(lake, make_pages(tmp_path / "c", 3, start=25))  # and it takes ingests afterwards
+    reader.wait_for_copy(lake, timeout=300)
     assert read_cursor(lake).execute("SELECT count(*) FROM articles").fetchone()[0] == 28

@@ -1,28 +1,37 @@
 """Reading the shared store. The dashboard reads a local read copy: per process, one snapshot of the lake
-copied into a private DuckDB file, with the same views as a local archive over it.
+copied into a private DuckDB file, with the same views as a local archive over it. No read ever waits for
+a copy (issue 10's rule: readers are never blocked; new data shows on a later rerun).
 
 Why: views over the lake itself pay DuckLake's catalog work on every query (file lists and column
 statistics from PostgreSQL per table scanned; docs/scaling.md), ~4x the local archive's latency. The copy
-turns that into one cost per published snapshot.
+turns that into one cost per published snapshot, paid in the background.
 
 - `read_cursor` / `generation` (what `trends.queries` and the st.cache_data key use): each read asks the
   catalog for its newest snapshot id (one small catalog query). When it is newer than the copy, the read
-  that notices builds the new copy (`_Store.refresh`: the lake attached pinned at that snapshot id,
-  ``SNAPSHOT_VERSION``, so the copy holds exactly one snapshot whatever writers commit meanwhile) and then
-  answers from it: the first page after a publish waits for one copy. Reads in other threads meanwhile
-  keep answering from the old copy (they never wait for a refresh, except before the first copy exists);
-  `generation` is always the snapshot of the copy the thread reads, so a cached answer is never filed
-  under a snapshot it was not computed from.
+  that notices starts the new copy's build in a background thread (one build at a time; `_Store.refresh`:
+  the lake attached pinned at that snapshot id, ``SNAPSHOT_VERSION``, so the copy holds exactly one
+  snapshot whatever writers commit meanwhile) and answers from the current copy; reads switch to the new
+  copy once it is in place.
+- Before the first copy exists (a process's first reads), reads answer from the archive's views straight
+  over the lake pinned at the snapshot the first read saw (~4x slower, no wait) while that snapshot's copy
+  builds. `generation` is always the snapshot of what the read answers from (the pinned views' snapshot or
+  the copy's), so a cached answer is never filed under a snapshot it was not computed from, and the pinned
+  views and the copy of one snapshot answer the same.
+- A failed build logs one line (the "trends.dashboard" logger) and reads keep answering from what exists;
+  the next read that notices after `RETRY_AFTER_S` (or a newer snapshot) starts another build.
+- `wait_for_copy(db, snapshot, timeout)`: blocks until the copy of a snapshot is in place, for tests and
+  benchmarks (never pages).
 - The copy is a file in ``$TMPDIR/trends-readcopy-<uid>/<pid>-<random>/`` (not memory: article bodies stay
-  on disk until read); the copy before the previous is dropped when a new one is in place (a query still
-  running on the previous finishes on it). Nothing here writes the catalog or the data folder.
+  on disk until read); the copy before the previous (and the pinned views once a second copy is in place)
+  is dropped when a new one is in place (a query still running on the previous finishes on it). Nothing
+  here writes the catalog or the data folder.
 - `open_reader` / `direct_cursor`: views straight over the newest snapshot, for one-off reads (the CLI's
   stats, an ingest's checks, tests) where building a copy would cost more than it saves.
 """
-
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import tempfile
@@ -46,17 +55,19 @@ _lock = threading.Lock()
 _direct: dict[str, duckdb.DuckDBPyConnection] = {}
 _stores: dict[str, "_Store"] = {}
 _local = threading.local()
+LOG = logging.getLogger("trends.dashboard")
 
 
 # ------------------------------------------------------------------------------------------ views over the lake
 
 
-def _open(db: str) -> duckdb.DuckDBPyConnection:
+def _open(db: str, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Views over the lake's newest snapshot, or pinned at ``snapshot`` (DuckLake's ``SNAPSHOT_VERSION``)."""
     address = parse_address(db)
     con = duckdb.connect(":memory:", config=own_spill(READ_CONFIG))
     try:
         _prepare(con)
-        catalog.attach(con, address, catalog.ALIAS, read_only=True)
+        catalog.attach(con, address, catalog.ALIAS, read_only=True, snapshot=snapshot)
         if not catalog.has_archive(con):
             raise StoreError(f"no archive in the shared store {address} yet; run `trends ingest ... --db {address}` first")
         build_views(con, [catalog.ALIAS], "memory.reader", collapse_rollups=True)
@@ -120,11 +131,25 @@ class Copy:
     bytes: int
 
 
+@dataclass(frozen=True)
+class _Pinned:
+    """Views straight over the lake pinned at one snapshot: what reads answer from before the first copy."""
+
+    snapshot: int
+    con: duckdb.DuckDBPyConnection
+    schema: str = "memory.reader"
+
+
+RETRY_AFTER_S = 60.0  # a failed build is retried on the first notice after this long (tests lower it)
+
+
 class _Store:
     """One process's read side of one shared store: an in-memory DuckDB instance with the lake attached
-    READ_ONLY (only to ask for the newest snapshot and to copy from) and the current copy attached."""
+    READ_ONLY (only to ask for the newest snapshot) and the current copy attached; copies are built by a
+    background thread, one at a time, so no read waits for one."""
 
     def __init__(self, db: str) -> None:
+        self.db = db
         self.address = parse_address(db)
         COPY_ROOT.mkdir(parents=True, exist_ok=True)
         remove_left_by_dead_processes(COPY_ROOT.iterdir())  # copies of dashboard processes that died
@@ -133,7 +158,14 @@ class _Store:
         self.con = duckdb.connect(":memory:", config=own_spill(READ_CONFIG))
         self.current: Copy | None = None
         self.previous: Copy | None = None
-        self.refreshing = threading.Lock()  # one copy built at a time
+        self.pinned: _Pinned | None = None  # before the first copy: the lake's views at the snapshot first seen
+        self.retired_pinned: _Pinned | None = None  # replaced by the first copy; closed when the next is in place
+        self.builder_con: duckdb.DuckDBPyConnection | None = None  # the running build's instance (to interrupt)
+        self.changed = threading.Condition()  # guards the fields below and the switch to a new copy
+        self.builder: threading.Thread | None = None
+        self.building: int | None = None  # the snapshot being copied
+        self.failed: tuple[int, float, str] | None = None  # snapshot, monotonic time, one-line reason
+        self.closed = False
         self._next = 0
         try:
             _prepare(self.con)
@@ -158,36 +190,74 @@ class _Store:
         cur = hit[1]
         return catalog.newest_snapshot(cur) if self.fast_check else catalog.snapshot_id(cur, catalog.ALIAS)
 
-    def pick(self) -> Copy:
-        """The copy this read answers from: the newest snapshot's, built now if nobody is building one;
-        the current one while another thread builds (never a wait longer than one copy)."""
+    def pick(self) -> Copy | _Pinned:
+        """What this read answers from, at once: the current copy (starting the newest snapshot's copy in
+        the background when it is stale), or before the first copy the lake's views pinned at a snapshot."""
         newest = self.newest()
-        copy = self.current
-        if copy is not None and copy.snapshot >= newest:
-            return copy
-        if copy is None:
-            with self.refreshing:  # nothing to answer from yet: wait for the first copy (or build it)
-                if self.current is None:
-                    self.refresh(newest)
-        elif self.refreshing.acquire(blocking=False):
-            try:
-                if self.current.snapshot < newest:
-                    self.refresh(newest)
-            finally:
-                self.refreshing.release()
-        return self.current
+        with self.changed:
+            copy = self.current
+            if copy is None or copy.snapshot < newest:
+                self._start_build(newest)
+            if copy is not None:
+                return copy
+            pinned = self.pinned
+        if pinned is None:  # outside the lock: attaching the lake takes a while (reads, never a copy)
+            made = _Pinned(newest, _open(self.db, snapshot=newest))
+            with self.changed:
+                if self.current is not None:  # the first copy landed meanwhile
+                    made.con.close()
+                    return self.current
+                if self.pinned is None:
+                    self.pinned = made
+                else:
+                    made.con.close()
+                pinned = self.pinned
+        return pinned
+
+    def _start_build(self, snapshot: int) -> None:
+        """A background copy of ``snapshot`` unless one is running or it failed a moment ago (caller holds `changed`)."""
+        if self.closed or self.builder is not None:
+            return
+        if self.failed and self.failed[0] >= snapshot and time.monotonic() - self.failed[1] < RETRY_AFTER_S:
+            return
+        self.building = snapshot
+        self.builder = threading.Thread(target=self._build, args=(snapshot,), name=f"trends-readcopy-{snapshot}", daemon=True)
+        self.builder.start()
+
+    def _build(self, snapshot: int) -> None:
+        try:
+            self.refresh(snapshot)
+            with self.changed:
+                self.failed = None
+        except Exception as exc:  # noqa: BLE001 (a failed build is logged; reads keep what exists)
+            reason = first_line(exc)
+            if not self.closed:
+                LOG.warning("read copy of snapshot %s of the shared store %s failed (reads keep the %s; retried "
+                            "on a read after %.0f s): %s", snapshot, self.address, "previous copy" if self.current
+                            else "lake's views", RETRY_AFTER_S, reason)
+            with self.changed:
+                self.failed = (snapshot, time.monotonic(), reason)
+        finally:
+            with self.changed:
+                self.builder = self.building = self.builder_con = None
+                self.changed.notify_all()
 
     def refresh(self, snapshot: int) -> Copy:
-        """Copy snapshot ``snapshot`` into a new local file and put it in place (caller holds `refreshing`).
-        The copy is written by an instance of its own (a writer's memory limit, its own spill folder), so
-        building it takes nothing from the instance the pages read, and a failed build leaves it as it was."""
+        """Copy snapshot ``snapshot`` into a new local file and put it in place (one caller at a time: the
+        builder thread). The copy is written by an instance of its own (a writer's memory limit, its own
+        spill folder), so building it takes nothing from the instance the pages read, and a failed build
+        leaves it as it was."""
         started = time.perf_counter()
         n, self._next = self._next, self._next + 1
         alias, schema = f"copy{n}", f"memory.reader_s{snapshot}_{n}"
         file = self.folder / f"snapshot-{snapshot}-{n}.duckdb"
         try:
-            _write_copy(self.address, snapshot, file)
-            with self.con.cursor() as cur:
+            _write_copy(self.address, snapshot, file, opened=lambda con: setattr(self, "builder_con", con))
+            if self.closed:
+                raise StoreError("the reader was closed")
+            with _lock:
+                cur = self.con.cursor()
+            with cur:
                 try:
                     cur.execute(f"ATTACH {_quote(file)} AS {alias} (READ_ONLY)")
                     build_views(cur, [alias], schema)
@@ -201,10 +271,30 @@ class _Store:
                 raise StoreError(f"cannot copy snapshot {snapshot} of the shared store {self.address}: {first_line(exc)}") from exc
             raise
         made = Copy(snapshot, alias, schema, file, round(time.perf_counter() - started, 3), file.stat().st_size)
-        retired, self.previous, self.current = self.previous, self.current, made
+        with self.changed:
+            retired, self.previous, self.current = self.previous, self.current, made
+            gone, self.retired_pinned, self.pinned = self.retired_pinned, self.pinned, None
         if retired is not None:  # two copies back: no read has started on it since the previous was put in place
             self._drop(retired)
+        if gone is not None:  # the same for the pinned views: a read still on them when the first copy came has ended
+            _quietly_close(gone.con)
         return made
+
+    def wait_for(self, snapshot: int, timeout: float) -> Copy:
+        """Block until a copy of ``snapshot`` or newer is in place (tests and benchmarks, never pages)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while self.current is None or self.current.snapshot < snapshot:
+                if self.builder is None:
+                    self._start_build(snapshot)
+                    if self.builder is None:  # closed, or this snapshot's build failed a moment ago
+                        why = self.failed[2] if self.failed else "the reader was closed"
+                        raise StoreError(f"no read copy of snapshot {snapshot} of the shared store {self.address}: {why}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no read copy of snapshot {snapshot} of {self.address} within {timeout} s")
+                self.changed.wait(left)
+            return self.current
 
     def _drop(self, copy: Copy) -> None:
         with self.con.cursor() as cur:
@@ -214,6 +304,16 @@ class _Store:
         Path(str(copy.file) + ".wal").unlink(missing_ok=True)
 
     def close(self) -> None:
+        with self.changed:
+            self.closed = True
+            builder, building = self.builder, self.builder_con
+        if builder is not None:  # stop a running build before its folder goes
+            if building is not None:
+                _quietly(building, "SELECT 1", interrupt=True)
+            builder.join(60)
+        for pinned in (self.pinned, self.retired_pinned):
+            if pinned is not None:
+                _quietly_close(pinned.con)
         try:
             self.con.close()
         except (AttributeError, duckdb.Error):
@@ -221,12 +321,13 @@ class _Store:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _write_copy(address, snapshot: int, file: Path) -> None:
+def _write_copy(address, snapshot: int, file: Path, opened=lambda con: None) -> None:
     """The lake pinned at ``snapshot`` (DuckLake's ``SNAPSHOT_VERSION``: one snapshot, whatever writers
     commit meanwhile) copied into the new DuckDB file ``file``, table by table as the archive's views show it."""
     from trends.derived import copy_tables
 
     con = duckdb.connect(":memory:", config=own_spill(WRITE_CONFIG))
+    opened(con)  # the caller can interrupt the build (a reader closing)
     try:
         con.execute("SET enable_progress_bar = false")
         catalog.attach(con, address, "pinned", snapshot=snapshot)
@@ -238,11 +339,21 @@ def _write_copy(address, snapshot: int, file: Path) -> None:
         con.close()
 
 
-def _quietly(cur, sql: str) -> None:
+def _quietly(cur, sql: str, interrupt: bool = False) -> None:
     try:
-        cur.execute(sql)
+        if interrupt:
+            cur.interrupt()
+        else:
+            cur.execute(sql)
     except duckdb.Error:
         pass  # clean-up of a copy: still in use or already gone, harmless either way
+
+
+def _quietly_close(con) -> None:
+    try:
+        con.close()
+    except duckdb.Error:
+        pass  # already closed
 
 
 def _store(db: str) -> _Store:
@@ -257,42 +368,50 @@ def _store(db: str) -> _Store:
     return store
 
 
-def _pick(db: str) -> tuple[Copy, duckdb.DuckDBPyConnection]:
+def _pick(db: str) -> tuple[Copy | _Pinned, duckdb.DuckDBPyConnection]:
     store = _store(db)
     try:
-        copy = store.pick()
+        source = store.pick()
     except duckdb.Error as exc:
         raise StoreError(f"cannot read the shared store {store.address}: {first_line(exc)}") from exc
     cursors = _thread_dict("copies")
     hit = cursors.get(db)
-    if hit is not None and hit[0] is copy:
+    if hit is not None and hit[0] is source:
         return hit
-    if hit is not None:  # this thread's cursor on an older copy: done with
+    if hit is not None:  # this thread's cursor on an older copy (or the pinned views): done with
         try:
             hit[1].close()
         except duckdb.Error:
             pass
     with _lock:
-        cur = store.con.cursor()
-    cur.execute(f"USE {copy.schema}")
-    cursors[db] = (copy, cur)
-    return copy, cur
+        cur = (source.con if isinstance(source, _Pinned) else store.con).cursor()
+    cur.execute(f"USE {source.schema}")
+    cursors[db] = (source, cur)
+    return source, cur
 
 
 def read_cursor(db: str) -> duckdb.DuckDBPyConnection:
-    """This thread's read-only cursor on the local read copy of the newest snapshot (see module doc)."""
+    """This thread's read-only cursor on what the newest read answers from (see module doc): never waits for a copy."""
     return _pick(db)[1]
 
 
 def read_state(db: str) -> tuple[duckdb.DuckDBPyConnection, Generation]:
     """`read_cursor` and its `generation` from one catalog check."""
-    copy, cur = _pick(db)
-    return cur, Generation(str(parse_address(db)), copy.snapshot)
+    source, cur = _pick(db)
+    return cur, Generation(str(parse_address(db)), source.snapshot)
 
 
 def generation(db: str) -> Generation:
-    """The snapshot id of the copy this thread reads (the st.cache_data key)."""
+    """The snapshot id of what this thread's read answers from (the st.cache_data key)."""
     return Generation(str(parse_address(db)), _pick(db)[0].snapshot)
+
+
+def wait_for_copy(db: str, snapshot: int | None = None, timeout: float = 600.0) -> Copy:
+    """Block until this process's copy of ``snapshot`` (default: the newest now) or a newer one is in place,
+    starting its build if none runs; StoreError when that build failed, TimeoutError after ``timeout`` s.
+    For tests and benchmarks only: a page never waits for a copy."""
+    store = _store(db)
+    return store.wait_for(store.newest() if snapshot is None else snapshot, timeout)
 
 
 def read_copy(db: str) -> Copy | None:
