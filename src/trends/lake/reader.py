@@ -163,7 +163,6 @@ class _Store:
         self.builder_con: duckdb.DuckDBPyConnection | None = None  # the running build's instance (to interrupt)
         self.changed = threading.Condition()  # guards the fields below and the switch to a new copy
         self.builder: threading.Thread | None = None
-        self.building: int | None = None  # the snapshot being copied
         self.failed: tuple[int, float, str] | None = None  # snapshot, monotonic time, one-line reason
         self.closed = False
         self._next = 0
@@ -220,7 +219,6 @@ class _Store:
             return
         if self.failed and self.failed[0] >= snapshot and time.monotonic() - self.failed[1] < RETRY_AFTER_S:
             return
-        self.building = snapshot
         self.builder = threading.Thread(target=self._build, args=(snapshot,), name=f"trends-readcopy-{snapshot}", daemon=True)
         self.builder.start()
 
@@ -239,7 +237,7 @@ class _Store:
                 self.failed = (snapshot, time.monotonic(), reason)
         finally:
             with self.changed:
-                self.builder = self.building = self.builder_con = None
+                self.builder = self.builder_con = None
                 self.changed.notify_all()
 
     def refresh(self, snapshot: int) -> Copy:
