@@ -340,3 +340,44 @@ def test_a_local_archive_loads_into_an_empty_shared_store(lake, tmp_path):
     ingest(lake, make_pages(tmp_path / "c", 3, start=25))  # and it takes ingests afterwards
     reader.wait_for_copy(lake, timeout=300)
     assert read_cursor(lake).execute("SELECT count(*) FROM articles").fetchone()[0] == 28
+
+
+def archive_articles(at) -> str:
+    """The About page's whole-archive article count, as the page shows it."""
+    found = [str(m.value) for m in at.metric if m.label == "Articles"]
+    assert found, [(m.label, m.value) for m in at.metric]
+    return found[0]
+
+
+@pytest.mark.slow
+def test_a_page_never_waits_for_a_copy_and_shows_a_publish_on_a_later_rerun(lake, tmp_path, held, monkeypatch):
+    """The dashboard itself (AppTest, the About page's whole-archive count): a fresh process's page renders
+    while its first copy is held unfinished; after a publish the rerun renders the old snapshot at once;
+    once the copy is in place the next rerun shows the publish (st.cache_data keyed by the snapshot the read
+    answered from)."""
+    from streamlit.testing.v1 import AppTest
+
+    from trends.lake import reader
+
+    ingest(lake, make_pages(tmp_path / "first", 12))
+    monkeypatch.setenv("TRENDS_DB", lake)
+    hook = held()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/about.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert archive_articles(at) == "12"
+    assert hook.reached.wait(300) and reader.read_copy(lake) is None  # it rendered from the pinned lake views
+    hook.release.set()
+    reader.wait_for_copy(lake, timeout=300)
+    ingest(lake, make_pages(tmp_path / "second", 3, start=12))
+    hook = held()
+    at.run()  # notices the publish, starts the copy (held), renders from the old copy
+    assert not at.exception, [e.value for e in at.exception]
+    assert archive_articles(at) == "12"
+    assert hook.reached.wait(300) and reader.read_copy(lake).snapshot < reader.open_status(lake).generation
+    hook.release.set()
+    reader.wait_for_copy(lake, timeout=300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert archive_articles(at) == "15"
