@@ -905,6 +905,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     Exit status: 0 everything stored; 1 the run completed but something was rejected (see the lines
     above and the rejects table); 2 usage error (bad --format / --map) or an unusable database.
     """
+    if getattr(args, "cluster", None):  # Dask works with pandas
+        return _cmd_ingest(args)
+    from trends.without_pandas import pandas_unloaded
+
+    with pandas_unloaded():  # nothing of an ingest needs pandas, which DuckDB would import (0.5-1.5 s)
+        return _cmd_ingest(args)
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
     if not getattr(args, "into_demo", False):
         refuse_demo_mix(args.db)
     if getattr(args, "cluster", None):
