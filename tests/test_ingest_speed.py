@@ -164,3 +164,24 @@ def test_pandas_is_kept_out_only_inside_the_block_and_duckdb_binds_without_it():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert "RESULT True True (41, 'x', datetime.date(2024, 1, 2)) 6 False 7 False" in out.stdout, out.stderr[-2000:]
+
+
+def test_a_background_ingest_yields_the_cpu_and_stores_alike(tmp_path):
+    """`trends ingest --background` on the real CLI: the process (and what it starts) runs at nice 19 under
+    SCHED_IDLE, and stores the same articles as a normal run."""
+    pages = make_pages(tmp_path / "pages", 3)
+    probe = (
+        "import os, sys, runpy\n"
+        f"sys.argv = ['trends', 'ingest', {str(pages)!r}, '--db', {str(tmp_path / 'bg')!r}, '--quiet', '--no-tag', '--background']\n"
+        "try:\n    runpy.run_module('trends.cli', run_name='__main__')\n"
+        "except SystemExit as e:\n    code = e.code\n"
+        "idle = getattr(os, 'SCHED_IDLE', None)\n"
+        "print('PRIORITY', code, os.nice(0), idle is None or os.sched_getscheduler(0) == idle)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
+    assert "PRIORITY 0 19 True" in out.stdout, out.stderr[-2000:]
+    normal = subprocess.run([sys.executable, "-m", "trends.cli", "ingest", str(pages), "--db", str(tmp_path / "fg"), "--quiet",
+                             "--no-tag"], capture_output=True, text=True, timeout=600)
+    assert normal.returncode == 0, normal.stderr[-2000:]
+    sql = "SELECT article_id, title, body, views FROM articles ORDER BY article_id"
+    assert query(tmp_path / "bg", sql) == query(tmp_path / "fg", sql) and len(query(tmp_path / "bg", sql)) == 3
