@@ -88,8 +88,11 @@ calls = page_queries(db)
 for c in calls.values():  # warm: the first call of each query is not a dashboard's steady state
     c()
 open(ready, "w").close()
-samples, errors = [], []
+samples, rounds = [], 0
 while not os.path.exists(stop):
+    rounds += 1
+    with open(ready + ".rounds", "w") as f:  # the rounds begun, for the harness
+        f.write(str(rounds))
     for name, call in calls.items():
         t0 = time.monotonic()
         try:
@@ -116,7 +119,14 @@ def _wait_for(path: Path, proc: subprocess.Popen, what: str) -> None:
         time.sleep(0.05)
 
 
-def during_ingest(db: Path, pages: Path, seconds: float, work: Path, extra: list[str] = ()) -> dict:
+def _rounds(ready: Path) -> int:
+    try:
+        return int(Path(str(ready) + ".rounds").read_text() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def during_ingest(db: Path, pages: Path, seconds: float, work: Path, extra: list[str] = (), idle_rounds: int = 10) -> dict:
     """One reader process, warm, samples the page queries continuously: ``seconds`` idle, then while a niced
     ingest of ``pages`` runs, then ``seconds`` after it. Each sample carries its start and end
     (CLOCK_MONOTONIC, shared by the processes), so a sample counts as "during" only when it lies wholly
@@ -128,7 +138,11 @@ def during_ingest(db: Path, pages: Path, seconds: float, work: Path, extra: list
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _wait_for(ready, reader, "the reader")
-        time.sleep(seconds)
+        idle_until = time.monotonic() + seconds
+        while time.monotonic() < idle_until or _rounds(ready) <= idle_rounds:  # enough idle samples of each query
+            if reader.poll() is not None:
+                raise RuntimeError(f"the reader ended early: {reader.stderr.read()[-2000:]}")
+            time.sleep(0.1)
         began = time.monotonic()
         ingest = subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "trends.cli", "ingest", str(pages), "--db", str(db),
                                    "--quiet", "--into-demo", *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -185,6 +199,7 @@ def main(argv=None) -> int:
     parser.add_argument("--reader-seconds", type=float, default=30, help="reader time idle before (and after) the ingest")
     parser.add_argument("--busy-articles", type=int, default=4000, help="size of the ingest the reader runs beside")
     parser.add_argument("--skip-growth", action="store_true", help="only the dashboard-during-ingest figures")
+    parser.add_argument("--idle-rounds", type=int, default=10, help="at least this many idle rounds of every query")
     parser.add_argument("--busy-args", default="", help="extra `trends ingest` arguments for the ingest beside the reader, "
                         "e.g. --busy-args=--background")
     args = parser.parse_args(argv)
@@ -211,7 +226,8 @@ def main(argv=None) -> int:
             result["ingest_1_new"] = timed_cli("ingest", str(one), "--db", str(db), "--quiet", "--into-demo")
             result["ingest_1000_new"] = timed_cli("ingest", str(thousand), "--db", str(db), "--quiet", "--into-demo")
             result["ingest_1000_changed_views"] = timed_cli("ingest", str(again), "--db", str(db), "--quiet", "--into-demo")
-        result["dashboard"] = during_ingest(db, busy_pages, args.reader_seconds, work, args.busy_args.split())
+        result["dashboard"] = during_ingest(db, busy_pages, args.reader_seconds, work, args.busy_args.split(),
+                                           args.idle_rounds)
         sizes = []
         for i in range(0 if args.skip_growth else 20):
             small = write_new_pages(pages / f"small-{i}", 5, seed=200 + i)

@@ -5,7 +5,6 @@ the built tagger cached on disk (same tags, rebuilt when stale or damaged), and 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import warnings
@@ -125,20 +124,26 @@ def test_an_unwritable_or_disabled_cache_only_costs_the_build(tmp_path, monkeypa
     assert tagger_cache.load_or_build(Profile(), lambda: "built") == "built"
 
 
+def cli_then(argv: list[str], then: str) -> subprocess.CompletedProcess:
+    """The real `trends` CLI in a fresh interpreter, then ``then`` (Python, sees ``code``: the exit status)
+    in the same process, to look at what the command left behind there (modules, priority)."""
+    probe = (
+        "import os, sys, runpy\n"
+        f"sys.argv = ['trends', *{argv!r}]\n"
+        "try:\n    runpy.run_module('trends.cli', run_name='__main__')\n"
+        "except SystemExit as e:\n    code = e.code\n"
+        f"{then}\n"
+    )
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
+
+
 def test_a_small_ingest_imports_neither_scikit_learn_nor_scipy_nor_pandas(tmp_path):
     db = tmp_path / "archive"
     ingest_paths(db, [make_pages(tmp_path / "first", 30)], progress=False, processes=1)  # fits the model
     one = make_pages(tmp_path / "one", 1, start=500)
     facts = query(db, "SELECT value FROM meta WHERE key = 'theme_model'")[0][0]
-    probe = (
-        "import sys, runpy\n"
-        f"sys.argv = ['trends', 'ingest', {str(one)!r}, '--db', {str(db)!r}, '--quiet']\n"
-        "try:\n    runpy.run_module('trends.cli', run_name='__main__')\n"
-        "except SystemExit as e:\n    code = e.code\n"
-        "print('MODULES', code, 'sklearn' in sys.modules, 'scipy' in sys.modules, 'pandas' in sys.modules)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300,
-                         env={**os.environ})
+    out = cli_then(["ingest", str(one), "--db", str(db), "--quiet"],
+                   "print('MODULES', code, 'sklearn' in sys.modules, 'scipy' in sys.modules, 'pandas' in sys.modules)")
     assert "MODULES 0 False False False" in out.stdout, out.stderr[-2000:]
     assert query(db, "SELECT count(*) FROM articles")[0][0] == 31
     assert query(db, "SELECT value FROM meta WHERE key = 'theme_model'")[0][0] == facts  # not refitted
@@ -170,15 +175,9 @@ def test_a_background_ingest_yields_the_cpu_and_stores_alike(tmp_path):
     """`trends ingest --background` on the real CLI: the process (and what it starts) runs at nice 19 under
     SCHED_IDLE, and stores the same articles as a normal run."""
     pages = make_pages(tmp_path / "pages", 3)
-    probe = (
-        "import os, sys, runpy\n"
-        f"sys.argv = ['trends', 'ingest', {str(pages)!r}, '--db', {str(tmp_path / 'bg')!r}, '--quiet', '--no-tag', '--background']\n"
-        "try:\n    runpy.run_module('trends.cli', run_name='__main__')\n"
-        "except SystemExit as e:\n    code = e.code\n"
-        "idle = getattr(os, 'SCHED_IDLE', None)\n"
-        "print('PRIORITY', code, os.nice(0), idle is None or os.sched_getscheduler(0) == idle)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
+    out = cli_then(["ingest", str(pages), "--db", str(tmp_path / "bg"), "--quiet", "--no-tag", "--background"],
+                   "idle = getattr(os, 'SCHED_IDLE', None)\n"
+                   "print('PRIORITY', code, os.nice(0), idle is None or os.sched_getscheduler(0) == idle)")
     assert "PRIORITY 0 19 True" in out.stdout, out.stderr[-2000:]
     normal = subprocess.run([sys.executable, "-m", "trends.cli", "ingest", str(pages), "--db", str(tmp_path / "fg"), "--quiet",
                              "--no-tag"], capture_output=True, text=True, timeout=600)
