@@ -187,7 +187,7 @@ def during_ingest(db: Path, pages: Path, seconds: float, work: Path, extra: list
         "during_min_per_query": min((sum(s[0] == n for s in phases["during"]) for n in names), default=0),
         "ingest_s": round(ended - began, 1), "errors": len(errors), "first_errors": errors[:5],
         "waits": sum(s[3] > WAIT_S * 1000 for ph in ("idle", "during", "after") for s in phases[ph]),
-        "ingest_returncode": ingest.returncode, "ingest_args": ["nice", "-n", "10", "trends", "ingest", "...", *extra],
+        "reader_nice": os.nice(0), "ingest_returncode": ingest.returncode, "ingest_args": ["nice", "-n", "10", "trends", "ingest", "...", *extra],
     }
 
 
@@ -199,12 +199,17 @@ def main(argv=None) -> int:
     parser.add_argument("--reader-seconds", type=float, default=30, help="reader time idle before (and after) the ingest")
     parser.add_argument("--busy-articles", type=int, default=4000, help="size of the ingest the reader runs beside")
     parser.add_argument("--skip-growth", action="store_true", help="only the dashboard-during-ingest figures")
+    parser.add_argument("--report-only", action="store_true", help="rewrite --report from an earlier run's --json")
     parser.add_argument("--idle-rounds", type=int, default=10, help="at least this many idle rounds of every query")
     parser.add_argument("--busy-args", default="", help="extra `trends ingest` arguments for the ingest beside the reader, "
                         "e.g. --busy-args=--background")
     args = parser.parse_args(argv)
     from trends.store import archive_bytes
 
+    if args.report_only:  # the same measurements, reported again (e.g. after a change of the report's layout)
+        result = json.loads(args.json.read_text())
+        write_report(result, args.report, result.get("command", "python bench/growth.py"))
+        return 0
     work = Path(tempfile.mkdtemp(prefix="growth-", dir=args.archive.parent))
     db = work / "archive"
     shutil.copytree(args.archive, db)
@@ -234,15 +239,16 @@ def main(argv=None) -> int:
             r = timed_cli("ingest", str(small), "--db", str(db), "--quiet", "--into-demo")
             n = articles_in(db)
             sizes.append({"articles": n, "bytes": archive_bytes(db), "bytes_per_article": round(archive_bytes(db) / n),
-                          "wall_s": r["wall_s"], "segments": len(list((db / "segments").glob("seg-*.duckdb")))})
+                          "wall_s": r["wall_s"], "cpu_s": r["cpu_s"], "segments": len(list((db / "segments").glob("seg-*.duckdb")))})
         result["twenty_small_ingests"] = sizes
         result["articles_after"] = sizes[-1]["articles"] if sizes else None
         result["bytes_per_article_after"] = sizes[-1]["bytes_per_article"] if sizes else None
         result["load_1m_end"] = os.getloadavg()[0]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    result["command"] = "python bench/growth.py " + " ".join(sys.argv[1:] if argv is None else argv)
     args.json.write_text(json.dumps(result, indent=2))
-    write_report(result, args.report, "python bench/growth.py " + " ".join(sys.argv[1:] if argv is None else argv))
+    write_report(result, args.report, result["command"])
     return 0
 
 
@@ -256,12 +262,12 @@ def write_report(r: dict, path: Path, command: str) -> None:
         f"{r['load_1m_start']:.1f} at the start, {r.get('load_1m_end', 0):.1f} at the end). Every ingest is the real "
         "`trends ingest` CLI with tagging, niced, under `/usr/bin/time -v`.", "",
         f"Archive: {r['articles_before']:,} articles (counted), {r['bytes_per_article_before']:,} bytes per article.", "",
-        "| run | wall s | peak RSS MB | summary line |", "|---|---:|---:|---|",
+        "| run | wall s | CPU s (user + sys, with children) | peak RSS MB | summary line |", "|---|---:|---:|---:|---|",
     ]
     for key in ("ingest_1_new", "ingest_1000_new", "ingest_1000_changed_views"):
         x = r[key]
-        lines.append(f"| {key} | {x['wall_s']} | {x['peak_rss_mb']} | {x['summary']} |")
-    lines += ["", f"Dashboard page queries in one warm reader process (at the script's own priority, nice {os.nice(0)}; the ingest "
+        lines.append(f"| {key} | {x['wall_s']} | {x.get('cpu_s')} | {x['peak_rss_mb']} | {x['summary']} |")
+    lines += ["", f"Dashboard page queries in one warm reader process (at the script's own priority, nice {d.get('reader_nice', 10)}; the ingest "
               f"beside it 10 more), each query timed in turn, continuously: "
               f"idle, then beside `{' '.join(d['ingest_args'])}` of new articles ({d['ingest_s']} s), then after it. A sample counts "
               f"as during only when it lies wholly inside the ingest process's lifetime: {d['during_samples']} did (at least "
@@ -277,10 +283,10 @@ def write_report(r: dict, path: Path, command: str) -> None:
         lines.append(f"| {k} | {idle} | {during} | {during / idle if idle else float('nan'):.2f} | {d['after_p95_ms'].get(k)} |")
     if d["first_errors"]:
         lines += ["", "First errors: " + "; ".join(d["first_errors"])]
-    lines += ["", "20 small ingests (5 new articles each):", "", "| # | articles | bytes per article | segments | wall s |",
-              "|---:|---:|---:|---:|---:|"]
+    lines += ["", "20 small ingests (5 new articles each):", "", "| # | articles | bytes per article | segments | wall s | CPU s |",
+              "|---:|---:|---:|---:|---:|---:|"]
     for i, s in enumerate(r["twenty_small_ingests"], 1):
-        lines.append(f"| {i} | {s['articles']:,} | {s['bytes_per_article']:,} | {s['segments']} | {s['wall_s']} |")
+        lines.append(f"| {i} | {s['articles']:,} | {s['bytes_per_article']:,} | {s['segments']} | {s['wall_s']} | {s.get('cpu_s')} |")
     path.write_text("\n".join(lines) + "\n")
 
 
