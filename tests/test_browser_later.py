@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fixtures_app import build_app_db
-from fixtures_serve import ROOT, chromium, require_browser, serve, stop
+from fixtures_serve import chromium, dashboard, require_browser
 from trends.ui.later import FALLBACK_S
 
 pytestmark = pytest.mark.browser
@@ -38,10 +38,8 @@ NO_SCRIPTED_CLICKS = "HTMLElement.prototype.click = function () {};"  # our trig
 def server(tmp_path_factory):
     require_browser()
     db = build_app_db(tmp_path_factory.mktemp("later") / "app.duckdb")
-    port, proc, log = serve(ROOT / "app.py", db, tmp_path_factory.mktemp("log") / "streamlit.log",
-                            args=["--server.address", "127.0.0.1"])
-    yield f"http://127.0.0.1:{port}"
-    stop(proc, log)
+    with dashboard(db, tmp_path_factory.mktemp("log")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
