@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from train_topic_model import DEFAULT_CORPORA, archive_texts, labelled_examples, labelled_rows  # noqa: E402
 
-CALIBRATION_SETTINGS = ("target_precision", "topic_cutoff_positives", "topic_cutoff_shrink", "topic_intercept_c")
+CALIBRATION_SETTINGS = ("target_precision", "topic_cutoff_positives", "topic_cutoff_shrink", "topic_intercept_c",
+                        "topic_precision_floor")
 CACHE = ROOT / "bench" / "cache" / "topic_cv_prepared.pkl"
 
 
@@ -98,7 +99,7 @@ def without_labels(prepared, texts: set[str]):
     return out
 
 
-def calibration_cv(prepared, profile, items, fold, settings, features="share"):
+def calibration_cv(prepared, profile, items, fold, settings):
     """Per-item topic sets of the tuning items, every decision out of fold: stage-1 margins from
     ``fit``'s inner folds (``prepared.oof``), the pooled calibrator and the cut-offs fitted on the other
     outer folds' pairs. Rule-only topics are decided by the rules (nothing fitted); Reuters items (never
@@ -106,7 +107,7 @@ def calibration_cv(prepared, profile, items, fold, settings, features="share"):
     import numpy as np
 
     from trends.tagging import training
-    from trends.tagging.classifier import LEGACY_CALIBRATION_FEATURES, calibration_features, top_evidence
+    from trends.tagging.classifier import calibration_features
     from trends.tagging.gold import join_text
     from trends.tagging.tagger import Tagger
 
@@ -116,10 +117,8 @@ def calibration_cv(prepared, profile, items, fold, settings, features="share"):
     evidence_of = {id_of_text[t]: prepared.evidence[prepared.n_archive + j] for j, t in enumerate(prepared.labelled_texts)
                    if t in id_of_text}
     Z, Y, K, I = [], [], [], []
-    for text, key, z, y in prepared.oof:  # z[0]: the out-of-fold stage-1 margin; the rest recomputed here
-        rules = evidence_of[id_of_text[text]]
-        Z.append(calibration_features(z[0], rules.get(key), taxonomy.topics[key].threshold, top_evidence(rules)))
-        Y.append(y), K.append(key), I.append(id_of_text[text])
+    for text, key, z, y in prepared.oof:  # stage-2 features with the out-of-fold stage-1 margin
+        Z.append(z), Y.append(y), K.append(key), I.append(id_of_text[text])
     tagger = Tagger(profile)
     model = profile.model
     for r in items:
@@ -131,12 +130,9 @@ def calibration_cv(prepared, profile, items, fold, settings, features="share"):
         evidence_of[rid] = rules
         margins = model.margins(text)
         for col, key in enumerate(trainable):
-            Z.append(calibration_features(float(margins[col]), rules.get(key), taxonomy.topics[key].threshold,
-                                          top_evidence(rules)))
+            Z.append(calibration_features(float(margins[col]), rules.get(key), taxonomy.topics[key].threshold))
             Y.append(int(key in set(r.get("topics") or []))), K.append(key), I.append(rid)
     Z, Y, K = np.array(Z), np.array(Y), np.array(K)
-    if features == "legacy":
-        Z = Z[:, :LEGACY_CALIBRATION_FEATURES]
     F = np.array([fold[i] for i in I])
     preds = {str(r["id"]): set() for r in items}
     for rid, rules in evidence_of.items():
@@ -200,8 +196,8 @@ def main() -> int:
     parser.add_argument("--topic-cutoff-shrink", type=float, nargs="+", default=[training.TOPIC_CUTOFF_SHRINK])
     parser.add_argument("--topic-intercept-c", type=float, nargs="+", default=[training.TOPIC_INTERCEPT_C],
                         help="per-topic stage-2 intercepts with this inverse L2 penalty (0: none), to compare")
-    parser.add_argument("--features", nargs="+", default=["share"], choices=["share", "legacy"],
-                        help="stage-2 features: with the centrality share (share) or the four before it (legacy)")
+    parser.add_argument("--topic-precision-floor", type=float, nargs="+", default=[training.TOPIC_PRECISION_FLOOR],
+                        help="raise a topic's cut-off until its shrunk out-of-fold precision reaches this (0: off)")
     from trends.tagging import training
     from trends.tagging.training import Settings
 
@@ -212,11 +208,11 @@ def main() -> int:
         parser.add_argument("--" + name.replace("_", "-"), type=type(f.default), default=f.default)
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args()
-    variants = [dict(target_precision=t, topic_cutoff_positives=n, topic_cutoff_shrink=sh, topic_intercept_c=ic)
+    variants = [dict(target_precision=t, topic_cutoff_positives=n, topic_cutoff_shrink=sh, topic_intercept_c=ic,
+                     topic_precision_floor=fl)
                 for t in args.target_precision for n in args.topic_cutoff_positives for sh in args.topic_cutoff_shrink
-                for ic in args.topic_intercept_c]
+                for ic in args.topic_intercept_c for fl in args.topic_precision_floor]
     settings = Settings(**{name: getattr(args, name) for name in fields if name not in variants[0]}, **variants[0])
-    variants = [{**v, "features": f} for f in args.features for v in variants]
 
     from trends.tagging.evaluate import predicted
     from trends.tagging.gold import join_text, split_ids
@@ -247,8 +243,8 @@ def main() -> int:
     else:
         profile = fitted(prepared, settings, args.seed, say)
         for variant in variants:
-            s = dataclasses.replace(settings, **{k: v for k, v in variant.items() if k != "features"})
-            preds = calibration_cv(prepared, profile, items, fold, s, variant["features"])
+            s = dataclasses.replace(settings, **variant)
+            preds = calibration_cv(prepared, profile, items, fold, s)
             report(f"out of fold (stage-1 inner folds, calibration outer folds) {variant}", items, preds,
                    args.json, {"settings": {n: getattr(s, n) for n in fields}})
     print(f"seconds: {time.perf_counter() - t0:.1f}")

@@ -192,3 +192,16 @@ def test_a_topic_with_few_examples_stays_nearer_the_pooled_cut_off():
     move = {k: abs(_logit(c) - _logit(cutoff)) for k, c in cutoffs.items()}
     assert cutoffs["wide"] < cutoffs["base"]
     assert move["few"] < move["wide"]
+
+
+def test_a_precision_floor_raises_a_topic_cut_off_to_the_first_score_gap_that_reaches_it():
+    from trends.tagging.training import _floor_cutoff
+
+    p, y = np.array([0.9, 0.8, 0.7, 0.6]), np.array([1, 0, 1, 0])
+    floor = Settings(topic_precision_floor=0.75, target_precision=0.8)  # prior: 2 pseudo-examples at 0.8 = 1.6
+    # shrunk precision (tp + 1.6) / (n + 2): cut 0.55 -> 3.6/6 = 0.60; 0.65 -> 3.6/5 = 0.72;
+    # 0.75 -> 2.6/4 = 0.65; 0.85 -> 2.6/3 = 0.867 >= 0.75: the cut-off halfway between 0.8 and 0.9
+    assert _floor_cutoff(p, y, 0.55, floor) == pytest.approx(0.85)
+    assert _floor_cutoff(p, y, 0.55, Settings(topic_precision_floor=0.5)) == pytest.approx(0.55)  # 0.60 >= 0.5
+    # nothing reaches 0.95: past the top score (nothing tagged)
+    assert _floor_cutoff(p, y, 0.55, Settings(topic_precision_floor=0.95)) == pytest.approx(0.95)

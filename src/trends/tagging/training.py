@@ -63,6 +63,12 @@ TOPIC_CUTOFF_SHRINK = 0.5
 # stored as per-topic cut-offs. Chosen by bench/topic_cv.py (out of fold inside the tuning half, 3 fold seeds):
 # micro-F1 0.682 / 0.670 / 0.678 pooled -> 0.708 / 0.705 / 0.711, macro 0.62 -> 0.67-0.69, precision -0.01..-0.02.
 TOPIC_INTERCEPT_C = 10.0
+# A topic whose out-of-fold precision at its cut-off, shrunk towards TARGET_PRECISION by FLOOR_PRIOR pseudo-
+# examples, stays below this floor gets its cut-off raised until it reaches it (0: off). Off: with floor 0.75,
+# bench/topic_cv.py over 4 fold seeds gave precision +0.03..+0.05 but micro-F1 -0.016 / +0.004 / -0.017 / -0.016
+# and macro-F1 -0.04..-0.06.
+TOPIC_PRECISION_FLOOR = 0.0
+FLOOR_PRIOR = 2.0
 # A prior for a profile trained with no labelled examples at all: margin 0 of a balanced model ~ p 0.3.
 DEFAULT_CALIBRATOR = np.array([1.0, 0.8, 0.4, 1.0, -1.5])
 DEFAULT_CUTOFF = 0.5
@@ -86,6 +92,7 @@ class Settings:
     topic_cutoff_shrink: float = TOPIC_CUTOFF_SHRINK
     target_precision: float = TARGET_PRECISION
     topic_intercept_c: float = TOPIC_INTERCEPT_C
+    topic_precision_floor: float = TOPIC_PRECISION_FLOOR
 
 
 @dataclass
@@ -302,7 +309,26 @@ def _fit_calibration_with_topic_intercepts(Z: np.ndarray, Y: np.ndarray, keys: l
     cutoff, best = choose_cutoff(p, Y, settings.target_precision)
     t = min(max(cutoff, 1e-9), 1 - 1e-9)
     cutoffs = {k: float(1.0 / (1.0 + np.exp(-(np.log(t / (1 - t)) - b)))) for k, b in shift.items()}
+    if settings.topic_precision_floor > 0:
+        pooled = 1.0 / (1.0 + np.exp(-np.clip(Z @ coef[:-1] + coef[-1], -30.0, 30.0)))
+        keys_arr = np.array(keys)
+        for k in cutoffs:
+            m = keys_arr == k
+            cutoffs[k] = _floor_cutoff(pooled[m], Y[m], cutoffs[k], settings)
     return coef, cutoff, cutoffs, best
+
+
+def _floor_cutoff(p: np.ndarray, y: np.ndarray, cutoff: float, settings: Settings) -> float:
+    """The lowest cut-off >= ``cutoff`` (it, or halfway between two scores above it) at which the precision
+    of ``p >= cut-off``, shrunk towards the target by FLOOR_PRIOR pseudo-examples, reaches the floor."""
+    prior = FLOOR_PRIOR * settings.target_precision
+    values = sorted(set(p[p >= cutoff].tolist()))
+    candidates = [cutoff, *[(a + b) / 2 for a, b in zip(values, values[1:])], *([(values[-1] + 1) / 2] if values else [])]
+    for c in candidates:
+        chosen = p >= c
+        if (y[chosen].sum() + prior) / (chosen.sum() + FLOOR_PRIOR) >= settings.topic_precision_floor:
+            return float(c)
+    return float(candidates[-1])
 
 
 def _topic_cutoffs(calibrator: np.ndarray, pooled: float, Z: np.ndarray, Y: np.ndarray, keys: list[str],
