@@ -168,9 +168,10 @@ def test_a_wire_dateline_names_a_country_the_story_is_about(tagger):
     text = "STOCKS FALL\n\nCAIRO, March 3 - " + body
     tags = {t.key: t for t in tagger.extract(text) if t.kind == "country"}
     assert tags["EGY"].about and tags["JPN"].about  # Cairo is named once, in the dateline
-    candidates, layout = tagger.country_candidates(text)
-    rows = about.features(candidates, text, layout.title_end, layout.lead_end)
-    learned = dict(zip([c.key for c in candidates], tagger.about_model.scores(rows)))
-    assert learned["EGY"] < ABOUT_THRESHOLD  # the model alone would not have said so: the rule did
+    # the rule, not the model: under a model that calls nothing about, the dateline country still is
+    sceptic = Tagger()
+    sceptic.about_model = _model({}, intercept=-10.0)
+    doubted = {t.key: t for t in sceptic.extract(text) if t.kind == "country"}
+    assert doubted["EGY"].about and doubted["EGY"].score == ABOUT_THRESHOLD and not doubted["JPN"].about
     without = {t.key: t for t in tagger.extract("STOCKS FALL\n\n" + body + " Cairo traders sold.") if t.kind == "country"}
     assert not without["EGY"].about  # the same single mention at the end of the story

@@ -168,3 +168,46 @@ def test_a_leader_in_a_headline_makes_the_story_about_the_country_without_mentio
     long = "Floods in Kenya\n\n" + "Rivers rose across Kenya and roads were cut. " * 10 + "Macron sent condolences."
     assert "FRA" not in {t.key for t in extract(long) if t.kind == "country"}
     assert "KEN" in predicted(extract(long), "countries_about")
+
+
+def test_a_typographic_apostrophe_reads_like_a_straight_one():
+    # "People's Republic of China" has to match exactly (two capitals); a speech's curly apostrophe is the same letter
+    assert countries("Partners\n\nWe thank the People\u2019s Republic of China for its support.") == {"CHN"}
+    assert countries("Peace\n\nThe Democratic People\u2019s Republic of Korea tested a missile.") == {"PRK"}
+    assert countries("Peace\n\nThe Republic of China on Taiwan held elections.") == {"TWN"}
+
+
+def test_member_states_are_not_the_states():
+    assert countries("Peace\n\nSanctions are not in the interests of any of the States of the region.") == set()
+    assert countries("Treaty\n\nAll the States Parties and the States concerned must comply.") == set()
+    assert countries("Home\n\nShe moved back to the States last year.") == {"USA"}
+
+
+def test_another_countrys_national_congress_is_not_the_us_congress():
+    assert countries("Vote\n\nOn Sunday in Argentina's National Congress the bill passed.") == {"ARG"}
+    assert countries("Vote\n\nThe National People's Congress met in Beijing.") == {"CHN"}
+    assert "USA" in countries("Vote\n\nCongress passed the spending bill on Friday.")
+
+
+def test_a_city_used_as_a_surname_is_the_person_throughout():
+    text = "Tennis\n\nThe champion Naomi Osaka beat her rival in three sets. Osaka said she was tired."
+    assert "JPN" not in countries(text)
+    assert "JPN" in countries("Trade\n\nThe ministers met in Osaka on Monday. Osaka hosts the talks again.")
+    # a capital is never read as a surname: "University College London" is in London
+    assert countries("Science\n\nA team from University College London found water.") == {"GBR"}
+
+
+def test_cities_and_provinces_spelt_like_demonyms_are_not_demonyms():
+    from trends.tagging.tagger import Tagger
+
+    demonyms = Tagger().lexicon.demonyms
+    assert "Tbilisi" not in demonyms and "Saskatchewan" not in demonyms  # a capital and a Canadian province
+    assert {"Georgian", "Somali", "Canadian", "Afghan"} <= demonyms  # real demonyms stay, Somali Region or not
+
+
+def test_a_street_named_after_a_country_or_city_is_an_address():
+    assert countries("Rugby\n\nCaloundra won at Wynnum's Grenada Street ground on Saturday.") == set()
+    assert countries("Fire\n\nA shop on Moscow Road in Bayswater burned down.") == set()
+    assert countries("Talks\n\nGrenada and Moscow agreed on Street lighting.") == {"GRD", "RUS"}
+    assert countries("Protest\n\nProtesters flood Hong Kong's streets. Hong Kong Streets Fill Again.") == {"HKG"}
+    assert countries("Kenya Road Crash Kills 10\n\nThe bus overturned.") == {"KEN"}  # a headline's capitals

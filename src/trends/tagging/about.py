@@ -113,6 +113,12 @@ def learned(candidate: Candidate) -> bool:
     return any(k != IMPLIED for k in candidate.kinds)
 
 
+def implied_in_title(candidate: Candidate, title_end: int) -> bool:
+    """A country only implied, by a leader or an institution named in the headline ("Trump Would Love To
+    Take Up Putin's Invite"), is what the story is about, however much another country is named."""
+    return any(s < title_end for s, _ in candidate.spans)
+
+
 def features(
     candidates: list[Candidate], text: str, title_end: int, lead_end: int, folded: str | None = None
 ) -> list[list[float]]:

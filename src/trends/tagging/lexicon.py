@@ -36,8 +36,8 @@ class Entry:
         """Does the text's surface form satisfy this alias's case rule?"""
         if self.case == ANY:
             return True
-        if self.case == EXACT:
-            return original == self.surface
+        if self.case == EXACT:  # a typographic apostrophe is the same letter ("People’s Republic of China")
+            return original == self.surface or original.replace("\u2019", "'").replace("\u2018", "'") == self.surface
         upper = self.upper
         if len(upper) == 1:  # the common case: a leading capital ("Turkey", "Iceland")
             return original[upper[0]].isupper()
@@ -219,7 +219,10 @@ def country_lexicon() -> tuple[dict[str, set[str]], dict[str, str], dict]:
         surfaces.pop(surface, None)
     plain = {surface: {iso for iso, _ in metas} for surface, metas in surfaces.items()}
     sources = {surface: sorted({src for _, src in metas}) for surface, metas in surfaces.items()}
-    return plain, labels, {"curated": curated, "sources": sources}
+    # every city and first-level subdivision (states, provinces, regions) whatever its size: an alias spelt
+    # like one ("Tbilisi", "Saskatchewan") is a place, not a demonym (``demonym_surfaces``)
+    gazetteer = {city["name"] for city in cities} | {s.name for s in pycountry.subdivisions if s.parent_code is None}
+    return plain, labels, {"curated": curated, "sources": sources, "gazetteer": frozenset(gazetteer)}
 
 
 _DEMONYM_ENDINGS = ("an", "ans", "ese", "ish", "i", "is", "ic", "ch", "ot", "ots")
@@ -278,7 +281,9 @@ def build_lexicon(topic_phrases: list[tuple[str, str, str]]) -> Lexicon:
             side: tuple(str(w).lower() for w in (rule or {}).get(side) or []) for side in ("before", "after")
         }
     lex.person_like = frozenset(str(s) for s in curated.get("person_like") or [])
-    lex.demonyms = demonym_surfaces(curated, set(labels.values()) | {s for s, src in extra["sources"].items() if src != ["alias"]})
+    lex.demonyms = demonym_surfaces(
+        curated, set(labels.values()) | {s for s, src in extra["sources"].items() if src != ["alias"]} | extra["gazetteer"]
+    )
     lex.first_names = frozenset(str(s).lower() for s in curated.get("first_names") or [])
 
     ents = entity_lexicon()

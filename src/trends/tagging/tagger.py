@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -119,6 +120,7 @@ class Tagger:
         spans: dict[str, dict[str, list[tuple[int, int]]]] = {"country": defaultdict(list), "person": defaultdict(list), "org": defaultdict(list)}
         ambiguous: list[Hit] = []
         implied: set[tuple[int, int]] = set()
+        surnames: set[str] = set()  # city names read as a person's surname somewhere in the text ("Naomi Osaka")
         lex = self.lexicon
         person_like, languages, not_the_place = lex.person_like, lex.languages, lex.not_the_place
         for hit in entity_hits:
@@ -131,11 +133,13 @@ class Tagger:
                 implied.add((start, end))
                 continue
             if kind == "country" or kind == "ambiguous":
-                if entry.surface in person_like or entry.source in ("place", "big-city"):
+                if entry.surface in person_like or entry.source in _CITY_SOURCES:
                     # "Naomi Osaka", "George Floyd", "Kobe Bryant": a name word next to it makes it a person;
                     # for big cities only a preceding one counts ("Tokyo Stock Exchange" stays Japan).
                     check_next = entry.source != "big-city" or entry.surface in person_like
                     if _reads_as_personal_name(text, start, end, headline_lines, lex.first_names, check_next):
+                        if entry.source in _CITY_SOURCES:
+                            surnames.add(text[start:end])
                         continue
                 original = text[start:end]
                 if original in languages and _reads_as_language(text, start, end, lex):
@@ -143,10 +147,14 @@ class Tagger:
                 rule = not_the_place.get(original)
                 if rule and _next_to(text, start, end, rule["before"], rule["after"]):
                     continue  # "Iceland supermarket", "French fries"
+                if _STREET.match(text, end) and not line_is_headline(text, start, headline_lines):
+                    continue  # "Grenada Street", "Moscow Road": an address, not the place ("Kenya Road Crash" may be)
                 if kind == "ambiguous":
                     ambiguous.append(hit)
                     continue
             spans[kind][entry.key].append((start, end))
+        if surnames:
+            _drop_surnames(text, entity_hits, surnames, spans["country"])
         if ambiguous:
             self._resolve_ambiguous(ambiguous, cue_hits, spans["country"])
         _drop_qualified_places(text, entity_hits, spans["country"])
@@ -211,6 +219,8 @@ class Tagger:
         for tag, candidate, score in zip(countries, candidates, self.about_model.scores(rows)):
             if about.learned(candidate):
                 tag.score = max(score, ABOUT_THRESHOLD) if about.in_dateline(candidate, dateline) else score
+            elif about.implied_in_title(candidate, title_end):
+                tag.score = max(tag.score, ABOUT_THRESHOLD)
         countries.sort(key=lambda t: (-t.score, t.key))
         return countries
 
@@ -422,6 +432,28 @@ def _reads_as_language(text: str, start: int, end: int, lex) -> bool:
     return False
 
 
+_CITY_SOURCES = ("place", "big-city")  # capitals are never read as names ("University College London")
+# A place name followed by one of these is a street's name, wherever the street is.
+_STREET = re.compile(r" (?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Boulevard|Lane|Drive)(?![A-Za-z])")
+
+
+def _drop_surnames(text: str, hits: list[Hit], surnames: set[str], country_spans: dict[str, list[tuple[int, int]]]) -> None:
+    """A city name that the text once uses as a person's surname ("Naomi Osaka") is that person in its
+    later bare mentions too ("Osaka said she was tired"), as a reader takes it."""
+    for start, end, entry in hits:
+        if entry.kind == "country" and entry.source in _CITY_SOURCES and text[start:end] in surnames:
+            _drop_span(country_spans, entry.key, (start, end))
+
+
+def _drop_span(country_spans: dict[str, list[tuple[int, int]]], key: str, span: tuple[int, int]) -> None:
+    """Take one mention off a country (and the country off when it has none left)."""
+    spl = country_spans.get(key)
+    if spl and span in spl:
+        spl.remove(span)
+        if not spl:
+            del country_spans[key]
+
+
 def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, list[tuple[int, int]]]) -> None:
     """'Birmingham, Alabama', 'London, Ontario', 'Paris, Texas': the qualifier names the country, so the
     city's own (most populous namesake) country is dropped for that mention."""
@@ -430,11 +462,7 @@ def _drop_qualified_places(text: str, hits: list[Hit], country_spans: dict[str, 
             continue
         if a.entry.key == b.entry.key or text[a.end : b.start] not in (", ", ",", " (", " in "):
             continue
-        spl = country_spans.get(a.entry.key)
-        if spl and (a.start, a.end) in spl:
-            spl.remove((a.start, a.end))
-            if not spl:
-                del country_spans[a.entry.key]
+        _drop_span(country_spans, a.entry.key, (a.start, a.end))
 
 
 def _exact_occurrences(text: str, word: str, exclude: tuple[int, int]) -> list[tuple[int, int]]:
