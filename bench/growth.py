@@ -7,9 +7,11 @@ Works on a copy of ``--archive`` (made once per run, deleted after). Each ingest
 --into-demo` (the archive is the demo's) in its own process under ``/usr/bin/time -v`` (wall seconds, peak RSS), niced, with tagging on. The pages are
 seed-format files from the demo generator: new articles from another seed, and the archive's own first
 1,000 demo articles re-rendered with higher view counts (same text, so a pure re-scrape). Dashboard
-latency: the page queries (bench/page_queries.py) in a separate reader process, idle and while a niced
-ingest of ``--busy-articles`` new articles runs; each query's samples give p95; errors and waits (a query slower than 5 s, or a
-lock error) are counted. Writes the JSON and bench/GROWTH.md itself.
+latency: the page queries (bench/page_queries.py) in one warm reader process that samples continuously
+(``--reader-seconds`` idle, then while a niced ingest of ``--busy-articles`` new articles runs, then as long
+after it); each sample's start and end place it idle (before the ingest), during (wholly inside the ingest
+process's lifetime) or after; each query's samples give p95; errors and waits (a query slower than 5 s, or
+a lock error) are counted. Writes the JSON and bench/GROWTH.md itself.
 """
 
 from __future__ import annotations
@@ -78,31 +80,31 @@ def articles_in(db: Path) -> int:
 
 
 READER = r"""
-import json, sys, time
+import json, os, sys, time
 sys.path.insert(0, sys.argv[2])
 from page_queries import page_queries
-db, seconds = sys.argv[1], float(sys.argv[3])
+db, ready, stop = sys.argv[1], sys.argv[3], sys.argv[4]
 calls = page_queries(db)
-samples = {name: [] for name in calls}
-errors, waits, first_errors = 0, 0, []
-for c in calls.values():
+for c in calls.values():  # warm: the first call of each query is not a dashboard's steady state
     c()
-end = time.monotonic() + seconds
-while time.monotonic() < end:
+open(ready, "w").close()
+samples, rounds = [], 0
+while not os.path.exists(stop):
+    rounds += 1
+    with open(ready + ".rounds", "w") as f:  # the rounds begun, for the harness
+        f.write(str(rounds))
     for name, call in calls.items():
-        t0 = time.perf_counter()
+        t0 = time.monotonic()
         try:
             call()
+            error = None
         except Exception as exc:
-            errors += 1
-            if len(first_errors) < 5:
-                first_errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:200]}")
-            continue
-        dt_ = time.perf_counter() - t0
-        samples[name].append(dt_ * 1000)
-        waits += dt_ > 5
-print(json.dumps({"samples": samples, "errors": errors, "waits": waits, "first_errors": first_errors}))
+            error = f"{name}: {type(exc).__name__}: {str(exc)[:200]}"
+        t1 = time.monotonic()
+        samples.append([name, t0, t1, (t1 - t0) * 1000, error])
+print(json.dumps({"samples": samples}))
 """
+WAIT_S = 5.0  # a query slower than this counts as a wait
 
 
 def p95(values: list[float]) -> float:
@@ -110,24 +112,83 @@ def p95(values: list[float]) -> float:
     return values[min(len(values) - 1, max(0, int(round(0.95 * len(values))) - 1))] if values else float("nan")
 
 
-def reader_run(db: Path, seconds: float) -> dict:
-    proc = subprocess.run([sys.executable, "-c", READER, str(db), str(HERE), str(seconds)], capture_output=True, text=True)
-    if proc.returncode:
-        raise RuntimeError(proc.stderr[-2000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def _wait_for(path: Path, proc: subprocess.Popen, what: str) -> None:
+    while not path.exists():
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} ended early: {proc.stderr.read()[-2000:]}")
+        time.sleep(0.05)
 
 
-def during_ingest(db: Path, pages: Path, seconds: float) -> tuple[dict, dict]:
-    ingest = subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "trends.cli", "ingest", str(pages), "--db", str(db),
-                               "--quiet", "--into-demo"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)  # the writer is past start-up and holds the lock
-    busy = reader_run(db, seconds)
-    still_running = ingest.poll() is None
-    ingest.wait()
+def _rounds(ready: Path) -> int:
+    try:
+        return int(Path(str(ready) + ".rounds").read_text() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def during_ingest(db: Path, pages: Path, seconds: float, work: Path, extra: list[str] = (), idle_rounds: int = 10) -> dict:
+    """One reader process, warm, samples the page queries continuously: ``seconds`` idle, then while a niced
+    ingest of ``pages`` runs, then ``seconds`` after it. Each sample carries its start and end
+    (CLOCK_MONOTONIC, shared by the processes), so a sample counts as "during" only when it lies wholly
+    inside the ingest process's lifetime and as "idle" only when it ended before the ingest started; the
+    ones that straddle a boundary are dropped (counted), and the samples after the ingest (a new generation
+    of the archive) are reported apart."""
+    ready, stop = work / "reader.ready", work / "reader.stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(HERE), str(ready), str(stop)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(ready, reader, "the reader")
+        idle_until = time.monotonic() + seconds
+        while time.monotonic() < idle_until or _rounds(ready) <= idle_rounds:  # enough idle samples of each query
+            if reader.poll() is not None:
+                raise RuntimeError(f"the reader ended early: {reader.stderr.read()[-2000:]}")
+            time.sleep(0.1)
+        began = time.monotonic()
+        ingest = subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "trends.cli", "ingest", str(pages), "--db", str(db),
+                                   "--quiet", "--into-demo", *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        _, ingest_err = ingest.communicate()
+        ended = time.monotonic()
+        time.sleep(seconds)
+        stop.touch()
+        out, err = reader.communicate(timeout=600)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+    if reader.returncode:
+        raise RuntimeError(err[-2000:])
     if ingest.returncode not in (0, 1):
-        raise RuntimeError(f"the ingest beside the reader failed: {ingest.stderr.read()[-1500:]}")
-    busy["ingest_ran_throughout"] = still_running
-    return busy, {"returncode": ingest.returncode}
+        raise RuntimeError(f"the ingest beside the reader failed: {ingest_err[-1500:]}")
+    phases: dict[str, list] = {"idle": [], "during": [], "after": [], "straddling": []}
+    for sample in json.loads(out.strip().splitlines()[-1])["samples"]:
+        _, t0, t1, _, _ = sample
+        phase = ("idle" if t1 < began else "during" if t0 >= began and t1 <= ended else "after" if t0 > ended
+                 else "straddling")
+        phases[phase].append(sample)
+    names = list(dict.fromkeys(s[0] for s in phases["idle"] + phases["during"]))
+
+    def timings(rows, name):
+        return [s[3] for s in rows if s[0] == name and s[4] is None]
+
+    def even(values, n):  # n samples spread over the whole phase
+        return [values[int(i * len(values) / n)] for i in range(n)] if n < len(values) else values
+
+    idle_p95, during_p95, used = {}, {}, {}
+    for n in names:  # the same number of samples on both sides (the larger side thinned evenly)
+        idle_t, during_t = timings(phases["idle"], n), timings(phases["during"], n)
+        used[n] = k = min(len(idle_t), len(during_t))
+        idle_p95[n], during_p95[n] = round(p95(even(idle_t, k)), 1), round(p95(even(during_t, k)), 1)
+
+    errors = [s[4] for ph in ("idle", "during", "after") for s in phases[ph] if s[4]]
+    return {
+        "idle_p95_ms": idle_p95, "during_p95_ms": during_p95, "samples_per_query_compared": used,
+        "after_p95_ms": {n: round(p95(timings(phases["after"], n)), 1) for n in names},
+        "idle_samples": len(phases["idle"]), "during_samples": len(phases["during"]), "after_samples": len(phases["after"]),
+        "straddling_samples": len(phases["straddling"]),
+        "during_min_per_query": min((sum(s[0] == n for s in phases["during"]) for n in names), default=0),
+        "ingest_s": round(ended - began, 1), "errors": len(errors), "first_errors": errors[:5],
+        "waits": sum(s[3] > WAIT_S * 1000 for ph in ("idle", "during", "after") for s in phases[ph]),
+        "reader_nice": os.nice(0), "ingest_returncode": ingest.returncode, "ingest_args": ["nice", "-n", "10", "trends", "ingest", "...", *extra],
+    }
 
 
 def main(argv=None) -> int:
@@ -135,12 +196,20 @@ def main(argv=None) -> int:
     parser.add_argument("--archive", type=Path, required=True)
     parser.add_argument("--json", type=Path, default=HERE / "growth.json")
     parser.add_argument("--report", type=Path, default=HERE / "GROWTH.md")
-    parser.add_argument("--reader-seconds", type=float, default=40, help="reader time, idle and during the ingest")
+    parser.add_argument("--reader-seconds", type=float, default=30, help="reader time idle before (and after) the ingest")
     parser.add_argument("--busy-articles", type=int, default=4000, help="size of the ingest the reader runs beside")
     parser.add_argument("--skip-growth", action="store_true", help="only the dashboard-during-ingest figures")
+    parser.add_argument("--report-only", action="store_true", help="rewrite --report from an earlier run's --json")
+    parser.add_argument("--idle-rounds", type=int, default=10, help="at least this many idle rounds of every query")
+    parser.add_argument("--busy-args", default="", help="extra `trends ingest` arguments for the ingest beside the reader, "
+                        "e.g. --busy-args=--background")
     args = parser.parse_args(argv)
     from trends.store import archive_bytes
 
+    if args.report_only:  # the same measurements, reported again (e.g. after a change of the report's layout)
+        result = json.loads(args.json.read_text())
+        write_report(result, args.report, result.get("command", "python bench/growth.py"))
+        return 0
     work = Path(tempfile.mkdtemp(prefix="growth-", dir=args.archive.parent))
     db = work / "archive"
     shutil.copytree(args.archive, db)
@@ -162,59 +231,62 @@ def main(argv=None) -> int:
             result["ingest_1_new"] = timed_cli("ingest", str(one), "--db", str(db), "--quiet", "--into-demo")
             result["ingest_1000_new"] = timed_cli("ingest", str(thousand), "--db", str(db), "--quiet", "--into-demo")
             result["ingest_1000_changed_views"] = timed_cli("ingest", str(again), "--db", str(db), "--quiet", "--into-demo")
-        idle = reader_run(db, args.reader_seconds)
-        busy, ingest = during_ingest(db, busy_pages, args.reader_seconds)
-        result["dashboard"] = {
-            "idle_p95_ms": {k: round(p95(v), 1) for k, v in idle["samples"].items()},
-            "during_p95_ms": {k: round(p95(v), 1) for k, v in busy["samples"].items()},
-            "idle_samples": sum(map(len, idle["samples"].values())), "during_samples": sum(map(len, busy["samples"].values())),
-            "errors": idle["errors"] + busy["errors"], "waits": idle["waits"] + busy["waits"],
-            "ingest_ran_throughout": busy["ingest_ran_throughout"], "ingest_returncode": ingest["returncode"],
-            "first_errors": idle["first_errors"] + busy["first_errors"],
-        }
+        result["dashboard"] = during_ingest(db, busy_pages, args.reader_seconds, work, args.busy_args.split(),
+                                           args.idle_rounds)
         sizes = []
         for i in range(0 if args.skip_growth else 20):
             small = write_new_pages(pages / f"small-{i}", 5, seed=200 + i)
             r = timed_cli("ingest", str(small), "--db", str(db), "--quiet", "--into-demo")
             n = articles_in(db)
             sizes.append({"articles": n, "bytes": archive_bytes(db), "bytes_per_article": round(archive_bytes(db) / n),
-                          "wall_s": r["wall_s"], "segments": len(list((db / "segments").glob("seg-*.duckdb")))})
+                          "wall_s": r["wall_s"], "cpu_s": r["cpu_s"], "segments": len(list((db / "segments").glob("seg-*.duckdb")))})
         result["twenty_small_ingests"] = sizes
         result["articles_after"] = sizes[-1]["articles"] if sizes else None
         result["bytes_per_article_after"] = sizes[-1]["bytes_per_article"] if sizes else None
         result["load_1m_end"] = os.getloadavg()[0]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    result["command"] = "python bench/growth.py " + " ".join(sys.argv[1:] if argv is None else argv)
     args.json.write_text(json.dumps(result, indent=2))
-    write_report(result, args.report, "python bench/growth.py " + " ".join(sys.argv[1:] if argv is None else argv))
+    write_report(result, args.report, result["command"])
     return 0
 
 
 def write_report(r: dict, path: Path, command: str) -> None:
     d = r["dashboard"]
-    worst = max(d["during_p95_ms"][k] / d["idle_p95_ms"][k] for k in d["idle_p95_ms"] if d["idle_p95_ms"][k] > 0)
+    ratios = [d["during_p95_ms"][k] / d["idle_p95_ms"][k] for k in d["idle_p95_ms"] if d["idle_p95_ms"][k] > 0]
+    worst, median_ratio = max(ratios), sorted(ratios)[len(ratios) // 2]
     lines = [
         "# Incremental ingest and growth", "",
         f"Command: `{command}`; measured {r['measured_at']} on {os.cpu_count()} cores (1-minute load "
         f"{r['load_1m_start']:.1f} at the start, {r.get('load_1m_end', 0):.1f} at the end). Every ingest is the real "
         "`trends ingest` CLI with tagging, niced, under `/usr/bin/time -v`.", "",
         f"Archive: {r['articles_before']:,} articles (counted), {r['bytes_per_article_before']:,} bytes per article.", "",
-        "| run | wall s | peak RSS MB | summary line |", "|---|---:|---:|---|",
+        "| run | wall s | CPU s (user + sys, with children) | peak RSS MB | summary line |", "|---|---:|---:|---:|---|",
     ]
     for key in ("ingest_1_new", "ingest_1000_new", "ingest_1000_changed_views"):
         x = r[key]
-        lines.append(f"| {key} | {x['wall_s']} | {x['peak_rss_mb']} | {x['summary']} |")
-    lines += ["", f"Dashboard page queries in a separate process, idle vs during a niced ingest of new articles "
-              f"({d['idle_samples']} / {d['during_samples']} samples; ingest ran throughout: {d['ingest_ran_throughout']}): "
-              f"errors {d['errors']}, waits (> 5 s) {d['waits']}, worst p95 ratio {worst:.2f}x.", "",
-              "| query | idle p95 ms | during p95 ms | ratio |", "|---|---:|---:|---:|"]
+        lines.append(f"| {key} | {x['wall_s']} | {x.get('cpu_s')} | {x['peak_rss_mb']} | {x['summary']} |")
+    lines += ["", f"Dashboard page queries in one warm reader process (at the script's own priority, nice {d.get('reader_nice', 10)}; the ingest "
+              f"beside it 10 more), each query timed in turn, continuously: "
+              f"idle, then beside `{' '.join(d['ingest_args'])}` of new articles ({d['ingest_s']} s), then after it. A sample counts "
+              f"as during only when it lies wholly inside the ingest process's lifetime: {d['during_samples']} did (at least "
+              f"{d['during_min_per_query']} of each query); {d['idle_samples']} idle samples before it (each query's p95 compares "
+              f"the same number of samples on both sides, the larger side thinned evenly: at least "
+              f"{min(d['samples_per_query_compared'].values())} per query), {d['straddling_samples']} "
+              f"straddling a boundary (dropped), {d['after_samples']} after it (the archive's next generation). "
+              f"Errors {d['errors']}, waits (> {WAIT_S:.0f} s) {d['waits']}, worst p95 ratio {worst:.2f}x "
+              f"(median over the queries {median_ratio:.2f}x).", "",
+              "| query | idle p95 ms | during p95 ms | ratio | after p95 ms |", "|---|---:|---:|---:|---:|"]
     for k, idle in d["idle_p95_ms"].items():
         during = d["during_p95_ms"][k]
-        lines.append(f"| {k} | {idle} | {during} | {during / idle if idle else float('nan'):.2f} |")
-    lines += ["", "20 small ingests (5 new articles each):", "", "| # | articles | bytes per article | segments | wall s |",
-              "|---:|---:|---:|---:|---:|"]
+        lines.append(f"| {k} | {idle} | {during} | {during / idle if idle else float('nan'):.2f} | {d['after_p95_ms'].get(k)} |")
+    if d["first_errors"]:
+        lines += ["", "First errors: " + "; ".join(d["first_errors"])]
+    lines += ["", "20 small ingests (5 new articles each):", "", "| # | articles | bytes per article | segments | wall s | CPU s |",
+              "|---:|---:|---:|---:|---:|---:|"]
     for i, s in enumerate(r["twenty_small_ingests"], 1):
-        lines.append(f"| {i} | {s['articles']:,} | {s['bytes_per_article']:,} | {s['segments']} | {s['wall_s']} |")
+        lines.append(f"| {i} | {s['articles']:,} | {s['bytes_per_article']:,} | {s['segments']} | {s['wall_s']} | {s.get('cpu_s')} |")
     path.write_text("\n".join(lines) + "\n")
 
 

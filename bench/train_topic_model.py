@@ -12,8 +12,8 @@ What goes in (and what never does):
 - never: Reuters text (research-use licence), the held-out half, and no archive text of any labelled
   item (its Wikinews/HuffPost row or its whole UN speech is left out of the weak-supervision archive).
 Prints the training facts and the out-of-fold cross-validation figures of the calibrated cut-off (pooled),
-and the topics that got their own cut-off. ``--label-weight``, ``--c`` and ``--topic-cutoff-*`` override
-``trends.tagging.training.Settings`` (the defaults were chosen by those out-of-fold figures).
+and the topics that got their own cut-off. ``--label-weight``, ``--c``, ``--topic-intercept-c``, ``--target-precision`` and ``--topic-cutoff-*`` override
+``trends.tagging.training.Settings`` (the defaults were chosen by out-of-fold figures: bench/topic_cv.py).
 """
 
 from __future__ import annotations
@@ -148,9 +148,14 @@ def main() -> int:
                         help="labelled positives a topic needs for its own cut-off (0: the pooled cut-off only)")
     parser.add_argument("--topic-cutoff-shrink", type=float, default=defaults.topic_cutoff_shrink,
                         help="how far a topic's own cut-off moves from the pooled one (0..1)")
+    parser.add_argument("--topic-intercept-c", type=float, default=defaults.topic_intercept_c,
+                        help="inverse L2 penalty of the per-topic stage-2 intercepts (0: none)")
+    parser.add_argument("--target-precision", type=float, default=defaults.target_precision,
+                        help="the out-of-fold precision the cut-off must reach")
     args = parser.parse_args()
     settings = Settings(label_weight=args.label_weight, c=args.c, topic_cutoff_positives=args.topic_cutoff_positives,
                         topic_cutoff_shrink=args.topic_cutoff_shrink, weak_positive=defaults.weak_positive,
+                        topic_intercept_c=args.topic_intercept_c, target_precision=args.target_precision,
                         max_negatives=defaults.max_negatives)
     corpora = Path(args.corpora)
 

@@ -5,7 +5,7 @@ import streamlit as st
 from trends import cache, charts
 from trends.filters import Filter
 from trends.queries import CORE_SPAN_RULE, DENSEST_SPAN_RULE
-from trends.ui import drill, lifecycle
+from trends.ui import drill, later, lifecycle
 from trends.ui.chart import csv_button, figure
 from trends.ui.corrections import tagging_profile
 from trends.ui.notices import NO_ARTICLES, empty_state
@@ -37,6 +37,7 @@ if info.get("articles"):
     span = cache.archive_span(state.db, whole, grain="month")
     cov = cache.coverage(state.db, whole)
     figure(charts.coverage_chart(cov), "ab_coverage")
+    later.after_first_chart(state)
     csv_button(cov, "coverage-by-source-and-month", "ab_coverage")
     st.markdown(
         f"The archive spans **{span['first_date']}** to **{span['last_date']}**: {int(span['periods']):,} months, "

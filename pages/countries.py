@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from trends import cache, charts
-from trends.ui import drill, lifecycle
+from trends.ui import drill, later, lifecycle
 from trends.ui.chart import chart, figure
 from trends.ui.coverage import strip_note, with_strip
 from trends.ui.data import options
@@ -63,6 +63,7 @@ with map_col:
     st.subheader(f"Articles per country, {period_label}")
     chart(state, charts.world_map(shown, scale=scale), "ct_map", shown, csv_name="countries-map",
           on_pick=drill.drill_to(state, "country"))
+    later.after_first_chart(state)
     st.segmented_control("Colour scale", list(SCALES), key="ct_scale", format_func=SCALES.get, on_change=_on_scale,
                          help="Log (default) and quantile keep smaller countries visible next to a dominant one; "
                               "linear is proportional to the count. The legend shows real article counts.")

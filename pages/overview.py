@@ -3,7 +3,7 @@
 import streamlit as st
 
 from trends import cache, charts
-from trends.ui import drill, lifecycle
+from trends.ui import drill, later, lifecycle
 from trends.ui.chart import chart, csv_button
 from trends.ui.coverage import strip_note, with_strip
 from trends.ui.movers import rising_falling
@@ -41,6 +41,7 @@ else:
     layout = charts.attention_layout(volume)
     chart(state, with_strip(state, charts.attention_area(volume, layout=layout)), "ov_attention", volume,
           csv_name="attention-over-time", on_pick=drill.drill_to(state, "topic"))
+    later.after_first_chart(state)
     st.caption({"stack": "Stacked: every topic is large enough to read as a layer. ",
                 "lines": "Lines, not a stack: the smaller topics would be thin slivers. ",
                 "multiples": "One panel per topic: their sizes differ too much for one axis. "}[layout]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from trends import cache, charts
 from trends.filters import DIMENSIONS
-from trends.ui import drill, lifecycle
+from trends.ui import drill, later, lifecycle
 from trends.ui.chart import chart
 from trends.ui.coverage import strip_note, with_strip
 from trends.ui.notices import empty_state, notice
@@ -52,6 +52,7 @@ if not has["has_views"]:
     st.subheader("Articles published in each period")
     chart(state, with_strip(state, charts.views_over_time(over_time)), "rd_time", over_time,
           csv_name="articles-over-time", on_pick=drill.drill_to(state, None))
+    later.after_first_chart(state)
     strip_note()
     drill.anchor_here(state, "rd_time")
     st.subheader("Articles by source or author")
@@ -62,6 +63,7 @@ if not has["has_views"]:
 st.subheader("Views of the articles published in each period")
 chart(state, with_strip(state, charts.views_over_time(over_time)), "rd_time", over_time, csv_name="views-over-time",
       on_pick=drill.drill_to(state, None))
+later.after_first_chart(state)
 strip_note()
 if has["with_views"] < has["articles"]:
     st.caption(f"{has['with_views']:,} of the {has['articles']:,} articles in this selection have a view count; "

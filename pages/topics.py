@@ -6,7 +6,7 @@ import streamlit as st
 
 from trends import cache, charts
 from trends.filters import ViewState
-from trends.ui import drill, lifecycle
+from trends.ui import drill, later, lifecycle
 from trends.queries import SHARE_ACTIVE_EXPLAINED
 from trends.ui.chart import chart
 from trends.ui.coverage import strip_note, with_strip
@@ -55,6 +55,7 @@ if volume.empty:
 else:
     chart(state, with_strip(state, charts.volume_lines(volume, measure)), "tp_volume", volume,
           csv_name=f"{dimension}-volume", on_pick=drill.drill_to(state, dimension))
+    later.after_first_chart(state)
     if measure == "share_active":
         st.caption(SHARE_ACTIVE_EXPLAINED)
     elif measure == "share":

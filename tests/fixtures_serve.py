@@ -91,3 +91,14 @@ def stop(proc, log) -> str:
     text = log.read().decode(errors="replace")
     log.close()
     return text
+
+
+@contextlib.contextmanager
+def dashboard(db: Path, log_dir: Path):
+    """The dashboard (app.py) served on loopback over `db`: yields its base URL, stops it afterwards."""
+    require_browser()
+    port, proc, log = serve(ROOT / "app.py", db, log_dir / "streamlit.log", args=["--server.address", "127.0.0.1"])
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc, log)

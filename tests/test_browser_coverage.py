@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures_serve import ROOT, chromium, require_browser, serve, stop
+from fixtures_serve import chromium, dashboard, require_browser
 from fixtures_two_sources import build_two_source_archive
 
 pytestmark = pytest.mark.browser
@@ -25,10 +25,8 @@ PAGES = {"": "Overview", "topics": "Topics & themes", "countries": "Countries", 
 def server(tmp_path_factory):
     require_browser()
     db = build_two_source_archive(tmp_path_factory.mktemp("two-sources-browser"))
-    port, proc, log = serve(ROOT / "app.py", db, tmp_path_factory.mktemp("log") / "streamlit.log",
-                            args=["--server.address", "127.0.0.1"])
-    yield f"http://127.0.0.1:{port}"
-    stop(proc, log)
+    with dashboard(db, tmp_path_factory.mktemp("log")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ the built tagger cached on disk (same tags, rebuilt when stale or damaged), and 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import warnings
@@ -125,20 +124,63 @@ def test_an_unwritable_or_disabled_cache_only_costs_the_build(tmp_path, monkeypa
     assert tagger_cache.load_or_build(Profile(), lambda: "built") == "built"
 
 
-def test_a_small_ingest_imports_neither_scikit_learn_nor_scipy(tmp_path):
+def cli_then(argv: list[str], then: str) -> subprocess.CompletedProcess:
+    """The real `trends` CLI in a fresh interpreter, then ``then`` (Python, sees ``code``: the exit status)
+    in the same process, to look at what the command left behind there (modules, priority)."""
+    probe = (
+        "import os, sys, runpy\n"
+        f"sys.argv = ['trends', *{argv!r}]\n"
+        "try:\n    runpy.run_module('trends.cli', run_name='__main__')\n"
+        "except SystemExit as e:\n    code = e.code\n"
+        f"{then}\n"
+    )
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
+
+
+def test_a_small_ingest_imports_neither_scikit_learn_nor_scipy_nor_pandas(tmp_path):
     db = tmp_path / "archive"
     ingest_paths(db, [make_pages(tmp_path / "first", 30)], progress=False, processes=1)  # fits the model
     one = make_pages(tmp_path / "one", 1, start=500)
     facts = query(db, "SELECT value FROM meta WHERE key = 'theme_model'")[0][0]
-    probe = (
-        "import sys, runpy\n"
-        f"sys.argv = ['trends', 'ingest', {str(one)!r}, '--db', {str(db)!r}, '--quiet']\n"
-        "try:\n    runpy.run_module('trends.cli', run_name='__main__')\n"
-        "except SystemExit as e:\n    code = e.code\n"
-        "print('MODULES', code, 'sklearn' in sys.modules, 'scipy' in sys.modules)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300,
-                         env={**os.environ})
-    assert "MODULES 0 False False" in out.stdout, out.stderr[-2000:]
+    out = cli_then(["ingest", str(one), "--db", str(db), "--quiet"],
+                   "print('MODULES', code, 'sklearn' in sys.modules, 'scipy' in sys.modules, 'pandas' in sys.modules)")
+    assert "MODULES 0 False False False" in out.stdout, out.stderr[-2000:]
     assert query(db, "SELECT count(*) FROM articles")[0][0] == 31
     assert query(db, "SELECT value FROM meta WHERE key = 'theme_model'")[0][0] == facts  # not refitted
+
+
+def test_pandas_is_kept_out_only_inside_the_block_and_duckdb_binds_without_it():
+    """Run in a fresh interpreter (this one has pandas): inside the block an import fails as "not
+    installed", DuckDB still binds parameters and scans Arrow tables, and pandas works again after it."""
+    probe = (
+        "import sys, datetime, duckdb, pyarrow as pa\n"
+        "from trends.without_pandas import pandas_unloaded\n"
+        "con = duckdb.connect()\n"
+        "with pandas_unloaded() as active:\n"
+        "    try:\n        import pandas\n        blocked = False\n"
+        "    except ModuleNotFoundError:\n        blocked = True\n"
+        "    row = con.execute('SELECT ?, ?, ?', [41, 'x', datetime.date(2024, 1, 2)]).fetchone()\n"
+        "    con.register('t', pa.table({'a': [1, 2]}))\n"
+        "    total = con.execute('SELECT sum(a) + ? FROM t', [3]).fetchone()[0]\n"
+        "    inside = 'pandas' in sys.modules\n"
+        "frame = con.execute('SELECT ? AS v', [7]).df()\n"
+        "with pandas_unloaded() as again:\n    pass\n"
+        "print('RESULT', active, blocked, row, total, inside, int(frame.v[0]), again)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert "RESULT True True (41, 'x', datetime.date(2024, 1, 2)) 6 False 7 False" in out.stdout, out.stderr[-2000:]
+
+
+def test_a_background_ingest_yields_the_cpu_and_stores_alike(tmp_path):
+    """`trends ingest --background` on the real CLI: the process (and what it starts) runs at nice 19 under
+    SCHED_IDLE, and stores the same articles as a normal run."""
+    pages = make_pages(tmp_path / "pages", 3)
+    out = cli_then(["ingest", str(pages), "--db", str(tmp_path / "bg"), "--quiet", "--no-tag", "--background"],
+                   "idle = getattr(os, 'SCHED_IDLE', None)\n"
+                   "print('PRIORITY', code, os.nice(0), idle is None or os.sched_getscheduler(0) == idle)")
+    assert "PRIORITY 0 19 True" in out.stdout, out.stderr[-2000:]
+    normal = subprocess.run([sys.executable, "-m", "trends.cli", "ingest", str(pages), "--db", str(tmp_path / "fg"), "--quiet",
+                             "--no-tag"], capture_output=True, text=True, timeout=600)
+    assert normal.returncode == 0, normal.stderr[-2000:]
+    sql = "SELECT article_id, title, body, views FROM articles ORDER BY article_id"
+    assert query(tmp_path / "bg", sql) == query(tmp_path / "fg", sql) and len(query(tmp_path / "bg", sql)) == 3

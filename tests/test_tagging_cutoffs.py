@@ -113,3 +113,95 @@ def test_pro_democracy_activists_and_detention_centres_count_for_human_rights(ru
 def test_the_un_system_counts_for_multilateralism(rules):
     found = rules("\n\nWe call for the revitalization of the General Assembly and a stronger United Nations system.")
     assert evidence(found, "multilateralism") >= 3.0
+
+
+# ------------------------------------------------------------------ per-topic intercepts (the default)
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _logit(p):
+    return np.log(p / (1 - p))
+
+
+def _intercept_data(seed=0):
+    """Two features; topic "wide" (160 pairs) whose positives sit 1.5 logits above the pooled line,
+    topic "few" (6 pairs) likewise, topic "base" (160 pairs) on it."""
+    rng = np.random.default_rng(seed)
+    Z, Y, keys = [], [], []
+    for key, n, offset in (("base", 160, 0.0), ("wide", 160, 1.5), ("few", 6, 1.5)):
+        z = rng.normal(size=(n, 2))
+        y = (rng.random(n) < _sigmoid(1.2 * z[:, 0] - 0.5 * z[:, 1] - 0.7 + offset)).astype(int)
+        if key == "few":
+            y[:3] = 1  # at least one of each class
+            y[3:] = 0
+        Z.append(z), Y.append(y), keys.extend([key] * n)
+    return np.vstack(Z), np.concatenate(Y), keys
+
+
+def test_topic_intercepts_minimise_the_penalised_log_loss_found_by_a_different_solver():
+    from scipy.optimize import minimize
+
+    from trends.tagging.training import _fit_calibration_with_topic_intercepts
+
+    Z, Y, keys = _intercept_data()
+    c_topic = 10.0
+    coef, cutoff, cutoffs, best = _fit_calibration_with_topic_intercepts(Z, Y, keys, Settings(topic_intercept_c=c_topic))
+    topics = sorted(set(keys))
+    k_idx = np.array([topics.index(k) for k in keys])
+
+    # The objective written out by hand (scikit-learn's, C = 1): 0.5 |w|^2 + 0.5 sum b_k^2 / c_topic
+    # + sum of log-losses; the pooled intercept is not penalised. Solved by BFGS instead of lbfgs on a
+    # scaled one-hot design.
+    def objective(theta):
+        w, w0, b = theta[:2], theta[2], theta[3:]
+        s = Z @ w + w0 + b[k_idx]
+        loss = np.sum(np.logaddexp(0, s) - Y * s)
+        return loss + 0.5 * w @ w + 0.5 * (b @ b) / c_topic
+
+    theta = minimize(objective, np.zeros(3 + len(topics)), method="BFGS", options={"gtol": 1e-8}).x
+    assert coef == pytest.approx(theta[:3], abs=2e-3)
+    # each topic's stored cut-off is sigmoid(logit(pooled cut-off) - b_k)
+    for key, b in zip(topics, theta[3:]):
+        assert cutoffs[key] == pytest.approx(_sigmoid(_logit(cutoff) - b), abs=2e-3)
+    assert 0.0 <= best["precision"] <= 1.0
+
+
+def test_a_topic_intercept_becomes_a_cut_off_that_makes_the_same_decisions():
+    from trends.tagging.training import _fit_calibration_with_topic_intercepts
+
+    Z, Y, keys = _intercept_data(1)
+    coef, cutoff, cutoffs, _ = _fit_calibration_with_topic_intercepts(Z, Y, keys, Settings(topic_intercept_c=10.0))
+    p = _sigmoid(Z @ coef[:-1] + coef[-1])  # what TopicModel.calibrated computes: no topic term
+    shift = {k: _logit(cutoff) - _logit(c) for k, c in cutoffs.items()}
+    adjusted = _sigmoid(_logit(p) + np.array([shift[k] for k in keys]))
+    with_intercepts = adjusted >= cutoff
+    with_cutoffs = p >= np.array([cutoffs[k] for k in keys])
+    assert (with_intercepts == with_cutoffs).mean() >= 0.99  # equal but for float ties at the cut-off itself
+
+
+def test_a_topic_with_few_examples_stays_nearer_the_pooled_cut_off():
+    from trends.tagging.training import _fit_calibration_with_topic_intercepts
+
+    Z, Y, keys = _intercept_data(2)
+    _, cutoff, cutoffs, _ = _fit_calibration_with_topic_intercepts(Z, Y, keys, Settings(topic_intercept_c=10.0))
+    # both "wide" and "few" are 1.5 logits easier than the pooled line: both cut-offs fall below "base"'s,
+    # and the 6-pair topic moves less than the 160-pair one.
+    move = {k: abs(_logit(c) - _logit(cutoff)) for k, c in cutoffs.items()}
+    assert cutoffs["wide"] < cutoffs["base"]
+    assert move["few"] < move["wide"]
+
+
+def test_a_precision_floor_raises_a_topic_cut_off_to_the_first_score_gap_that_reaches_it():
+    from trends.tagging.training import _floor_cutoff
+
+    p, y = np.array([0.9, 0.8, 0.7, 0.6]), np.array([1, 0, 1, 0])
+    floor = Settings(topic_precision_floor=0.75, target_precision=0.8)  # prior: 2 pseudo-examples at 0.8 = 1.6
+    # shrunk precision (tp + 1.6) / (n + 2): cut 0.55 -> 3.6/6 = 0.60; 0.65 -> 3.6/5 = 0.72;
+    # 0.75 -> 2.6/4 = 0.65; 0.85 -> 2.6/3 = 0.867 >= 0.75: the cut-off halfway between 0.8 and 0.9
+    assert _floor_cutoff(p, y, 0.55, floor) == pytest.approx(0.85)
+    assert _floor_cutoff(p, y, 0.55, Settings(topic_precision_floor=0.5)) == pytest.approx(0.55)  # 0.60 >= 0.5
+    # nothing reaches 0.95: past the top score (nothing tagged)
+    assert _floor_cutoff(p, y, 0.55, Settings(topic_precision_floor=0.95)) == pytest.approx(0.95)

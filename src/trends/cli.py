@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--into-demo", action="store_true",
                    help="allow adding to a database that holds the synthetic demo (mixes the two on purpose)")
+    p.add_argument("--background", action="store_true",
+                   help="yield the CPU to everything else (e.g. a dashboard on the same machine): lowest priority, "
+                        "SCHED_IDLE on Linux, for this process and its tagging workers")
     p.add_argument("--cluster", default=None, metavar="ADDRESS",
                    help="parse and tag on Dask: local:N (a local cluster of N workers) or tcp://SCHEDULER:8786")
 

@@ -13,12 +13,19 @@ import base64
 import datetime as dt
 import json
 
-from trends.queries.overview import profile_line as line  # noqa: F401 (one wording for CLI and page)
 from trends.store import set_setting
 from trends.tagging.profile import TaggingProfile, default_profile
 
 PROFILE = "tagging_profile"
 PROFILE_BLOB = "tagging_profile_blob"
+
+
+def line(facts: dict | None) -> str:
+    """The profile in one line: one wording for the CLI and the About page (`trends.queries.overview`,
+    imported here only when asked: the queries package loads pandas, which an ingest does not need)."""
+    from trends.queries.overview import profile_line
+
+    return profile_line(facts)
 
 
 def describe(con, schema: str) -> dict | None:

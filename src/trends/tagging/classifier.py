@@ -9,8 +9,8 @@ topic's country requirement met], fitted on out-of-fold margins of the labelled 
 The score is its probability mapped piecewise-linearly so that the calibrated cut-off (the one whose
 out-of-fold precision on the labelled examples reaches ``TARGET_PRECISION``) lands exactly on
 ``ABOUT_THRESHOLD``: ``score >= ABOUT_THRESHOLD`` means the article is about the topic. The cut-off is
-per topic (``cutoffs``): the pooled one, or a topic's own where its labelled examples were enough to
-choose one (``trends.tagging.training``).
+per topic (``cutoffs``): in the bundled model each topic's own, from a stage-2 intercept per topic shrunk
+towards the pooled one (a logit shift is a cut-off on the pooled probability; ``trends.tagging.training``).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@
 - `article`: one article in full, its tags' mentions highlighted
 - `share`: the "share this view" box
 - `preload`: the early import of Plotly's browser module, so the first chart does not wait for its download
+- `later`: on a browser's first view, the rest of the page is sent once the first chart is drawn
 - `notices`: empty states, one-line notices, the synthetic-data banner
 - `text`: escaping and formatting (no Streamlit)
 """

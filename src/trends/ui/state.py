@@ -49,6 +49,8 @@ class PageState:
     seen: dict[str, str] = field(default_factory=dict)  # chart key -> the selection already acted on
     panel_drawn: bool = False  # this run has drawn the drill/article panel already
     ended: bool = False  # this run has drawn the sidebar (lifecycle.end_page)
+    rest_shown: bool = False  # the first view's rest of the page has been sent (trends.ui.later)
+    rest_armed: bool = False  # the first view's reveal fragment is waiting for its click
 
     @property
     def data_range(self) -> tuple[dt.date | None, dt.date | None]:
