@@ -271,6 +271,15 @@ def test_a_failed_first_build_keeps_the_lake_views_answering(lake, tmp_path, hel
         assert (gen.number, count(cur)) == (newest, 6)
         cur, gen = read_state(lake)
     assert reader.read_copy(lake) is None
+    with pytest.raises(Exception):
+        reader.wait_for_copy(lake, newest, timeout=300)  # the build has ended (failed)
+    ingest(lake, make_pages(tmp_path / "second", 2, start=6))  # still no copy: the read re-pins the lake views
+    cur, gen = read_state(lake)
+    second = reader.open_status(lake).generation
+    assert second > newest and (gen.number, count(cur)) == (second, 8)
+    assert reader.wait_for_copy(lake, second, timeout=300).snapshot == second  # a newer snapshot: built at once
+    cur, gen = read_state(lake)
+    assert (gen.number, count(cur)) == (second, 8)
 
 
 def test_a_reader_changes_nothing_in_the_catalog_or_the_data_folder(lake, tmp_path):

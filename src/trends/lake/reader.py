@@ -14,7 +14,7 @@ turns that into one cost per published snapshot, paid in the background.
   copy once it is in place.
 - Before the first copy exists (a process's first reads), reads answer from the archive's views straight
   over the lake pinned at the snapshot the first read saw (~4x slower, no wait) while that snapshot's copy
-  builds. `generation` is always the snapshot of what the read answers from (the pinned views' snapshot or
+  builds (a read that sees a newer snapshot before then re-pins them to it: one attach, never a copy). `generation` is always the snapshot of what the read answers from (the pinned views' snapshot or
   the copy's), so a cached answer is never filed under a snapshot it was not computed from, and the pinned
   views and the copy of one snapshot answer the same.
 - A failed build logs one line (the "trends.dashboard" logger) and reads keep answering from what exists;
@@ -200,14 +200,17 @@ class _Store:
             if copy is not None:
                 return copy
             pinned = self.pinned
-        if pinned is None:  # outside the lock: attaching the lake takes a while (reads, never a copy)
+            stale = pinned is not None and pinned.snapshot < newest  # a publish before the first copy: re-pin
+        if pinned is None or stale:  # outside the lock: attaching the lake takes a while (reads, never a copy)
             made = _Pinned(newest, _open(self.db, snapshot=newest))
             with self.changed:
                 if self.current is not None:  # the first copy landed meanwhile
                     made.con.close()
                     return self.current
-                if self.pinned is None:
-                    self.pinned = made
+                if self.pinned is None or self.pinned.snapshot < made.snapshot:
+                    gone, self.retired_pinned, self.pinned = self.retired_pinned, self.pinned, made
+                    if gone is not None:  # two back: no read has started on it since
+                        _quietly_close(gone.con)
                 else:
                     made.con.close()
                 pinned = self.pinned
