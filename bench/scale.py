@@ -13,7 +13,12 @@ Three measurements, each on demo-generator pages (seed format, realistic text) w
    included), articles/s, and the tags of both archives compared row by row.
 3. page queries: bench/page_queries.py's dashboard queries on the shared store vs the local archive of
    the same N pages (from 2), calls interleaved so both see the same load, the same number of warm
-   samples per query on both sides, p50/p95 per query and over all calls; answers compared.
+   samples per query on both sides, p50/p95 per query and over all calls; answers compared. The shared
+   side reads through the dashboard's entry point (`trends.queries`, the process's local read copy, built
+   in the background). Timed separately, on a fresh process and after another process publishes the
+   first run's pages: the first read (catalog check + the Overview's headline query; what a page waits:
+   it answers from the pinned lake views or the old copy), and the time until the new snapshot's copy
+   serves (from that read's start to `wait_for_copy`), with the copy's file size and this process's RSS.
 
 Everything runs niced. The report (bench/SCALE.md) is written from the JSON (bench/scale.json), never by
 hand: `python bench/scale.py --report-only` rewrites it from an existing JSON.
@@ -124,9 +129,14 @@ def percentiles(samples: list[float]) -> dict:
 
 
 def query_latency(shared: str, local: Path, samples: int) -> dict:
+    """The page queries through `trends.queries` (the dashboard's entry point; on the shared store that
+    reads this process's local read copy), both sides warmed, interleaved; answers compared."""
     from compare_pages import same
     from page_queries import page_queries
 
+    before = memory()
+    cold = first_read_then_copy(shared)  # a dashboard process's first read: the pinned lake views
+    cold |= {"rss_before_mb": before["rss_mb"], "rss_after_mb": memory()["rss_mb"]}
     ours, theirs = page_queries(shared), page_queries(local)
     for name in ours:  # warm both sides (instances opened, first reads cached), answers compared
         ours[name](), theirs[name]()
@@ -141,7 +151,63 @@ def query_latency(shared: str, local: Path, samples: int) -> dict:
     per_query = {name: {side: percentiles(v) for side, v in t.items()} | {"same_answer": equal[name]} for name, t in times.items()}
     overall = {side: percentiles([x for t in times.values() for x in t[side]]) for side in ("shared", "local")}
     return {"samples_per_query": samples, "queries": len(ours), "per_query": per_query, "overall": overall,
-            "same_answers": sum(equal.values())}
+            "same_answers": sum(equal.values()), "first_copy": cold}
+
+
+def first_read_then_copy(shared: str) -> dict:
+    """The first read after a new snapshot (catalog check + the Overview's headline: what the page waits),
+    what it answered from, then the time from its start until the new snapshot's copy serves, and the
+    headline read from that copy compared with the first read's (the same snapshot: must be equal)."""
+    from trends import queries as q
+    from trends.filters import Filter
+    from trends.lake import reader
+    from trends.store import read_state
+
+    newest = reader.open_status(shared).generation
+    t = time.perf_counter()
+    gen = read_state(shared)[1]
+    first = q.headline(shared, Filter())
+    first_read = time.perf_counter() - t
+    was = reader.read_copy(shared)
+    copy = reader.wait_for_copy(shared, newest, timeout=3600)
+    serving = time.perf_counter() - t
+    later = read_state(shared)[1]
+    return {"first_read_s": round(first_read, 3), "answered_from": "copy" if was is not None else "pinned lake views",
+            "answered_snapshot": gen.number, "newest_snapshot": newest, "copy_serving_s": round(serving, 2),
+            "serving_snapshot": later.number, "copy": copy_info(copy),
+            "first_equals_copy": (repr(first) == repr(q.headline(shared, Filter()))) if gen == later else None}
+
+
+def refresh_after_publish(shared: str, pages: Path) -> dict:
+    """After another process publishes: the first read's latency (from the old copy) and the time until
+    the new snapshot's copy serves; and what a read costs when nothing was published (the catalog check)."""
+    from trends.lake import reader
+    from trends.store import generation
+
+    idle = []
+    for _ in range(30):
+        t = time.perf_counter()
+        generation(shared)
+        idle.append((time.perf_counter() - t) * 1000)
+    old = reader.read_copy(shared)
+    publish = run_all([ingest_cmd([pages], shared, "--into-demo")])  # the same generator's pages (a loaded demo archive)
+    before = memory()
+    after = first_read_then_copy(shared)
+    return {"check_only_ms": percentiles(idle), "publish": publish, "pages": len(list(pages.iterdir())),
+            "snapshots": [old.snapshot, after["serving_snapshot"]], "rss_before_mb": before["rss_mb"],
+            "rss_after_mb": memory()["rss_mb"], "peak_rss_mb": memory()["peak_mb"],
+            "articles_after": counts(shared)["articles"]} | after
+
+
+def copy_info(copy) -> dict:
+    return {"snapshot": copy.snapshot, "build_s": copy.seconds, "file_mb": round(copy.bytes / 2**20, 1)}
+
+
+def memory() -> dict:
+    """This process's resident and peak resident memory (Linux /proc)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    mb = lambda key: round(int(fields[key].split()[0]) / 1024, 1)  # noqa: E731 (kB)
+    return {"rss_mb": mb("VmRSS"), "peak_mb": mb("VmHWM")}
 
 
 def _no_clock(value):
@@ -162,6 +228,9 @@ def main(argv=None) -> int:
                         help="take the two-writers section from this JSON (an earlier run's) instead of measuring it")
     parser.add_argument("--keep", action="store_true", help="keep the pages, archives and Parquet files")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from --json")
+    parser.add_argument("--local-archive", type=Path, default=None,
+                        help="queries: read this existing local archive, and load the shared store from it by a table copy "
+                             "(`trends.lake.writer.load_archive`) instead of ingesting --n pages into both (on a loaded machine)")
     parser.add_argument("--sections", default="writers,tagging,queries",
                         help="which measurements to run (comma-separated; a size too big for all three in one go)")
     args = parser.parse_args(argv)
@@ -179,7 +248,8 @@ def main(argv=None) -> int:
     result = {"command": command, "n": args.n, "first": args.first, "cpus": os.cpu_count(),
               "load_before": os.getloadavg()}
     pages = work / "pages"
-    folders = write_pages(pages, {"first": args.first, "left": args.n, "right": args.n if "writers" in sections else 0})
+    loading = args.local_archive is not None and "tagging" not in sections  # the queries' pages come from that archive
+    folders = write_pages(pages, {"first": args.first, "left": 0 if loading else args.n, "right": args.n if "writers" in sections else 0})
     first, left, right = folders["first"], folders["left"], folders["right"]
     with throwaway_server() as server:  # its own folder under /tmp (the postgres user must reach it)
         two, one = server.create_database("two_writers"), server.create_database("one_writer")
@@ -202,7 +272,8 @@ def main(argv=None) -> int:
                                  "one_process": single if args.reuse_writers else single | counts(one_db)}
             print(json.dumps(result["writers"], indent=1), file=sys.stderr)
         if sections & {"tagging", "queries"}:
-            result |= tagging_and_queries(server, work, left, args.n, args.samples, "tagging" in sections, "queries" in sections)
+            result |= tagging_and_queries(server, work, left, first, args.n, args.samples, "tagging" in sections, "queries" in sections,
+                                          args.local_archive)
     result["load_after"] = os.getloadavg()
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -211,11 +282,14 @@ def main(argv=None) -> int:
     return 0
 
 
-def tagging_and_queries(server, work: Path, left: Path, n: int, samples: int, tagging: bool, queries: bool) -> dict:
-    """Sections 2 and 3 (the queries compare against the local pool's archive, so they need its ingest)."""
+def tagging_and_queries(server, work: Path, left: Path, first: Path, n: int, samples: int, tagging: bool, queries: bool,
+                        local_archive: Path | None = None) -> dict:
+    """Sections 2 and 3 (the queries compare against the local pool's archive, so they need its ingest,
+    unless an existing local archive is given: then the shared store is loaded from it)."""
     result = {}
     local_pool, clustered = work / "local-pool", work / "clustered"
-    pool = run_all([ingest_cmd([left], str(local_pool))])
+    if local_archive is None or tagging:
+        pool = run_all([ingest_cmd([left], str(local_pool))])
     if tagging:
         dask = run_all([ingest_cmd([left], str(clustered), "--cluster", "local:2")])
         a, b = tag_rows(local_pool), tag_rows(clustered)
@@ -229,9 +303,21 @@ def tagging_and_queries(server, work: Path, left: Path, n: int, samples: int, ta
     if queries:
         shared_n = server.create_database("queries")
         shared_db = f"{shared_n.url}?data={work / 'files-queries'}"
-        run_all([ingest_cmd([left], shared_db)])
+        if local_archive is None or tagging:
+            run_all([ingest_cmd([left], shared_db)])
+        else:
+            from trends.lake.writer import load_archive
+
+            local_pool = local_archive
+            t = time.perf_counter()
+            result["shared_loaded_from"] = {"archive": str(local_archive), "articles": load_archive(local_archive, shared_db),
+                                            "seconds": round(time.perf_counter() - t, 1)}
         result["queries"] = {"articles_shared": counts(shared_db)["articles"], "articles_local": counts(str(local_pool))["articles"]}
         result["queries"] |= query_latency(shared_db, local_pool, samples)
+        try:  # the latency figures above are kept whatever happens here
+            result["queries"]["refresh"] = refresh_after_publish(shared_db, first)
+        except Exception as exc:  # noqa: BLE001 (recorded in the report)
+            result["queries"]["refresh_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
     return result
 
 
@@ -251,6 +337,11 @@ def write_report(r: dict, path: Path) -> None:
         lines += _writers_section(r)
     if "tagging" in r:
         lines += _tagging_section(r["tagging"])
+    if "shared_loaded_from" in r:
+        f = r["shared_loaded_from"]
+        lines += [f"The local side is the existing archive `{f['archive']}`; the shared store was loaded from it by a table "
+                  f"copy in one catalog transaction (`trends.lake.writer.load_archive`: {f['articles']:,} articles, "
+                  f"{f['seconds']} s), not by ingesting the pages twice.", ""]
     if "queries" in r:
         lines += _queries_section(r["queries"])
     path.write_text("\n".join(lines) + "\n")
@@ -291,12 +382,39 @@ def _tagging_section(t: dict) -> list[str]:
 def _queries_section(q: dict) -> list[str]:
     lines = [
         f"## Dashboard page queries: shared store vs local archive ({q['articles_shared']:,} vs {q['articles_local']:,} articles)", "",
-        f"{q['queries']} queries from bench/page_queries.py, {q['samples_per_query']} warm samples each per side, "
-        f"interleaved. Answers equal (ingest clock columns aside): {q['same_answers']} of {q['queries']}.", "",
+        f"{q['queries']} queries from bench/page_queries.py through `trends.queries` (what the dashboard calls), "
+        f"{q['samples_per_query']} warm samples each per side, interleaved. "
+        + ("The shared side reads the process's local read copy of the newest snapshot (`trends.lake.reader`). "
+           if "first_copy" in q else "The shared side reads views over the lake. ")
+        + f"Answers equal (ingest clock columns aside): {q['same_answers']} of {q['queries']}.", "",
         f"Over all calls: shared p50 {q['overall']['shared']['p50_ms']} / p95 {q['overall']['shared']['p95_ms']} ms; "
         f"local p50 {q['overall']['local']['p50_ms']} / p95 {q['overall']['local']['p95_ms']} ms.", "",
-        "| query | shared p50 | shared p95 | local p50 | local p95 | same answer |", "|---|---|---|---|---|---|",
     ]
+    if "refresh_error" in q:
+        lines += [f"The refresh after a publish was not measured: {q['refresh_error']}", ""]
+    if "first_copy" in q and "refresh" in q and "copy_serving_s" not in q["refresh"]:
+        lines += ["The read copy's refresh figures in this JSON come from the version that built the copy in the "
+                  "read (rerun the script for the background build's figures).", ""]
+    elif "first_copy" in q and "refresh" in q:
+        c, r = q["first_copy"], q["refresh"]
+        lines += [
+            "The read copy's cost (built in the background: the first read is what a page waits; "
+            "until the new copy serves is how long the new snapshot is read from the slower source):", "",
+            "| | first read s (catalog check + headline) | answered from (snapshot) | until the new copy serves s | "
+            "copy build s | copy file MB | process RSS MB before -> after |", "|---|---|---|---|---|---|---|",
+            f"| a new dashboard process (snapshot {c['newest_snapshot']}) | {c['first_read_s']} | {c['answered_from']} "
+            f"({c['answered_snapshot']}; headline equal to the copy's: {c['first_equals_copy']}) | {c['copy_serving_s']} | "
+            f"{c['copy']['build_s']} | {c['copy']['file_mb']} | {c['rss_before_mb']} -> {c['rss_after_mb']} |",
+            f"| after another process published a run of {r['pages']:,} pages "
+            f"(snapshot {r['snapshots'][0]} -> {r['snapshots'][1]}, {r['articles_after']:,} articles) | {r['first_read_s']} | "
+            f"{r['answered_from']} ({r['answered_snapshot']}) | {r['copy_serving_s']} | "
+            f"{r['copy']['build_s']} | {r['copy']['file_mb']} | {r['rss_before_mb']} -> {r['rss_after_mb']} (peak {r['peak_rss_mb']}) |",
+            "",
+            f"A read when nothing was published (the catalog check alone, `generation`, 30 calls): p50 "
+            f"{r['check_only_ms']['p50_ms']} / p95 {r['check_only_ms']['p95_ms']} ms. Every read keeps answering from "
+            "the previous copy (or, before the first, the pinned lake views) while one is built in the background; the peak RSS is the whole bench process (both sides' readers).", "",
+        ]
+    lines += ["| query | shared p50 | shared p95 | local p50 | local p95 | same answer |", "|---|---|---|---|---|---|"]
     for name, v in q["per_query"].items():
         lines.append(f"| {name} | {v['shared']['p50_ms']} | {v['shared']['p95_ms']} | {v['local']['p50_ms']} | "
                      f"{v['local']['p95_ms']} | {v['same_answer']} |")

@@ -384,7 +384,7 @@ def merge_segments(path, first: int, last: int) -> None:
     import duckdb
 
     from trends.store import (
-        SEGMENT_DIR, TABLES, _attach, build_views, create_tables, load_stopwords, own_spill, read_manifest, replace_segments,
+        SEGMENT_DIR, _attach, build_views, load_stopwords, own_spill, read_manifest, replace_segments,
     )
 
     path = Path(path)
@@ -400,24 +400,7 @@ def merge_segments(path, first: int, last: int) -> None:
         load_stopwords(con)
         build_views(con, aliases, "memory.range")
         con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS merged")
-        create_tables(con, "merged")
-        order = {"tags_by_key": " ORDER BY kind, key, published", "postings": " ORDER BY term", "tags": " ORDER BY article_id",
-                 "articles": " ORDER BY published, article_id", "title_keys": " ORDER BY title_key"}
-        for table, (scope, _) in TABLES.items():
-            cols = ", ".join(columns_of(table))
-            if table == "superseded":
-                union = " UNION ALL ".join(f"SELECT article_id, scope FROM {a}.superseded" for a in aliases)
-                con.execute(f"INSERT INTO merged.superseded SELECT DISTINCT * FROM ({union})")
-                continue
-            source = "related_links" if table == "related" else table
-            if scope == "themes":
-                union = " UNION ALL ".join(f"SELECT {cols} FROM {a}.themes" for a in aliases)
-                con.execute(f"INSERT INTO merged.themes SELECT {cols} FROM ({union})")
-                continue
-            con.execute(f"INSERT INTO merged.{table} SELECT {cols} FROM memory.range.{source}{order.get(table, '')}")
-        from trends.store import index_articles
-
-        index_articles(con, "merged")
+        copy_tables(con, "memory.range", aliases, "merged")
         con.execute("DELETE FROM merged.meta WHERE key = 'segment_kind'")
         con.execute("INSERT INTO merged.meta VALUES ('segment_kind', 'merged')")
         con.execute("CHECKPOINT merged")
@@ -428,6 +411,41 @@ def merge_segments(path, first: int, last: int) -> None:
         raise
     con.close()
     replace_segments(path, first, last, target)
+
+
+# the big tables written in this order (zone maps skip well); the roll-ups in ROLLUP_ORDER
+COPY_ORDER = {"tags_by_key": "kind, key, published", "postings": "term", "tags": "article_id",
+              "articles": "published, article_id", "title_keys": "title_key"}
+
+
+def copy_tables(con, views: str, raw: list[str], target: str) -> None:
+    """Every table of the archive, as the views in ``views`` show it (hidden rows dropped, roll-up deltas
+    summed), into the empty catalog ``target``, the big tables sorted and articles indexed by id: one
+    segment equal to what it was copied from. ``raw`` are the aliases under the views (their own
+    ``superseded`` and every fitted theme model are copied as they are). Used to merge segments and to make
+    a dashboard server's local read copy of a shared-store snapshot (`trends.lake.reader`)."""
+    from trends.store import TABLES, create_tables, index_articles
+
+    create_tables(con, target)
+    for table, (scope, _) in TABLES.items():
+        cols = ", ".join(columns_of(table))
+        if table == "superseded":
+            union = " UNION ALL ".join(f"SELECT article_id, scope FROM {a}.superseded" for a in raw)
+            con.execute(f"INSERT INTO {target}.superseded SELECT DISTINCT * FROM ({union})")
+            continue
+        if scope == "themes":
+            union = " UNION ALL ".join(f"SELECT {cols} FROM {a}.themes" for a in raw)
+            con.execute(f"INSERT INTO {target}.themes SELECT {cols} FROM ({union})")
+            continue
+        source = "related_links" if table == "related" else table
+        order = COPY_ORDER.get(table) or ROLLUP_ORDER.get(table)
+        con.execute(f"INSERT INTO {target}.{table} SELECT {cols} FROM {views}.{source}" + (f" ORDER BY {order}" if order else ""))
+        if copied_table_hook is not None:
+            copied_table_hook(table)
+    index_articles(con, target)
+
+
+copied_table_hook = None  # tests: called after each table `copy_tables` wrote (a writer publishing mid-copy)
 
 
 def maybe_compact(path) -> str | None:

@@ -672,10 +672,10 @@ def _is_new(db_path) -> bool:
 
 def fit_themes_if_missing(db_path) -> dict | None:
     """After a run: an archive with tagged articles but no theme model gets one (a rewrite, once)."""
-    from trends.store import read_cursor, views_schema
+    from trends.store import direct_cursor, views_schema
     from trends.tagging.storage import load_theme_model
 
-    cur = read_cursor(db_path)
+    cur = direct_cursor(db_path)
     if load_theme_model(cur, views_schema(cur)) is not None:
         return None
     if cur.execute("SELECT count(*) FROM articles WHERE tagged_at IS NOT NULL").fetchone()[0] < 8:
@@ -795,9 +795,9 @@ def ingest_paths(
 
 def stats(db_path) -> dict:
     """Counts, date range, sources, tags by kind and rejects of a database (read-only)."""
-    from trends.store import read_cursor
+    from trends.store import direct_cursor
 
-    cur = read_cursor(db_path)
+    cur = direct_cursor(db_path)
     one = lambda sql: cur.execute(sql).fetchone()  # noqa: E731
     articles, synthetic, first, last, sources, authors = one(
         "SELECT count(*), count(*) FILTER (WHERE synthetic), min(published), max(published), "
@@ -961,10 +961,10 @@ def refuse_demo_mix(db_path) -> None:
     """Raise a one-line ValueError when ``db_path`` holds synthetic demo articles: `trends ingest` reads
     real inputs (only `trends demo` makes synthetic ones), and a newcomer's own archive must not mix
     silently with the demo in the default database."""
-    from trends.store import StoreError, read_cursor
+    from trends.store import StoreError, direct_cursor
 
     try:
-        cur = read_cursor(db_path)
+        cur = direct_cursor(db_path)
     except StoreError:  # nothing published yet (or unusable: the writer says so in its own line)
         return
     synthetic, articles = cur.execute("SELECT count(*) FILTER (WHERE synthetic), count(*) FROM articles").fetchone()

@@ -699,6 +699,31 @@ def read_cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     raise StoreError(f"{path} kept changing while opening it; try again")
 
 
+def read_state(db_path: str | os.PathLike) -> tuple[duckdb.DuckDBPyConnection, Generation]:
+    """`read_cursor` and the `generation` it reads, seen together (a writer may publish between two calls);
+    on a shared store one catalog check answers both."""
+    if is_address(db_path):
+        from trends.lake import reader
+
+        return reader.read_state(db_path)
+    for _ in range(3):
+        cur = read_cursor(db_path)
+        key = generation(db_path)
+        if read_cursor(db_path) is cur:
+            break
+    return cur, key
+
+
+def direct_cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """`read_cursor` for one-off reads (the CLI's stats, an ingest's checks): on a shared store, views
+    straight over the lake's newest snapshot instead of building this process's local read copy."""
+    if is_address(db_path):
+        from trends.lake import reader
+
+        return reader.direct_cursor(db_path)
+    return read_cursor(db_path)
+
+
 def views_schema(con: duckdb.DuckDBPyConnection) -> str:
     """The schema holding the views a reader cursor or connection reads (``memory.reader``, or the schema of
     a later generation on a long-lived instance), for helpers that take a schema name."""

@@ -72,6 +72,30 @@ def snapshot_id(con: duckdb.DuckDBPyConnection, alias: str = ALIAS) -> int:
     return int(con.execute(f"SELECT max(snapshot_id) FROM {alias}.snapshots()").fetchone()[0])
 
 
+PG_ALIAS = "lake_catalog"
+_PG_PREFIX = "ducklake:postgres:"
+
+
+def attach_catalog_database(con: duckdb.DuckDBPyConnection, address: Address, alias: str = PG_ALIAS) -> bool:
+    """The catalog's own PostgreSQL database, READ_ONLY, for `newest_snapshot` (False when the catalog is
+    not PostgreSQL: then ask the attached lake, `snapshot_id`)."""
+    if not address.attach.startswith(_PG_PREFIX):
+        return False
+    load_extensions(con)
+    try:
+        con.execute(f"ATTACH {_quote(address.attach[len(_PG_PREFIX):])} AS {alias} (TYPE postgres, READ_ONLY)")
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the shared store {address}: {first_line(exc)}") from exc
+    return True
+
+
+def newest_snapshot(con: duckdb.DuckDBPyConnection, alias: str = PG_ALIAS) -> int:
+    """`snapshot_id` in one PostgreSQL round trip (~1 ms on localhost, against ~10 ms through the lake's
+    ``snapshots()``): a reader asks it before every read. Reads DuckLake's own catalog table."""
+    row = con.execute(f"SELECT * FROM postgres_query('{alias}', 'SELECT max(snapshot_id) FROM ducklake_snapshot')").fetchone()
+    return int(row[0])
+
+
 def is_conflict(exc: BaseException) -> bool:
     """A DuckLake commit that lost to another writer's (the transaction can simply be run again)."""
     return isinstance(exc, duckdb.Error) and any(w in str(exc).lower() for w in CONFLICT_WORDS)

@@ -158,3 +158,35 @@ def _apply(con) -> None:
             con.execute(f"DELETE FROM lake.{table} WHERE ({key}) IN (SELECT {key} FROM work.{table})")  # key may be composite
         if con.execute(f"SELECT count(*) FROM work.{table}").fetchone()[0]:
             con.execute(f"INSERT INTO lake.{table} ({cols}) SELECT {cols} FROM work.{table}")
+
+
+def load_archive(local, db: str) -> int:
+    """Move a whole local archive onto an EMPTY shared store in one catalog transaction (every table as the
+    local views show it: hidden rows dropped, roll-ups summed, the newest theme model), so it can be read and
+    written by many from then on. Returns the articles loaded. Refuses a store that already holds articles."""
+    from trends.store import open_reader as open_local
+
+    address = parse_address(db)
+    con = open_local(local)  # the local archive's views in memory.reader (it loads fts and the stopwords first)
+    try:
+        con.execute(f"SET memory_limit = '{WRITE_CONFIG['memory_limit']}'")  # a writer's: it writes the whole archive
+        catalog.attach(con, address, catalog.ALIAS, create=True)
+        catalog.ensure_schema(con, address)
+        if con.execute(f"SELECT count(*) FROM {catalog.ALIAS}.articles").fetchone()[0]:
+            raise StoreError(f"{address} already holds articles: an archive is loaded only into an empty shared store")
+
+        def body(con) -> None:
+            for table, (scope, _) in TABLES.items():
+                if scope == "internal":
+                    continue
+                cols = ", ".join(columns_of(table))
+                source = "related_links" if table == "related" else table
+                con.execute(f"INSERT INTO {catalog.ALIAS}.{table} ({cols}) SELECT {cols} FROM memory.reader.{source}")
+            con.execute(f"UPDATE {catalog.ALIAS}.{catalog.CLOCK} SET publishes = publishes + 1")
+
+        catalog.in_transaction(con, body, f"load {local} into {address}")
+        return int(con.execute(f"SELECT count(*) FROM {catalog.ALIAS}.articles").fetchone()[0])
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot load {local} into the shared store {address}: {first_line(exc)}") from exc
+    finally:
+        con.close()

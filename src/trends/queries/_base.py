@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from trends.filters import DIMENSIONS, GRAINS, Filter
-from trends.store import generation, read_cursor
+from trends.store import read_state
 
 TAG_KINDS = ("topic", "theme", "country", "person", "org")
 
@@ -238,11 +238,7 @@ def _current_indexed() -> str | None:
 def cursor(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     """This thread's read cursor on the newest generation, noting whether that generation has search
     rows and roll-ups (checked once per generation per process), for the helpers below."""
-    for _ in range(3):  # a writer may publish between the two calls: make sure both saw one generation
-        cur = read_cursor(db_path)
-        key = generation(db_path)
-        if read_cursor(db_path) is cur:
-            break
+    cur, key = read_state(db_path)
     found = _derived.get(key)
     if found is None:
         found = (has_search_index(cur), rollups_fresh(cur))
