@@ -185,6 +185,30 @@ def test_compact_sums_the_deltas_and_changes_no_answer(lake, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_run_published_between_claiming_run_ids_and_committing_keeps_both_runs(lake, tmp_path, monkeypatch):
+    """Another writer's whole run lands after this run checked its run id and before its transaction
+    began, so DuckLake sees no conflict at commit: the publish must see the taken id inside the
+    transaction and renumber (before, the second run's row replaced the first's: 1 run row, not 2)."""
+    from trends.ingest import ingest_paths
+    from trends.lake import writer
+
+    finished(cli("ingest", str(make_pages(tmp_path / "first", 3)), "--db", lake, "--quiet", "--no-tag"))
+    claim, interleaved = writer._claim_run_ids, []
+
+    def claim_then_another_writer_publishes(con) -> None:
+        claim(con)
+        if not interleaved:  # the first attempt only: a real second process ingests and publishes now
+            interleaved.append(True)
+            finished(cli("ingest", str(make_pages(tmp_path / "other", 4, start=3)), "--db", lake, "--quiet", "--no-tag"))
+
+    monkeypatch.setattr(writer, "_claim_run_ids", claim_then_another_writer_publishes)
+    ingest_paths(lake, [str(make_pages(tmp_path / "mine", 5, start=7))], tag=False, progress=False, processes=1)
+    assert interleaved
+    assert rows(lake, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(12, 12)]
+    assert rows(lake, "SELECT count(*), count(DISTINCT run_id) FROM ingest_runs WHERE status = 'ok'") == [(3, 3)]
+    assert rows(lake, "SELECT count(*) FROM articles WHERE run_id NOT IN (SELECT run_id FROM ingest_runs)") == [(0,)]
+
+
 def test_two_first_runs_create_one_new_store_together(lake, tmp_path):
     """Both writers find the catalog empty: creating the lake and its tables races in PostgreSQL."""
     a = cli("ingest", str(make_pages(tmp_path / "a", 6)), "--db", lake, "--quiet", "--no-tag")

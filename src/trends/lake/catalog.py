@@ -96,9 +96,15 @@ def newest_snapshot(con: duckdb.DuckDBPyConnection, alias: str = PG_ALIAS) -> in
     return int(row[0])
 
 
+class RunAgain(Exception):
+    """Raised by a transaction body that finds another writer's commit in its way (one that landed after
+    ``prepare`` looked, before the transaction began, so DuckLake sees no conflict): roll back, prepare
+    again, run again."""
+
+
 def is_conflict(exc: BaseException) -> bool:
     """A DuckLake commit that lost to another writer's (the transaction can simply be run again)."""
-    return isinstance(exc, duckdb.Error) and any(w in str(exc).lower() for w in CONFLICT_WORDS)
+    return isinstance(exc, RunAgain) or (isinstance(exc, duckdb.Error) and any(w in str(exc).lower() for w in CONFLICT_WORDS))
 
 
 def in_transaction(con: duckdb.DuckDBPyConnection, body, doing: str, attempts: int = 30, prepare=None) -> None:

@@ -109,6 +109,8 @@ def publish(w: Writer, address: Address) -> None:
     def body(con) -> None:
         if _changed_meanwhile(con):
             raise LakeConflict(f"another writer stored some of the same articles in {address} meanwhile")
+        if _run_ids_taken(con):  # a writer published between `_claim_run_ids` and this transaction
+            raise catalog.RunAgain(f"another writer took this run's id in {address} meanwhile")
         _apply(con)
         con.execute(f"UPDATE lake.{catalog.CLOCK} SET publishes = publishes + 1")
 
@@ -131,9 +133,7 @@ def _claim_run_ids(con) -> None:
     mine = [r[0] for r in con.execute("SELECT run_id FROM work.ingest_runs ORDER BY run_id").fetchall()]
     if not mine:
         return
-    taken = con.execute("SELECT count(*) FROM lake.ingest_runs WHERE run_id IN (SELECT run_id FROM work.ingest_runs) "
-                        "AND run_id NOT IN (SELECT run_id FROM seg0.ingest_runs)").fetchone()[0]
-    if not taken:
+    if not _run_ids_taken(con):
         return
     start = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM lake.ingest_runs").fetchone()[0]
     con.execute("BEGIN TRANSACTION")
@@ -142,6 +142,12 @@ def _claim_run_ids(con) -> None:
             con.execute(f"UPDATE work.{table} SET run_id = ? WHERE run_id = ? AND ? NOT IN (SELECT run_id FROM seg0.ingest_runs)",
                         [int(start + offset), old, old])
     con.execute("COMMIT")
+
+
+def _run_ids_taken(con) -> bool:
+    """Whether the lake now holds a run id of ours that the pinned snapshot did not (another writer's run)."""
+    return bool(con.execute("SELECT count(*) FROM lake.ingest_runs WHERE run_id IN (SELECT run_id FROM work.ingest_runs) "
+                            "AND run_id NOT IN (SELECT run_id FROM seg0.ingest_runs)").fetchone()[0])
 
 
 def _apply(con) -> None:
