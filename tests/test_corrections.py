@@ -174,6 +174,24 @@ def test_a_correction_is_counted_at_once_and_survives_retag_and_reingest(archive
     check(archive)
 
 
+def test_a_correction_holds_when_the_article_is_retagged_on_a_dask_cluster(archive, tmp_path):
+    """Issue 14: the corrections travel with a `--cluster` job (workers tag, the driver applies the
+    analysts' corrections to their tags before storing, as a local run does); a real 2-worker LocalCluster."""
+    pytest.importorskip("distributed")
+    save(archive, [Correction(aid(0), "topic", "energy", "remove"), Correction(aid(0), "country", "Iceland", "add")])
+    changed = [(0, (ARTICLES[0][0], ARTICLES[0][1], ARTICLES[0][2] + " Qatar's emir welcomed the deal.")),
+               (1, (ARTICLES[1][0], ARTICLES[1][1], ARTICLES[1][2] + " Kyiv's mayor spoke."))]
+    assert main(["ingest", str(write_jsonl(tmp_path / "changed.jsonl", changed)), "--db", str(archive), "--quiet",
+                 "--map", MAP, "--cluster", "local:2"]) == 0
+    con = open_reader(archive)
+    assert "emir" in con.execute("SELECT body FROM articles WHERE article_id = ?", [aid(0)]).fetchone()[0]
+    con.close()
+    assert (aid(0), "energy") not in about(archive, "topic") and tag_of(archive, aid(0), "topic", "energy") is None
+    assert tag_of(archive, aid(0), "country", "ISL") == (1.0, "analyst")
+    assert (aid(1), "war-in-ukraine") in about(archive, "topic")  # the uncorrected article keeps the tagger's call
+    assert rollup_counts(archive, "topic") == counted_from_tags(archive, "topic")
+
+
 def test_undo_restores_the_tagger_s_tag(archive):
     save(archive, [Correction(aid(1), "topic", "war-in-ukraine", "remove")])
     assert tag_of(archive, aid(1), "topic", "war-in-ukraine") is None
