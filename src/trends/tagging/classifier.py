@@ -29,6 +29,11 @@ TARGET_PRECISION = 0.8
 N_CALIBRATION_FEATURES = 4
 
 
+def logistic(x: np.ndarray) -> np.ndarray:
+    """The calibrator's probability of a logit, clipped so exp never overflows (training and tagging alike)."""
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))
+
+
 @dataclass
 class RuleEvidence:
     """What the taxonomy rules found for one topic in one text."""
@@ -92,7 +97,7 @@ class TopicModel:
                     requirement[i, col] = rule.requirement
         c = self.calibrator
         s = c[0] * margins + c[1] * np.log1p(evidence / thresholds) + c[2] * title + c[3] * requirement + c[4]
-        p = 1.0 / (1.0 + np.exp(-np.clip(s, -30.0, 30.0)))
+        p = logistic(s)
         t = self.cutoffs
         return np.where(p < t, ABOUT_THRESHOLD * p / t, ABOUT_THRESHOLD + (1 - ABOUT_THRESHOLD) * (p - t) / (1 - t))
 

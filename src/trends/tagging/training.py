@@ -41,7 +41,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from trends.tagging.classifier import N_CALIBRATION_FEATURES, TARGET_PRECISION, TopicModel, calibration_features
+from trends.tagging.classifier import N_CALIBRATION_FEATURES, TARGET_PRECISION, TopicModel, calibration_features, logistic
 from trends.tagging.features import Vocabulary
 from trends.tagging.profile import TaggingProfile
 
@@ -305,12 +305,12 @@ def _fit_calibration_with_topic_intercepts(Z: np.ndarray, Y: np.ndarray, keys: l
     coef = np.concatenate([clf.coef_[0][:n], clf.intercept_])
     shift = {k: float(clf.coef_[0][n + i] * scale) for k, i in col.items()}
     logit = Z @ coef[:-1] + coef[-1] + np.array([shift[k] for k in keys])
-    p = 1.0 / (1.0 + np.exp(-np.clip(logit, -30.0, 30.0)))
+    p = logistic(logit)
     cutoff, best = choose_cutoff(p, Y, settings.target_precision)
     t = min(max(cutoff, 1e-9), 1 - 1e-9)
     cutoffs = {k: float(1.0 / (1.0 + np.exp(-(np.log(t / (1 - t)) - b)))) for k, b in shift.items()}
     if settings.topic_precision_floor > 0:
-        pooled = 1.0 / (1.0 + np.exp(-np.clip(Z @ coef[:-1] + coef[-1], -30.0, 30.0)))
+        pooled = logistic(Z @ coef[:-1] + coef[-1])
         keys_arr = np.array(keys)
         for k in cutoffs:
             m = keys_arr == k
@@ -337,7 +337,7 @@ def _topic_cutoffs(calibrator: np.ndarray, pooled: float, Z: np.ndarray, Y: np.n
     labelled positives, shrunk towards the pooled cut-off (few examples: a noisy choice)."""
     if settings.topic_cutoff_positives <= 0 or not len(Y):
         return {}
-    p = 1.0 / (1.0 + np.exp(-np.clip(Z @ calibrator[:-1] + calibrator[-1], -30.0, 30.0)))
+    p = logistic(Z @ calibrator[:-1] + calibrator[-1])
     keys_arr = np.array(keys)
     out = {}
     for key in sorted(set(keys)):
